@@ -1,0 +1,89 @@
+"""`vidx index` and `vidx query`: the write path and the read path."""
+
+from __future__ import annotations
+
+import click
+
+from vidx.config import UsageError
+
+from .app import cli, emit_json, pass_state
+from .models import ensure_model, vector_space
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--batch", type=int, help="Clips per inference batch (index.batch).")
+@click.option("--fps", type=float, help="Frames sampled per second; 0 = every frame (clip.fps).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--quiet", is_flag=True, help="Print only errors and the summary.")
+@pass_state
+def index_command(state, paths, batch, fps, as_json, quiet):
+    """Index the videos under PATHS (default: every folder indexed before)."""
+    from vidx.indexer.run import index, resolve_roots
+    from vidx.model.runtime import VideoEncoder
+    from vidx.store import Catalog
+
+    from .progress import TerminalProgress
+
+    settings = state.settings(**{"index.batch": batch, "clip.fps": fps})
+    catalog = Catalog(settings.home)
+    roots = resolve_roots(list(paths)) if paths else resolve_roots(catalog.roots())
+    if not roots:
+        raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
+    space = vector_space(settings)
+    clip = settings.clip
+
+    def make_encoder():
+        return VideoEncoder(settings.home, settings.model.precision, clip.frames, clip.size).embed
+
+    summary = index(catalog, roots, settings, make_encoder, space, TerminalProgress(quiet or as_json))
+    if as_json:
+        data = dict(summary.__dict__)
+        data["failed"] = [{"path": f.path, "error": f.error} for f in summary.failed]
+        emit_json(data)
+    else:
+        for failure in summary.failed:
+            click.echo(f"failed: {failure.error}", err=True)
+        click.echo(summary.line())
+    if summary.failed:
+        raise SystemExit(3)
+
+
+def _moment(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+@cli.command("query")
+@click.argument("text")
+@click.option("-k", "k", type=int, help="How many videos (search.k).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
+@click.option("--min-score", type=float, help="Leave out results scoring below this.")
+@click.option("--under", type=click.Path(), help="Only videos under this folder.")
+@pass_state
+def query_command(state, text, k, as_json, clips, min_score, under):
+    """Find the videos, and the moment in each, that best match TEXT."""
+    from vidx.model.runtime import TextEncoder
+    from vidx.searcher import check_query, search
+    from vidx.store import Catalog
+
+    settings = state.settings(**{"search.k": k})
+    catalog = Catalog(settings.home)
+    check_query(text)
+    if catalog.counts()["clips"] == 0:
+        # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
+        if as_json:
+            emit_json({"query": text, "results": []})
+        else:
+            click.echo("The index is empty: run `vidx index FOLDER` first.")
+        return
+    encoder = TextEncoder(settings.home, ensure_model(settings))
+    hits = search(catalog, encoder, text, settings.search.k, clips=clips, min_score=min_score, under=under)
+    if as_json:
+        emit_json({"query": text, "results": [h.as_json() for h in hits]})
+        return
+    if not hits:
+        click.echo("No match.")
+    for h in hits:
+        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {_moment(h.start)}–{_moment(h.end)}")

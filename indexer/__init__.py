@@ -1,0 +1,1 @@
+"""vidx.indexer: the write path, reader -> embedder -> writer."""

@@ -1,0 +1,89 @@
+"""Decoded frames -> 32-frame clips, preprocessed exactly as the S3D MIL-NCE notebook does."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# (x / 255.0) computed in float64 then cast, as the notebook's `frames / 255.0` followed by tf.cast does.
+_SCALE = (np.arange(256) / 255.0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Frame:
+    time: float
+    end: float
+    pixels: np.ndarray  # uint8 RGB, size x size
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One model input: `frames` RGB frames in [0, 1], and the seconds of video they span."""
+
+    index: int
+    start: float
+    end: float
+    pixels: np.ndarray  # float32 [frames, size, size, 3]
+
+
+def crop_center_square(frame: np.ndarray) -> np.ndarray:
+    y, x = frame.shape[0:2]
+    side = min(y, x)
+    start_x = (x // 2) - (side // 2)
+    start_y = (y // 2) - (side // 2)
+    return frame[start_y : start_y + side, start_x : start_x + side]
+
+
+def preprocess(bgr: np.ndarray, size: int) -> np.ndarray:
+    """Centre square crop, cv2.resize with its default interpolation, BGR -> RGB; stays uint8."""
+    return cv2.resize(crop_center_square(bgr), (size, size))[:, :, ::-1]
+
+
+def to_float(frames: list[np.ndarray]) -> np.ndarray:
+    return _SCALE[np.stack(frames)]
+
+
+def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: int = 0) -> Iterator[Clip]:
+    """Group sampled frames into clips of `length`.
+
+    stride 0 puts clips side by side; otherwise a clip starts at the first frame `stride` seconds after the
+    previous start. A tail that fills no clip ends in a last clip of the final `length` frames; a video shorter
+    than one clip is looped to `length` frames, as the notebook does (each frame repeated in place).
+    """
+    window: deque[Frame] = deque(maxlen=length)
+    starts: deque[int] = deque()
+    next_start = 0.0
+    emitted = 0
+    last_emitted_end = -1
+    count = 0
+    for i, frame in enumerate(frames):
+        count = i + 1
+        if stride <= 0 and i % length == 0 or stride > 0 and frame.time >= next_start:
+            starts.append(i)
+            next_start = frame.time + stride
+        window.append(frame)
+        if starts and i - starts[0] + 1 == length:
+            starts.popleft()
+            yield _make(emitted, list(window))
+            emitted += 1
+            last_emitted_end = i
+            if max_clips and emitted >= max_clips:
+                return
+    if count == 0:
+        return
+    if emitted == 0:
+        repeat = -(-length // len(window))
+        looped = [f for f in window for _ in range(repeat)][:length]
+        pixels = to_float([f.pixels for f in looped])
+        yield Clip(0, round(window[0].time, 3), round(window[-1].end, 3), pixels)
+    elif starts and last_emitted_end < count - 1:
+        yield _make(emitted, list(window))
+
+
+def _make(index: int, frames: list[Frame]) -> Clip:
+    pixels = to_float([f.pixels for f in frames])
+    return Clip(index, round(frames[0].time, 3), round(frames[-1].end, 3), pixels)

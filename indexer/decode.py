@@ -1,0 +1,67 @@
+"""Decode a video with OpenCV and sample frames by the decoder's own timestamps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+
+from vidx.config import VidxError
+
+from .clips import Frame, preprocess
+
+
+class DecodeError(VidxError):
+    """A file that OpenCV's FFmpeg cannot turn into frames."""
+
+
+@dataclass
+class DecodeStats:
+    """What decoding saw; filled in as frames are read, final once the iterator is exhausted."""
+
+    frames: int = 0
+    duration: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.duration if self.duration > 0 else 0.0
+
+
+def read_frames(path: Path, fps: float, size: int, stats: DecodeStats | None = None) -> Iterator[Frame]:
+    """Yield preprocessed frames sampled at `fps` (0: every decoded frame); counts frames while decoding."""
+    stats = stats if stats is not None else DecodeStats()
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
+    container_fps = cap.get(cv2.CAP_PROP_FPS)
+    # Only a fallback for streams without timestamps; the container's own figure is never trusted otherwise.
+    step = 1.0 / container_fps if 1 <= container_fps <= 240 else 1.0 / 25
+    period = 1.0 / fps if fps > 0 else 0.0
+    next_sample = 0.0
+    previous = None
+    try:
+        while cap.grab():
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if previous is not None:
+                if t > previous:
+                    step = t - previous
+                else:
+                    t = previous + step
+            previous = t
+            stats.frames += 1
+            stats.duration = t + step
+            if period and t + 1e-6 < next_sample:
+                continue
+            ok, bgr = cap.retrieve()
+            if not ok or bgr is None:
+                continue
+            if period:
+                while next_sample <= t + 1e-6:
+                    next_sample += period
+            yield Frame(t, t + (period or step), preprocess(bgr, size))
+    finally:
+        cap.release()
+    if stats.frames == 0:
+        raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")

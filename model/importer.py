@@ -1,0 +1,59 @@
+"""`vidx model import`: fetch or unpack a SavedModel, convert it, and install it without touching the old one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidx.config import Home, __version__
+
+from . import registry
+from .convert import convert
+from .manifest import TEXT_IR, VIDEO_IR, Manifest, fingerprint
+from .source import local_savedmodel
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    manifest: Manifest
+    folder: Path
+    skipped: bool
+
+
+def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
+    """Convert SOURCE into IRs under the home; the same fingerprint again is a no-op unless `force`."""
+    import openvino as ov
+
+    home.models.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=home.models))
+    try:
+        savedmodel = local_savedmodel(source, home, scratch / "source")
+        fp = fingerprint(savedmodel)
+        existing = registry.installed_dir(home, fp)
+        if not force and (existing / "manifest.json").exists():
+            registry.activate(home, existing)
+            return ImportResult(Manifest.load(existing), existing, skipped=True)
+        staged = scratch / "ir"
+        staged.mkdir()
+        started = time.perf_counter()
+        shapes = convert(savedmodel, staged)
+        manifest = Manifest(
+            source=source if "://" in source else str(Path(source).expanduser().absolute()),
+            fingerprint=fp,
+            vidx_version=__version__,
+            openvino_version=ov.get_version(),
+            imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            conversion_seconds=round(time.perf_counter() - started, 2),
+            inputs={k: v for k, v in shapes.items() if k in ("images", "words")},
+            outputs={k: v for k, v in shapes.items() if k in ("video_embedding", "text_embedding")},
+            files={"text": TEXT_IR, "video": VIDEO_IR["fp32"]},
+        )
+        manifest.save(staged)
+        folder = registry.install(home, staged, fp)
+        return ImportResult(manifest, folder, skipped=False)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

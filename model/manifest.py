@@ -1,0 +1,50 @@
+"""The manifest stored beside the IRs: where the model came from and what was made of it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+TEXT_IR = "text.xml"
+VIDEO_IR = {"fp32": "video.xml", "bf16": "video.xml", "int8": "video-int8.xml"}
+
+
+@dataclass
+class Manifest:
+    source: str
+    fingerprint: str
+    vidx_version: str
+    openvino_version: str
+    imported_at: str
+    conversion_seconds: float
+    inputs: dict[str, list[int]]
+    outputs: dict[str, list[int]]
+    files: dict[str, str]
+    quantization: dict | None = None
+    bf16_report: dict | None = None
+    extra: dict = field(default_factory=dict)
+
+    def save(self, folder: Path) -> None:
+        tmp = folder / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        os.replace(tmp, folder / MANIFEST)
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        data = json.loads((folder / MANIFEST).read_text())
+        return cls(**data)
+
+
+def fingerprint(folder: Path) -> str:
+    """sha256 over every file of a SavedModel: relative path, then content, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()

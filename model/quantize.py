@@ -1,0 +1,92 @@
+"""`vidx model quantize`: NNCF post-training INT8 of the video IR, kept only if it stays close to FP32."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vidx.config import Settings, VidxError
+
+from . import registry
+from .manifest import VIDEO_IR, Manifest
+from .runtime import TextEncoder, VideoEncoder, compile_config, core, cpu_has_bf16
+
+# Text probes for the retrieval-agreement figure: everyday scenes, since the library's content is unknown.
+PROBES = [
+    "a person walking", "a car driving on a road", "people talking", "a dog running", "cooking food",
+    "playing guitar", "a waterfall", "riding a bike", "a bottle on a table", "someone reading a book",
+    "a crowd of people", "a cartoon animal", "a hand gesture", "a phone call", "an empty room",
+]
+
+
+@dataclass
+class QuantizationReport:
+    calibration_clips: int
+    heldout_clips: int
+    cosine_min: float
+    cosine_mean: float
+    top1_agreement: float
+    model_type: str
+    guard: float
+    accepted: bool
+
+
+def _compare(reference: np.ndarray, other: np.ndarray, text: np.ndarray) -> tuple[float, float, float]:
+    cos = np.sum(reference * other, axis=1) / (
+        np.linalg.norm(reference, axis=1) * np.linalg.norm(other, axis=1) + 1e-12
+    )
+    agree = np.mean(np.argmax(text @ reference.T, axis=1) == np.argmax(text @ other.T, axis=1))
+    return float(cos.min()), float(cos.mean()), float(agree)
+
+
+def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> QuantizationReport:
+    """Calibrate on the first `calibration` clips, judge on the next `heldout`; INT8 is stored either way."""
+    import nncf
+    import openvino as ov
+
+    home = settings.home
+    folder = registry.active_dir(home)
+    if folder is None:
+        raise registry.NoModelError(f"No model installed in {home.root}; run `vidx model import`")
+    manifest = Manifest.load(folder)
+    gathered = []
+    for clip in clips:
+        gathered.append(clip)
+        if len(gathered) == calibration + heldout:
+            break
+    if len(gathered) < 2:
+        raise VidxError("Too few clips to calibrate on: point --calibration at a folder of real videos")
+    split = max(1, min(calibration, len(gathered) - 1))
+    calib, held = gathered[:split], gathered[split:]
+
+    fp32_model = core().read_model(str(folder / VIDEO_IR["fp32"]))
+    dataset = nncf.Dataset([c[None] for c in calib])
+    int8_model = nncf.quantize(
+        fp32_model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(calib)
+    )
+    staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
+    ov.save_model(int8_model, staged)
+
+    batch = np.stack(held)
+    reference = VideoEncoder(home, "fp32", settings.clip.frames, settings.clip.size, folder).embed(batch)
+    int8_out = np.array(core().compile_model(str(staged), "CPU", compile_config("int8", home))(batch)[0])
+    text = TextEncoder(home, folder).embed(PROBES)
+    cos_min, cos_mean, agree = _compare(reference, int8_out, text)
+    guard = settings.model.int8_min_cosine
+    report = QuantizationReport(
+        len(calib), len(held), round(cos_min, 5), round(cos_mean, 5), round(agree, 4), "TRANSFORMER", guard,
+        cos_min >= guard,
+    )
+    for suffix in (".bin", ".xml"):
+        Path(str(staged)[: -len(".xml")] + suffix).replace(folder / (VIDEO_IR["int8"][: -len(".xml")] + suffix))
+    manifest.quantization = asdict(report)
+    if cpu_has_bf16():
+        bf16_out = VideoEncoder(home, "bf16", settings.clip.frames, settings.clip.size, folder).embed(batch)
+        b_min, b_mean, b_agree = _compare(reference, bf16_out, text)
+        manifest.bf16_report = {"cosine_min": round(b_min, 5), "cosine_mean": round(b_mean, 5), "top1_agreement": b_agree}
+    manifest.files["video_int8"] = VIDEO_IR["int8"]
+    manifest.save(folder)
+    return report

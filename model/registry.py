@@ -1,0 +1,56 @@
+"""Installed models under the home: one folder per fingerprint, and an `active` link swapped atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from vidx.config import Home, VidxError
+
+from .manifest import Manifest
+
+
+class NoModelError(VidxError):
+    """No model has been imported into this home yet."""
+
+
+def active_dir(home: Home) -> Path | None:
+    link = home.models / "active"
+    if not link.is_symlink() or not (link / "manifest.json").exists():
+        return None
+    return link.resolve()
+
+
+def active_manifest(home: Home) -> Manifest:
+    folder = active_dir(home)
+    if folder is None:
+        raise NoModelError(f"No model installed in {home.root}; run `vidx model import`")
+    return Manifest.load(folder)
+
+
+def installed_dir(home: Home, fingerprint: str) -> Path:
+    return home.models / fingerprint[:16]
+
+
+def activate(home: Home, folder: Path) -> None:
+    """Point `active` at `folder` with a rename, so a reader sees the old model or the new one, never neither."""
+    tmp = home.models / "active.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(folder.name, tmp)
+    os.replace(tmp, home.models / "active")
+
+
+def install(home: Home, staged: Path, fingerprint: str) -> Path:
+    """Move a fully written staging folder into place and make it active."""
+    final = installed_dir(home, fingerprint)
+    if final.exists():
+        old = final.with_name(final.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+        os.replace(staged, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staged, final)
+    activate(home, final)
+    return final

@@ -1,0 +1,73 @@
+"""Turn a SOURCE (hub handle, SavedModel folder or .tar.gz of one) into a local SavedModel folder."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+from vidx.config import Home, VidxError
+
+DOWNLOAD_HELP = (
+    "On a machine with internet, download the model archive from that page (Download > .tar.gz),\n"
+    "copy it here and run: vidx model import /path/to/archive.tar.gz"
+)
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def download(source: str, home: Home) -> Path:
+    """Fetch a hub module through tensorflow_hub, cached under the home."""
+    os.environ.setdefault("TFHUB_CACHE_DIR", str(home.cache / "tfhub"))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import tensorflow_hub as hub
+    except ImportError:
+        raise VidxError(
+            "Downloading a model needs TensorFlow Hub: pip install 'vidx[convert]'\n" + DOWNLOAD_HELP
+        ) from None
+    try:
+        return Path(hub.resolve(source))
+    except Exception as e:  # tensorflow_hub raises urllib, OSError and ValueError alike for a failed fetch
+        raise VidxError(f"Could not download the model from {source} ({_reason(e)}).\n{DOWNLOAD_HELP}") from None
+
+
+def _reason(error: Exception) -> str:
+    import urllib.error
+
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, (urllib.error.URLError, ConnectionError, TimeoutError)):
+        return "no network connection"
+    return f"{type(error).__name__}: {error}"
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    """Extract a .tar.gz safely and return the folder that holds saved_model.pb."""
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+        raise VidxError(f"Cannot extract {archive}: {e or type(e).__name__}; download the archive again") from None
+    found = sorted(into.rglob("saved_model.pb"), key=lambda p: len(p.parts))
+    if not found:
+        raise VidxError(f"{archive} holds no SavedModel (no saved_model.pb inside)")
+    return found[0].parent
+
+
+def local_savedmodel(source: str, home: Home, scratch: Path) -> Path:
+    """A folder holding saved_model.pb for any accepted SOURCE; `scratch` receives downloads and extractions."""
+    if is_url(source):
+        return download(source, home)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise VidxError(f"{source}: no such file or folder; give a SavedModel folder, a .tar.gz or a hub URL")
+    if path.is_dir():
+        if not (path / "saved_model.pb").is_file():
+            raise VidxError(f"{source} is not a SavedModel folder (no saved_model.pb in it)")
+        return path
+    if path.name.endswith((".tar.gz", ".tgz", ".tar")):
+        return unpack(path, scratch)
+    raise VidxError(f"{source} is neither a SavedModel folder nor a .tar.gz archive")

@@ -1,0 +1,5 @@
+"""vidx.searcher: the read path, text in, videos and moments out. Never imports TensorFlow."""
+
+from .search import Hit, check_query, search, search_vector
+
+__all__ = ["Hit", "check_query", "search", "search_vector"]

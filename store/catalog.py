@@ -1,0 +1,228 @@
+"""The SQLite catalogue (roots, videos, clips and their vectors) and the FAISS file kept in step with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from vidx.config import Home, VidxError
+
+from . import vectors
+from .migrations import migrations
+
+
+@dataclass(frozen=True)
+class VideoRow:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ClipRow:
+    id: int
+    path: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ClipVector:
+    idx: int
+    start: float
+    end: float
+    vector: np.ndarray
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Catalog:
+    """Everything vidx keeps on disk about the library; SQLite is the truth, FAISS is derived from it."""
+
+    def __init__(self, home: Home):
+        self.home = home
+        home.ensure()
+        home.index_dir.mkdir(exist_ok=True)
+        try:
+            self.db = sqlite_utils.Database(home.db)
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as e:
+            raise VidxError(f"Cannot open the database {home.db}: {e}; run `vidx doctor`") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def _bump_generation(self) -> None:
+        self.set_meta("generation", str(self.generation + 1))
+
+    def add_root(self, path: Path) -> int:
+        with self.db.atomic():
+            self.db["roots"].insert({"path": str(path), "added_at": now()}, ignore=True)
+        return self.db.execute("select id from roots where path = ?", [str(path)]).fetchone()[0]
+
+    def roots(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select path from roots order by path")]
+
+    def video(self, path: str) -> VideoRow | None:
+        row = self.db.execute(
+            "select id, path, size, mtime_ns, hash, status, error from videos where path = ?", [path]
+        ).fetchone()
+        return VideoRow(*row) if row else None
+
+    def videos_under(self, root: str) -> list[VideoRow]:
+        prefix = root.rstrip("/") + "/"
+        rows = self.db.execute(
+            "select id, path, size, mtime_ns, hash, status, error from videos"
+            " where substr(path, 1, ?) = ? order by path",
+            [len(prefix), prefix],
+        )
+        return [VideoRow(*r) for r in rows]
+
+    def save_video(
+        self, root_id: int, path: str, stat: tuple[int, int], info: dict, clips: list[ClipVector]
+    ) -> tuple[int, list[int], list[int]]:
+        """Store a video and its clips in one transaction; returns (video id, removed clip ids, new clip ids)."""
+        with self.db.atomic():
+            old = self.video(path)
+            removed = self._delete_clips(old.id) if old else []
+            record = {
+                "root_id": root_id,
+                "path": path,
+                "size": stat[0],
+                "mtime_ns": stat[1],
+                "status": "ok",
+                "error": None,
+                "indexed_at": now(),
+                **info,
+            }
+            if old:
+                self.db["videos"].update(old.id, record)
+                video_id = old.id
+            else:
+                video_id = self.db["videos"].insert(record).last_pk
+            new_ids = []
+            for clip in clips:
+                cur = self.db.execute(
+                    "insert into clips (video_id, idx, start, end, vector) values (?, ?, ?, ?, ?)",
+                    [video_id, clip.idx, clip.start, clip.end, np.asarray(clip.vector, np.float32).tobytes()],
+                )
+                new_ids.append(cur.lastrowid)
+            self._bump_generation()
+        return video_id, removed, new_ids
+
+    def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> list[int]:
+        """Record why a file could not be indexed; drops any clips an earlier version of it had."""
+        with self.db.atomic():
+            old = self.video(path)
+            removed = self._delete_clips(old.id) if old else []
+            record = {
+                "root_id": root_id,
+                "path": path,
+                "size": stat[0],
+                "mtime_ns": stat[1],
+                "status": "failed",
+                "error": error,
+                "indexed_at": now(),
+            }
+            if old:
+                self.db["videos"].update(old.id, record)
+            else:
+                self.db["videos"].insert(record)
+            if removed:
+                self._bump_generation()
+        return removed
+
+    def delete_video(self, video_id: int) -> list[int]:
+        with self.db.atomic():
+            removed = self._delete_clips(video_id)
+            self.db.execute("delete from videos where id = ?", [video_id])
+            self._bump_generation()
+        return removed
+
+    def _delete_clips(self, video_id: int) -> list[int]:
+        ids = [r[0] for r in self.db.execute("select id from clips where video_id = ?", [video_id])]
+        self.db.execute("delete from clips where video_id = ?", [video_id])
+        return ids
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        ids, vecs = [], []
+        for clip_id, blob in self.db.execute("select id, vector from clips order by id"):
+            ids.append(clip_id)
+            vecs.append(np.frombuffer(blob, dtype=np.float32))
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        return np.asarray(ids, np.int64), np.stack(vecs)
+
+    def clip_rows(self, ids: list[int]) -> dict[int, ClipRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"select clips.id, videos.path, clips.start, clips.end from clips"
+            f" join videos on videos.id = clips.video_id where clips.id in ({marks})",
+            ids,
+        )
+        return {r[0]: ClipRow(*r) for r in rows}
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "videos": one("select count(*) from videos where status = 'ok'").fetchone()[0],
+            "clips": one("select count(*) from clips").fetchone()[0],
+            "failed": one("select count(*) from videos where status = 'failed'").fetchone()[0],
+        }
+
+    def _index_files(self) -> list[tuple[int, Path]]:
+        found = []
+        for p in self.home.index_dir.glob("vectors-*.faiss"):
+            try:
+                found.append((int(p.stem.split("-", 1)[1]), p))
+            except ValueError:
+                continue
+        return sorted(found)
+
+    def index_path(self) -> Path | None:
+        files = self._index_files()
+        return files[-1][1] if files else None
+
+    def load_index(self):
+        """The FAISS index for the current generation, rebuilt from stored vectors when the file lags."""
+        files = self._index_files()
+        if files and files[-1][0] == self.generation:
+            return vectors.load_index(files[-1][1])
+        ids, vecs = self.all_vectors()
+        if not len(ids):
+            return None
+        return vectors.build_index(ids, vecs)
+
+    def save_index(self, index, generation: int) -> None:
+        """Write the index for `generation`, then drop the files of older generations."""
+        path = self.home.index_dir / f"vectors-{generation}.faiss"
+        vectors.save_index(index, path)
+        for gen, old in self._index_files():
+            if gen < generation:
+                old.unlink(missing_ok=True)
