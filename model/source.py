@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tarfile
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from vidx.config import Home, VidxError
@@ -18,20 +21,34 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
+@contextlib.contextmanager
+def native_logs_hidden() -> Iterator[None]:
+    """Send file descriptor 2 elsewhere: TensorFlow's C++ start-up logs ignore TF_CPP_MIN_LOG_LEVEL."""
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def download(source: str, home: Home) -> Path:
     """Fetch a hub module through tensorflow_hub, cached under the home."""
     os.environ.setdefault("TFHUB_CACHE_DIR", str(home.cache / "tfhub"))
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        import tensorflow_hub as hub
-    except ImportError:
-        raise VidxError(
-            "Downloading a model needs TensorFlow Hub: pip install 'vidx[convert]'\n" + DOWNLOAD_HELP
-        ) from None
-    try:
-        return Path(hub.resolve(source))
-    except Exception as e:  # tensorflow_hub raises urllib, OSError and ValueError alike for a failed fetch
-        raise VidxError(f"Could not download the model from {source} ({_reason(e)}).\n{DOWNLOAD_HELP}") from None
+    with native_logs_hidden():
+        try:
+            import tensorflow_hub as hub
+        except ImportError:
+            hub = None
+        if hub is None:
+            raise VidxError("Downloading a model needs TensorFlow Hub: pip install 'vidx[convert]'\n" + DOWNLOAD_HELP)
+        try:
+            return Path(hub.resolve(source))
+        except Exception as e:  # tensorflow_hub raises urllib, OSError and ValueError alike for a failed fetch
+            error = VidxError(f"Could not download the model from {source} ({_reason(e)}).\n{DOWNLOAD_HELP}")
+    raise error
 
 
 def _reason(error: Exception) -> str:

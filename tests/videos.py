@@ -1,0 +1,53 @@
+"""Small generated videos whose content the toy model scores in a known order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+W, H = 96, 64
+
+
+def write(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    """Write BGR uint8 frames: .gif through OpenCV's animation writer, others through VideoWriter."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gif":
+        animation = cv2.Animation()
+        animation.frames = [f for f in frames]
+        animation.durations = [int(1000 / fps)] * len(frames)
+        assert cv2.imwriteanimation(str(path), animation)
+        return path
+    fourcc = {".avi": "MJPG", ".mp4": "mp4v", ".mkv": "MJPG"}[path.suffix]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
+    assert writer.isOpened(), path
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    return path
+
+
+def solid(bgr: tuple[int, int, int], n: int) -> list[np.ndarray]:
+    return [np.full((H, W, 3), bgr, np.uint8) for _ in range(n)]
+
+
+def fade(start: int, stop: int, n: int) -> list[np.ndarray]:
+    return [np.full((H, W, 3), int(v), np.uint8) for v in np.linspace(start, stop, n)]
+
+
+def moving_checkers(n: int) -> list[np.ndarray]:
+    yy, xx = np.mgrid[0:H, 0:W]
+    return [(((xx + 4 * i) // 8 + yy // 8) % 2 * 255).astype(np.uint8)[:, :, None].repeat(3, axis=2) for i in range(n)]
+
+
+def make_library(root: Path) -> dict[str, Path]:
+    """Videos named for the one query word each must win."""
+    return {
+        "red": write(root / "colours" / "red.mp4", solid((40, 40, 220), 40)),
+        "green": write(root / "colours" / "green.avi", solid((40, 200, 40), 40)),
+        "blue": write(root / "colours" / "blue.gif", solid((220, 40, 40), 10)),
+        "brightening": write(root / "light" / "fade_in.mp4", fade(20, 235, 40)),
+        "darkening": write(root / "light" / "fade_out.avi", fade(235, 20, 40)),
+        "moving": write(root / "motion" / "checkers.mp4", moving_checkers(40)),
+    }
