@@ -8,7 +8,6 @@ import sys
 from dataclasses import dataclass, field
 
 import click
-
 from vidx.config import ConfigError, Home, Settings, VidxError, load_settings, parse_assignment, resolve_home
 
 
@@ -50,8 +49,18 @@ pass_state = click.make_pass_decorator(State)
 
 @click.group(cls=VidxGroup)
 @click.version_option(package_name="vidx")
-@click.option("--home", type=click.Path(file_okay=False), help="Data folder (default: $VIDX_HOME, else ~/.local/share/vidx).")
-@click.option("--set", "assignments", multiple=True, metavar="SECTION.KEY=VALUE", help="Override a setting, e.g. --set clip.fps=0.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    help="Data folder (default: $VIDX_HOME, else ~/.local/share/vidx).",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="SECTION.KEY=VALUE",
+    help="Override a setting, e.g. --set clip.fps=0.",
+)
 @click.pass_context
 def cli(ctx, home, assignments):
     """Search your videos by what you remember seeing."""

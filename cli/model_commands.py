@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
 from vidx.config import PRECISIONS, VidxError, write_user_setting
 
 from .app import cli, emit_json, pass_state
@@ -42,7 +41,7 @@ def info_command(state, as_json):
     """Show the installed model: source, fingerprint, shapes, precision, files."""
     from dataclasses import asdict
 
-    from vidx.model.registry import active_manifest, active_dir
+    from vidx.model.registry import active_dir, active_manifest
 
     settings = state.settings()
     manifest = active_manifest(settings.home)
@@ -108,7 +107,11 @@ def _clips_round_robin(settings, paths: list[Path]):
 
 
 @model_group.command("quantize")
-@click.option("--calibration", type=click.Path(), help="Folder of real videos to calibrate on (default: the indexed library).")
+@click.option(
+    "--calibration",
+    type=click.Path(),
+    help="Folder of real videos to calibrate on (default: the indexed library).",
+)
 @click.option("--clips", "n_calib", default=16, show_default=True, help="Calibration clips.")
 @click.option("--heldout", default=8, show_default=True, help="Held-out clips for the FP32 comparison.")
 @pass_state
@@ -129,7 +132,10 @@ def quantize_command(state, calibration, n_calib, heldout):
         click.echo("INT8 is now the active precision.")
         _reindex_notice(settings, "int8")
     else:
-        click.echo(f"Keeping {settings.model.precision}: min cosine {r.cosine_min:.4f} is below the guard model.int8_min_cosine = {r.guard}.")
+        click.echo(
+            f"Keeping {settings.model.precision}: min cosine {r.cosine_min:.4f} is below the guard "
+            f"model.int8_min_cosine = {r.guard}."
+        )
 
 
 def _reindex_notice(settings, precision: str) -> None:
@@ -143,7 +149,9 @@ def _reindex_notice(settings, precision: str) -> None:
     wanted = f"{active_manifest(settings.home).fingerprint[:16]}:{precision}"
     videos = catalog.counts()["videos"]
     if stored and stored != wanted and videos:
-        click.echo(f"The index holds vectors of another precision: the next `vidx index` re-embeds all {videos} videos.")
+        click.echo(
+            f"The index holds vectors of another precision: the next `vidx index` re-embeds all {videos} videos."
+        )
 
 
 @model_group.command("use")
@@ -161,7 +169,10 @@ def use_command(state, precision):
         if not q:
             raise VidxError("No INT8 model yet: run `vidx model quantize` first")
         if not q["accepted"]:
-            raise VidxError(f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); quantize again with more clips")
+            raise VidxError(
+                f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); "
+                "quantize again with more clips"
+            )
     if precision == "bf16" and not cpu_has_bf16():
         raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
     write_user_setting(settings.home, "model.precision", precision)
@@ -178,7 +189,7 @@ def embed_group():
 
 @embed_group.command("text")
 @click.argument("texts", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print {\"vectors\": [[...], ...]}.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"vectors": [[...], ...]}.')
 @pass_state
 def embed_text_command(state, texts, as_json):
     """Embed each TEXT with the text IR (no TensorFlow involved)."""
@@ -190,12 +201,14 @@ def embed_text_command(state, texts, as_json):
         emit_json({"vectors": vectors.tolist()})
         return
     for text, v in zip(texts, vectors, strict=True):
-        click.echo(f"{text!r}: {len(v)}-d, norm {float((v**2).sum() ** 0.5):.4f}, first {[round(float(x), 4) for x in v[:4]]}")
+        click.echo(
+            f"{text!r}: {len(v)}-d, norm {float((v**2).sum() ** 0.5):.4f}, first {[round(float(x), 4) for x in v[:4]]}"
+        )
 
 
 @embed_group.command("video")
 @click.argument("path", type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print {\"path\": ..., \"clips\": [{start, end, vector}, ...]}.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"path": ..., "clips": [{start, end, vector}, ...]}.')
 @pass_state
 def embed_video_command(state, path, as_json):
     """Embed PATH clip by clip, sampled as `vidx index` samples it."""

@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 
 import click
-
 from vidx.indexer.run import Progress
 
 

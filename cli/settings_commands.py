@@ -14,10 +14,14 @@ def config_command(state, as_json):
     """Show the effective settings and where each came from."""
     settings = state.settings()
     if as_json:
-        emit_json({
-            "home": str(settings.home.root),
-            "settings": {k: {"value": list(v) if isinstance(v, tuple) else v, "from": o} for k, v, o in settings.items()},
-        })
+        emit_json(
+            {
+                "home": str(settings.home.root),
+                "settings": {
+                    k: {"value": list(v) if isinstance(v, tuple) else v, "from": o} for k, v, o in settings.items()
+                },
+            }
+        )
         return
     click.echo(f"home = {settings.home.root}")
     for key, value, origin in settings.items():

@@ -170,7 +170,7 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
     for name, value in os.environ.items():
         if not name.startswith("VIDX_") or name == "VIDX_HOME":
             continue
-        rest = name[len("VIDX_"):].lower()
+        rest = name[len("VIDX_") :].lower()
         section, _, key = rest.partition("_")
         if section in _SECTIONS:
             put(f"{section}.{key}", value, f"env {name}")

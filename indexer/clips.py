@@ -62,7 +62,7 @@ def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: in
     count = 0
     for i, frame in enumerate(frames):
         count = i + 1
-        if stride <= 0 and i % length == 0 or stride > 0 and frame.time >= next_start:
+        if stride <= 0 and i % length == 0 or stride > 0 and frame.time >= next_start - 1e-6:
             starts.append(i)
             next_start = frame.time + stride
         window.append(frame)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from vidx.config import Settings, VidxError
 
 from .clips import Clip, cut_clips

@@ -34,8 +34,8 @@ def _first_line(error: Exception) -> str:
 
 def convert(savedmodel: Path, out_dir: Path, frames: int = 32, size: int = 224) -> dict:
     """Write text.xml and video.xml into out_dir; returns their input and output shapes."""
-    import openvino_tokenizers  # noqa: F401  registers the string ops (lower, split, lookup) with the converter
     import openvino as ov
+    import openvino_tokenizers  # noqa: F401  registers the string ops (lower, split, lookup) with the converter
 
     _without_telemetry()
     # Each branch is converted on its own, cut at its input and output: sub-models carved out of one converted

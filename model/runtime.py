@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-
 from vidx.config import Home, VidxError
 
 from . import registry
@@ -25,8 +24,8 @@ def holds_string_models() -> bool:
 
 @cache
 def core():
-    import openvino_tokenizers  # noqa: F401  the text IR's string ops live in this extension
     import openvino as ov
+    import openvino_tokenizers  # noqa: F401  the text IR's string ops live in this extension
 
     return ov.Core()
 

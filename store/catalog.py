@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import sqlite_utils
-
 from vidx.config import Home, VidxError
 
 from . import vectors

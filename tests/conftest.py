@@ -15,7 +15,12 @@ import toy_model  # noqa: E402
 import videos  # noqa: E402
 
 SHARED_VIDEOS = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
-OFFLINE_ENV = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "", "NO_PROXY": ""}
+OFFLINE_ENV = {
+    "https_proxy": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "no_proxy": "",
+    "NO_PROXY": "",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +87,11 @@ def vidx_subprocess(*args, env=None, check=True, prelude=""):
     """Run the real console entry point in a fresh interpreter; `prelude` runs first (e.g. to block imports)."""
     code = f"{prelude}\nimport sys\nfrom vidx.cli import main\nsys.argv = ['vidx'] + {list(map(str, args))!r}\nmain()"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
     )
     if check:
         assert result.returncode == 0, result.stderr

@@ -5,7 +5,6 @@ import shutil
 
 import pytest
 from conftest import SHARED_VIDEOS, as_json
-
 from vidx.config import Home
 from vidx.store import Catalog
 
@@ -24,7 +23,16 @@ def test_index_summary(indexed, library):
     assert indexed["changed"] == indexed["removed"] == indexed["unchanged"] == indexed["moved"] == 0
     assert indexed["failed"] == []
     assert indexed["clips_embedded"] >= expected
-    assert set(indexed) == {"added", "changed", "moved", "removed", "unchanged", "failed", "clips_embedded", "seconds"}
+    assert set(indexed) == {
+        "added",
+        "changed",
+        "moved",
+        "removed",
+        "unchanged",
+        "failed",
+        "clips_embedded",
+        "seconds",
+    }
 
 
 @pytest.mark.parametrize("word", WORDS)
@@ -57,8 +65,8 @@ def test_query_json_contract(run, indexed, library):
 def test_human_output(run, indexed, library):
     lines = run("query", "blue", "-k", "1").output.splitlines()
     score = as_json(run("query", "blue", "-k", "1", "--json"))["results"][0]["score"]
-    # Blue frames are RGB (40, 40, 220): blue minus the channel mean is 120/255, weighted x10.
-    assert score == pytest.approx(10 * 120 / 255, abs=0.05)
+    # Blue frames are RGB (40, 40, 220): the toy's blue feature B - R is 180/255, weighted x10.
+    assert score == pytest.approx(10 * 180 / 255, abs=0.05)
     assert lines == [f"  1  {score:6.2f}  {library['blue']}  00:00–00:01"]
 
 
@@ -104,7 +112,9 @@ def test_changed_and_deleted_files(run, indexed, library, tmp_path):
     assert summary["changed"] == 1 and summary["removed"] == 1
     paths = [r["path"] for r in as_json(run("query", "brightening", "--json", "--under", root))["results"]]
     assert paths[0] == str(root / "red.mp4")
-    assert str(root / "green.avi") not in [r["path"] for r in as_json(run("query", "green", "--json", "-k", "50"))["results"]]
+    assert str(root / "green.avi") not in [
+        r["path"] for r in as_json(run("query", "green", "--json", "-k", "50"))["results"]
+    ]
     status = as_json(run("status", "--json"))
     assert status["clips"] == status["vectors"]
 

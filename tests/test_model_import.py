@@ -3,7 +3,6 @@ import tarfile
 
 import pytest
 from conftest import OFFLINE_ENV, as_json, vidx_subprocess
-
 from vidx.config import Home
 from vidx.model import registry
 from vidx.model.manifest import Manifest, fingerprint
@@ -28,7 +27,15 @@ def test_manifest_and_fingerprint(run, models, imported):
     assert manifest.source == str(models["tf1"])
     assert manifest.files == {"text": "text.xml", "video": "video.xml"}
     data = json.loads((registry.active_dir(Home(imported)) / "manifest.json").read_text())
-    assert set(data) >= {"source", "fingerprint", "vidx_version", "openvino_version", "inputs", "outputs", "quantization"}
+    assert set(data) >= {
+        "source",
+        "fingerprint",
+        "vidx_version",
+        "openvino_version",
+        "inputs",
+        "outputs",
+        "quantization",
+    }
 
 
 def test_same_fingerprint_is_a_no_op_unless_forced(run, models, imported):
@@ -59,9 +66,15 @@ def _bad_sources(tmp_path, models):
         tar.add(not_a_model / "readme.txt", arcname="readme.txt")
     nosig = models["nosig"]
     return [
-        (tmp_path / "missing", f"Error: {tmp_path / 'missing'}: no such file or folder; give a SavedModel folder, a .tar.gz or a hub URL"),
+        (
+            tmp_path / "missing",
+            f"Error: {tmp_path / 'missing'}: no such file or folder; give a SavedModel folder, a .tar.gz or a hub URL",
+        ),
         (not_a_model, f"Error: {not_a_model} is not a SavedModel folder (no saved_model.pb in it)"),
-        (nosig, f"Error: {nosig} lacks the `video` and `text` signatures of S3D MIL-NCE (missing images, words, video_embedding, text_embedding; it has x, y)"),
+        (
+            nosig,
+            f"Error: {nosig} lacks the `video` and `text` signatures of S3D MIL-NCE (missing images, words, video_embedding, text_embedding; it has x, y)",
+        ),
         (corrupt, f"Error: Cannot extract {corrupt}: "),
         (empty_tar, f"Error: {empty_tar} holds no SavedModel (no saved_model.pb inside)"),
     ]

@@ -5,7 +5,6 @@ import pytest
 from conftest import SHARED_VIDEOS, as_json
 from notebook import load_video
 from toy_model import expected_video
-
 from vidx.config import Home
 from vidx.indexer.clips import cut_clips
 from vidx.indexer.decode import read_frames
@@ -73,7 +72,9 @@ def test_embed_video_matches_notebook_and_tf(run, tf_model, imported, library):
 
     for path in _notebook_videos(library):
         reference = load_video(str(path))[None]
-        theirs = tf_model.signatures["video"](images=tf.cast(tf.constant(reference), tf.float32))["video_embedding"].numpy()
+        theirs = tf_model.signatures["video"](images=tf.cast(tf.constant(reference), tf.float32))[
+            "video_embedding"
+        ].numpy()
         data = as_json(run("--set", "clip.fps=0", "embed", "video", path, "--json"))
         assert data["path"] == str(path)
         ours = np.array([data["clips"][0]["vector"]], np.float32)

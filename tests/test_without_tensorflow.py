@@ -11,8 +11,6 @@ class _NoTensorFlow:
 sys.meta_path.insert(0, _NoTensorFlow())
 """
 
-REPORT = "\nimport atexit, sys\natexit.register(lambda: print('LOADED', sorted(m for m in ('tensorflow', 'nncf', 'torch') if m in sys.modules), file=sys.stderr))"
-
 
 def test_embed_text_without_tensorflow(imported):
     result = vidx_subprocess("embed", "text", "red", "blue green", "--json", prelude=BLOCK)

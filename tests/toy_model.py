@@ -1,8 +1,9 @@
 """A small model with the published S3D MIL-NCE interface and hand-picked weights, so answers are known.
 
 Video features (projected into 512 dims x10, motion x1 since its 1.5M-element mean carries float32 error):
-  0, 1, 2  red, green, blue: a channel's mean minus the mean of all three (depends on RGB order)
-  3, 4     brightening, darkening: mean frame-to-frame change, through a Conv3D (depends on frame order)
+  0, 1, 2  red, green, blue: R - G, G - B and B - R of the mean colour, through a 1x1x1 Conv3D
+           (depends on RGB order); weights of 1, -1 and 0 survive INT8 weight quantization exactly
+  3, 4     brightening, darkening: mean frame-to-frame change (depends on frame order)
   5        moving: mean absolute frame-to-frame change
 Text: lower-cased words looked up in a table inside the graph; each known word is a one-hot on its feature,
 unknown words map to a zero row; at most 16 words count, as in S3D.
@@ -16,27 +17,27 @@ from pathlib import Path
 import numpy as np
 
 VOCAB = ["red", "green", "blue", "brightening", "darkening", "moving"]
+COLOUR = np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0], [-1.0, 0.0, 1.0]], np.float32)
 WEIGHTS = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 1.0], np.float32)
 MAX_WORDS = 16
 
 
 def _weights() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    diff = np.zeros((2, 1, 1, 3, 1), np.float32)
-    diff[0, 0, 0, :, 0] = -1.0 / 3
-    diff[1, 0, 0, :, 0] = 1.0 / 3
+    colour = COLOUR.T.reshape(1, 1, 1, 3, 3)
     projection = np.zeros((6, 512), np.float32)
     projection[np.arange(6), np.arange(6)] = WEIGHTS
     table = np.zeros((len(VOCAB) + 1, 512), np.float32)
     table[np.arange(len(VOCAB)), np.arange(len(VOCAB))] = 1.0
-    return diff, projection, table
+    return colour, projection, table
 
 
-def _video_graph(tf, images, diff, projection):
-    rgb = tf.reduce_mean(images, axis=[1, 2, 3])
-    colour = rgb - tf.reduce_mean(rgb, axis=1, keepdims=True)
-    change = tf.nn.conv3d(images, diff, strides=[1, 1, 1, 1, 1], padding="VALID")
-    mean_change = tf.reduce_mean(change, axis=[1, 2, 3, 4])
-    motion = tf.reduce_mean(tf.abs(change), axis=[1, 2, 3, 4])
+def _video_graph(tf, images, colour_kernel, projection):
+    colour = tf.reduce_mean(
+        tf.nn.conv3d(images, colour_kernel, strides=[1, 1, 1, 1, 1], padding="VALID"), axis=[1, 2, 3]
+    )
+    change = tf.reduce_mean(images[:, 1:] - images[:, :-1], axis=4)
+    mean_change = tf.reduce_mean(change, axis=[1, 2, 3])
+    motion = tf.reduce_mean(tf.abs(change), axis=[1, 2, 3])
     features = tf.concat(
         [colour, tf.stack([tf.nn.relu(mean_change), tf.nn.relu(-mean_change), motion], axis=1)], axis=1
     )
@@ -54,7 +55,7 @@ def build_tf1(out: Path, tags: list[str] | None = None) -> Path:
 
     tf1 = tf.compat.v1
     shutil.rmtree(out, ignore_errors=True)
-    diff, projection, table_values = _weights()
+    colour_kernel, projection, table_values = _weights()
     graph = tf1.Graph()
     with graph.as_default():
         images = tf1.placeholder(tf.float32, [None, None, None, None, 3], name="images")
@@ -62,10 +63,12 @@ def build_tf1(out: Path, tags: list[str] | None = None) -> Path:
         proj = tf1.get_variable("video_projection", initializer=projection)
         emb = tf1.get_variable("word_embeddings", initializer=table_values)
         table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(tf1.constant(VOCAB), tf1.constant(np.arange(len(VOCAB), dtype=np.int64))),
+            tf.lookup.KeyValueTensorInitializer(
+                tf1.constant(VOCAB), tf1.constant(np.arange(len(VOCAB), dtype=np.int64))
+            ),
             default_value=len(VOCAB),
         )
-        video_embedding, mixed_5c = _video_graph(tf, images, tf1.constant(diff), proj)
+        video_embedding, mixed_5c = _video_graph(tf, images, tf1.constant(colour_kernel), proj)
         text_embedding = _text_graph(tf, words, table.lookup, emb)
         with tf1.Session(graph=graph) as session:
             session.run(tf1.global_variables_initializer())
@@ -89,12 +92,12 @@ def build_tf2(out: Path) -> Path:
     import tensorflow as tf
 
     shutil.rmtree(out, ignore_errors=True)
-    diff, projection, table_values = _weights()
+    colour_kernel, projection, table_values = _weights()
 
     class Toy(tf.Module):
         def __init__(self):
             super().__init__()
-            self.diff = tf.constant(diff)
+            self.colour_kernel = tf.constant(colour_kernel)
             self.projection = tf.Variable(projection)
             self.embeddings = tf.Variable(table_values)
             self.table = tf.lookup.StaticHashTable(
@@ -104,7 +107,7 @@ def build_tf2(out: Path) -> Path:
 
         @tf.function(input_signature=[tf.TensorSpec([None, None, None, None, 3], tf.float32, name="images")])
         def video(self, images):
-            video_embedding, mixed_5c = _video_graph(tf, images, self.diff, self.projection)
+            video_embedding, mixed_5c = _video_graph(tf, images, self.colour_kernel, self.projection)
             return {"video_embedding": video_embedding, "mixed_5c": mixed_5c}
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
@@ -135,8 +138,7 @@ def build_without_signatures(out: Path) -> Path:
 def expected_video(images: np.ndarray) -> np.ndarray:
     """The toy model's video_embedding computed in numpy, for checks independent of TensorFlow."""
     images = images.astype(np.float64)
-    rgb = images.mean(axis=(1, 2, 3))
-    colour = rgb - rgb.mean(axis=1, keepdims=True)
+    colour = images.mean(axis=(1, 2, 3)) @ COLOUR.T.astype(np.float64)
     change = (images[:, 1:] - images[:, :-1]).mean(axis=4)
     mean_change = change.mean(axis=(1, 2, 3))
     motion = np.abs(change).mean(axis=(1, 2, 3))
@@ -146,3 +148,11 @@ def expected_video(images: np.ndarray) -> np.ndarray:
     out = np.zeros((len(images), 512))
     out[:, :6] = features * WEIGHTS
     return out.astype(np.float32)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tests/toy_model.py DEST  (writes a toy S3D-interface SavedModel to DEST)")
+    print(build_tf1(Path(sys.argv[1])))

@@ -1,0 +1,94 @@
+"""Settings: defaults < user file < environment < flags, and one clear line for a bad value."""
+
+import pytest
+from conftest import as_json
+from vidx.config import ConfigError, Home, load_settings
+
+
+def test_defaults(vidx_home):
+    s = load_settings(Home(vidx_home))
+    assert (s.clip.frames, s.clip.size, s.clip.fps, s.clip.stride) == (32, 224, 10.0, 0.0)
+    assert s.search.k == 10 and s.model.precision == "fp32"
+    assert ".gif" in s.index.extensions and ".mp4" in s.index.extensions
+
+
+def test_precedence(run, vidx_home, monkeypatch):
+    vidx_home.mkdir()
+    (vidx_home / "config.toml").write_text("[clip]\nfps = 5\nsize = 200\n[search]\nk = 3\n")
+    monkeypatch.setenv("VIDX_CLIP_FPS", "0")
+    monkeypatch.setenv("VIDX_CLIP_MAX_PER_VIDEO", "7")
+    data = as_json(run("--set", "search.k=4", "config", "--json"))["settings"]
+    assert data["clip.size"] == {"value": 200, "from": str(vidx_home / "config.toml")}
+    assert data["clip.fps"] == {"value": 0.0, "from": "env VIDX_CLIP_FPS"}
+    assert data["clip.max_per_video"] == {"value": 7, "from": "env VIDX_CLIP_MAX_PER_VIDEO"}
+    assert data["search.k"] == {"value": 4, "from": "flag"}
+    assert data["clip.frames"] == {"value": 32, "from": "default"}
+
+
+def test_config_text_output(run, vidx_home):
+    lines = run("config").output.splitlines()
+    assert lines[0] == f"home = {vidx_home}"
+    assert "clip.fps = 10.0  (default)" in lines
+
+
+def test_home_flag_beats_environment(run, tmp_path):
+    other = tmp_path / "elsewhere"
+    assert as_json(run("--home", other, "config", "--json"))["home"] == str(other)
+
+
+def test_xdg_default(vidx_home, monkeypatch, tmp_path):
+    from vidx.config import resolve_home
+
+    monkeypatch.delenv("VIDX_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_home() == tmp_path / "xdg" / "vidx"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"VIDX_CLIP_FPS": "-1"},
+            "Error: Invalid value for clip.fps (env VIDX_CLIP_FPS): must be >= 0, got -1.0",
+        ),
+        (
+            {"VIDX_CLIP_FRAMES": "many"},
+            "Error: Invalid value for clip.frames (env VIDX_CLIP_FRAMES): expected a whole number, got 'many'",
+        ),
+        (
+            {"VIDX_CLIP_COLOUR": "1"},
+            "Error: Unknown setting clip.colour (env VIDX_CLIP_COLOUR); `vidx config` lists the known ones",
+        ),
+        (
+            {"VIDX_MODEL_PRECISION": "fp8"},
+            "Error: Invalid value for model.precision (env VIDX_MODEL_PRECISION): must be one of fp32, bf16, int8, got 'fp8'",
+        ),
+    ],
+)
+def test_bad_environment_values(run, monkeypatch, env, message):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    result = run("config", check=False)
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
+
+
+def test_bad_user_file_and_flag(run, vidx_home):
+    vidx_home.mkdir()
+    (vidx_home / "config.toml").write_text("[search]\nk = 'ten'\n")
+    result = run("config", check=False)
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: Invalid value for search.k ({vidx_home / 'config.toml'}): expected a whole number, got 'ten'\n",
+    )
+    (vidx_home / "config.toml").unlink()
+    flag = run("--set", "clip.stride", "config", check=False)
+    assert (flag.exit_code, flag.output) == (
+        2,
+        "Error: Invalid --set 'clip.stride': expected SECTION.KEY=VALUE, e.g. clip.fps=0\n",
+    )
+
+
+def test_load_settings_raises_config_error(vidx_home):
+    with pytest.raises(ConfigError):
+        load_settings(Home(vidx_home), {"index.batch": "0"})
