@@ -15,9 +15,15 @@ from .models import ensure_model, vector_space
 @click.option("--fps", type=float, help="Frames sampled per second; 0 = every frame (clip.fps).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--quiet", is_flag=True, help="Print only errors and the summary.")
+@click.option("--retry-failed", is_flag=True, help="Try again the files that failed before, changed or not.")
+@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another running index to finish.")
 @pass_state
-def index_command(state, paths, batch, fps, as_json, quiet):
-    """Index the videos under PATHS (default: every folder indexed before)."""
+def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
+    """Index the videos under PATHS (default: every folder indexed before).
+
+    Exit codes: 0 all well, 3 finished but some files failed, 1 could not run, 2 usage error.
+    """
+    from vidx.indexer.lock import index_lock
     from vidx.indexer.run import index, resolve_roots
     from vidx.model.runtime import VideoEncoder
     from vidx.store import Catalog
@@ -25,21 +31,21 @@ def index_command(state, paths, batch, fps, as_json, quiet):
     from .progress import TerminalProgress
 
     settings = state.settings(**{"index.batch": batch, "clip.fps": fps})
-    catalog = Catalog(settings.home)
-    roots = resolve_roots(list(paths)) if paths else resolve_roots(catalog.roots())
-    if not roots:
-        raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
-    space = vector_space(settings)
-    clip = settings.clip
+    with index_lock(settings.home, wait):
+        catalog = Catalog(settings.home)
+        roots = resolve_roots(list(paths)) if paths else resolve_roots(catalog.roots())
+        if not roots:
+            raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
+        space = vector_space(settings)
+        clip = settings.clip
 
-    def make_encoder():
-        return VideoEncoder(settings.home, settings.model.precision, clip.frames, clip.size).embed
+        def make_encoder():
+            return VideoEncoder(settings.home, settings.model.precision, clip.frames, clip.size).embed
 
-    summary = index(catalog, roots, settings, make_encoder, space, TerminalProgress(quiet or as_json))
+        progress = TerminalProgress(quiet or as_json)
+        summary = index(catalog, roots, settings, make_encoder, space, progress, retry_failed)
     if as_json:
-        data = dict(summary.__dict__)
-        data["failed"] = [{"path": f.path, "error": f.error} for f in summary.failed]
-        emit_json(data)
+        emit_json(summary.as_json())
     else:
         for failure in summary.failed:
             click.echo(f"failed: {failure.error}", err=True)

@@ -32,6 +32,7 @@ class ClipSettings:
 class IndexSettings:
     extensions: tuple[str, ...]
     batch: int
+    timeout: float
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ _MINIMUM = {
     "clip.stride": 0,
     "clip.max_per_video": 0,
     "index.batch": 1,
+    "index.timeout": 1,
     "search.k": 1,
     "model.int8_min_cosine": -1,
 }

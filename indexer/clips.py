@@ -22,12 +22,17 @@ class Frame:
 
 @dataclass(frozen=True)
 class Clip:
-    """One model input: `frames` RGB frames in [0, 1], and the seconds of video they span."""
+    """One model input and the seconds of video it spans; frames stay uint8 until the model needs floats."""
 
     index: int
     start: float
     end: float
-    pixels: np.ndarray  # float32 [frames, size, size, 3]
+    frames: np.ndarray  # uint8 RGB [frames, size, size, 3]
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """float32 RGB in [0, 1], as the model takes it."""
+        return _SCALE[self.frames]
 
 
 def crop_center_square(frame: np.ndarray) -> np.ndarray:
@@ -41,10 +46,6 @@ def crop_center_square(frame: np.ndarray) -> np.ndarray:
 def preprocess(bgr: np.ndarray, size: int) -> np.ndarray:
     """Centre square crop, cv2.resize with its default interpolation, BGR -> RGB; stays uint8."""
     return cv2.resize(crop_center_square(bgr), (size, size))[:, :, ::-1]
-
-
-def to_float(frames: list[np.ndarray]) -> np.ndarray:
-    return _SCALE[np.stack(frames)]
 
 
 def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: int = 0) -> Iterator[Clip]:
@@ -78,12 +79,10 @@ def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: in
     if emitted == 0:
         repeat = -(-length // len(window))
         looped = [f for f in window for _ in range(repeat)][:length]
-        pixels = to_float([f.pixels for f in looped])
-        yield Clip(0, round(window[0].time, 3), round(window[-1].end, 3), pixels)
+        yield Clip(0, round(window[0].time, 3), round(window[-1].end, 3), np.stack([f.pixels for f in looped]))
     elif starts and last_emitted_end < count - 1:
         yield _make(emitted, list(window))
 
 
 def _make(index: int, frames: list[Frame]) -> Clip:
-    pixels = to_float([f.pixels for f in frames])
-    return Clip(index, round(frames[0].time, 3), round(frames[-1].end, 3), pixels)
+    return Clip(index, round(frames[0].time, 3), round(frames[-1].end, 3), np.stack([f.pixels for f in frames]))

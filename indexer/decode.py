@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,13 @@ class DecodeStats:
         return self.frames / self.duration if self.duration > 0 else 0.0
 
 
-def read_frames(path: Path, fps: float, size: int, stats: DecodeStats | None = None) -> Iterator[Frame]:
-    """Yield preprocessed frames sampled at `fps` (0: every decoded frame); counts frames while decoding."""
+def read_frames(
+    path: Path, fps: float, size: int, stats: DecodeStats | None = None, delay: float = 0.0
+) -> Iterator[Frame]:
+    """Yield preprocessed frames sampled at `fps` (0: every decoded frame); counts frames while decoding.
+
+    `delay` sleeps that many seconds per decoded frame, for tests that need a slow decoder.
+    """
     stats = stats if stats is not None else DecodeStats()
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
@@ -42,6 +48,8 @@ def read_frames(path: Path, fps: float, size: int, stats: DecodeStats | None = N
     previous = None
     try:
         while cap.grab():
+            if delay:
+                time.sleep(delay)
             t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
             if previous is not None:
                 if t > previous:

@@ -1,10 +1,10 @@
-"""`vidx index`: walk the roots, decide what changed, and drive reader -> embedder -> writer."""
+"""`vidx index`: plan what changed, then drive reader -> embedder -> writer, committing file by file."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,14 +12,11 @@ from vidx.config import Settings, VidxError
 from vidx.store import Catalog, ClipVector, vectors
 from vidx.store.catalog import now
 
-from .stages import ClipReady, VideoDone, VideoFailed, VideoJob, embed, read
-from .walk import walk
+from .plan import Failure, Placement, make_plan
+from .stages import ClipReady, Event, VideoDone, VideoFailed, embed, read_isolated
 
-
-@dataclass
-class Failure:
-    path: str
-    error: str
+# Save the FAISS file at least this often during a long run, so queries see new videos before it ends.
+SAVE_EVERY = 60.0
 
 
 @dataclass
@@ -40,6 +37,11 @@ class IndexSummary:
             f"{self.clips_embedded} clips embedded in {self.seconds:.1f} s"
         )
 
+    def as_json(self) -> dict:
+        data = dict(self.__dict__)
+        data["failed"] = [{"path": f.path, "error": f.error} for f in self.failed]
+        return data
+
 
 class Progress:
     """What the CLI shows while indexing; the default shows nothing."""
@@ -51,37 +53,28 @@ class Progress:
     def finish(self) -> None: ...
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+class _Vectors:
+    """The FAISS index kept in step with the catalogue during a run, saved now and then and at the end."""
 
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.index = catalog.load_index(exact=True)
+        self.saved_at = time.monotonic()
 
-def plan(catalog: Catalog, roots: list[Path], settings: Settings, summary: IndexSummary, reembed_all: bool):
-    """Jobs for new and changed files; drops vanished ones from the catalogue as it goes."""
-    jobs: list[VideoJob] = []
-    removed_ids: list[int] = []
-    for root in roots:
-        root_id = catalog.add_root(root)
-        seen = set()
-        for path in walk(root, settings.index.extensions):
-            seen.add(str(path))
-            stat = _stat(path)
-            if stat is None:
-                summary.failed.append(Failure(str(path), f"{path}: cannot read (dangling link or vanished)"))
-                continue
-            known = catalog.video(str(path))
-            if known and not reembed_all and (known.size, known.mtime_ns) == stat:
-                summary.unchanged += 1
-                continue
-            jobs.append(VideoJob(path, root_id, *stat))
-        for video in catalog.videos_under(str(root)):
-            if video.path not in seen:
-                removed_ids += catalog.delete_video(video.id)
-                summary.removed += 1
-    return jobs, removed_ids
+    def update(self, removed: list[int], added: list[int], vecs: list) -> None:
+        if removed and self.index is not None:
+            self.index.remove_ids(vectors.ids_selector(removed))
+        if added:
+            if self.index is None:
+                self.index = vectors.new_index(len(vecs[0]))
+            vectors.add(self.index, added, vecs)
+        if time.monotonic() - self.saved_at > SAVE_EVERY:
+            self.save()
+
+    def save(self) -> None:
+        if self.index is not None:
+            self.catalog.save_index(self.index, self.catalog.generation)
+        self.saved_at = time.monotonic()
 
 
 def index(
@@ -91,6 +84,7 @@ def index(
     make_encoder: Callable[[], Callable],
     vector_space: str,
     progress: Progress | None = None,
+    retry_failed: bool = False,
 ) -> IndexSummary:
     """Index every root; vectors of another model or precision are re-embedded, never mixed."""
     started = time.perf_counter()
@@ -101,56 +95,80 @@ def index(
             raise VidxError(f"{root}: not a folder; give the folder that holds your videos")
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
-    index = catalog.load_index()
-    jobs, removed_ids = plan(catalog, roots, settings, summary, reembed_all)
-    known_paths = {j.path for j in jobs if catalog.video(str(j.path))}
-    if index is not None and removed_ids:
-        index.remove_ids(vectors.ids_selector(removed_ids))
+    store = _Vectors(catalog)
+    plan = make_plan(catalog, roots, settings, reembed_all, retry_failed)
+    summary.unchanged = plan.unchanged
+    summary.failed += plan.failed
 
-    progress.start(len(jobs))
-    if jobs:
+    for video in plan.removals:
+        store.update(catalog.delete_video(video.id), [], [])
+        summary.removed += 1
+        progress.file_done(video.path, "removed")
+    for placement in plan.moves:
+        catalog.move_video(placement.source.id, placement.root_id, str(placement.path), placement.stat)
+        summary.moved += 1
+        progress.file_done(str(placement.path), f"moved from {placement.source.path}")
+    for video, stat in plan.touches:
+        catalog.touch_video(video.id, stat)
+        summary.unchanged += 1
+
+    progress.start(len(plan.embed))
+    if plan.embed:
         encode = make_encoder()
-        events = embed(read(jobs, settings), encode, settings.index.batch)
-        for outcome in _write(catalog, events, summary, known_paths):
-            kind, path, removed, added, vecs = outcome
-            if index is None and vecs:
-                index = vectors.new_index(len(vecs[0]))
-            if index is not None:
-                if removed:
-                    index.remove_ids(vectors.ids_selector(removed))
-                if added:
-                    vectors.add(index, added, vecs)
-            progress.file_done(path, kind)
+        timeout = settings.index.timeout
+        events = embed(read_isolated(plan.embed, settings, timeout), encode, settings.index.batch)
+        for outcome, path, removed, added, vecs in _write(catalog, events, summary):
+            store.update(removed, added, vecs)
+            progress.file_done(path, outcome)
+    for placement in plan.copies:
+        _copy(catalog, placement, store, summary, progress)
     catalog.set_meta("vector_space", vector_space)
-    if index is not None:
-        catalog.save_index(index, catalog.generation)
+    store.save()
     catalog.set_meta("last_run_end", now())
     progress.finish()
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
 
-def _write(catalog: Catalog, events, summary: IndexSummary, known_paths: set[Path]) -> Iterator[tuple]:
+def _copy(catalog: Catalog, placement: Placement, store: _Vectors, summary: IndexSummary, progress: Progress) -> None:
+    """A file whose content is already indexed at another path takes that path's vectors: no embedding."""
+    twins = catalog.videos_with_hash(placement.source_hash)
+    stat = placement.stat
+    if not twins:
+        error = f"{placement.path}: same content as a file that failed to index"
+        catalog.save_failure(placement.root_id, str(placement.path), stat, error)
+        summary.failed.append(Failure(str(placement.path), error))
+        return
+    known = catalog.video(str(placement.path)) is not None
+    added, vecs = catalog.copy_video(twins[0].id, placement.root_id, str(placement.path), stat)
+    store.update([], added, vecs)
+    if known:
+        summary.changed += 1
+    else:
+        summary.added += 1
+    progress.file_done(str(placement.path), f"copy of {twins[0].path}")
+
+
+def _write(catalog: Catalog, events: Iterable[Event], summary: IndexSummary) -> Iterator[tuple]:
     """The writer stage: one transaction per video, once all its clips have vectors."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
         path = event.job.path
+        job = event.job
         if isinstance(event, ClipReady):
             c = event.clip
             collected.setdefault(path, []).append(ClipVector(c.index, c.start, c.end, event.vector))
         elif isinstance(event, VideoDone):
             clips = collected.pop(path, [])
-            job = event.job
             _, removed, added = catalog.save_video(job.root_id, str(path), (job.size, job.mtime_ns), event.info, clips)
             summary.clips_embedded += len(clips)
-            if path in known_paths:
+            if job.known:
                 summary.changed += 1
             else:
                 summary.added += 1
             yield ("indexed", str(path), removed, added, [c.vector for c in clips])
         elif isinstance(event, VideoFailed):
             collected.pop(path, None)
-            job = event.job
             removed = catalog.save_failure(job.root_id, str(path), (job.size, job.mtime_ns), event.error)
             summary.failed.append(Failure(str(path), event.error))
             yield ("failed", str(path), removed, [], [])

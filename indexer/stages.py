@@ -1,31 +1,28 @@
-"""The three indexing stages: reader (files -> clips), embedder (clips -> vectors), writer (vectors -> store).
+"""The three indexing stages: reader (files -> clips), embedder (clips -> vectors), writer (in run.py).
 
 Each stage is a generator over the previous one's events, so a stage can move to a thread, a process or a
-Ray Data map without the others changing.
+Ray Data map without the others changing. The reader already runs in a child process, which bounds the
+time a hostile file can take and lets decoding overlap inference.
 """
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
+import os
+import queue
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from vidx.config import Settings, VidxError
 
 from .clips import Clip, cut_clips
 from .decode import DecodeStats, read_frames
+from .plan import VideoJob
 
-
-@dataclass(frozen=True)
-class VideoJob:
-    """One file to (re-)embed, with what the walk saw of it."""
-
-    path: Path
-    root_id: int
-    size: int
-    mtime_ns: int
+# Seconds to sleep per decoded frame, for tests that must catch a run mid-write or a stalled decoder.
+DEBUG_DELAY = "VIDX_DEBUG_DECODE_DELAY"
 
 
 @dataclass
@@ -50,22 +47,14 @@ class VideoFailed:
 Event = ClipReady | VideoDone | VideoFailed
 
 
-def content_hash(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
-    """Decode each file into clips; a file that fails yields VideoFailed and the run goes on."""
+    """Decode each file into clips in this process; a file that fails yields VideoFailed and the run goes on."""
     clip = settings.clip
+    delay = float(os.environ.get(DEBUG_DELAY) or 0)
     for job in jobs:
         stats = DecodeStats()
         try:
-            digest = content_hash(job.path)
-            frames = read_frames(job.path, clip.fps, clip.size, stats)
+            frames = read_frames(job.path, clip.fps, clip.size, stats, delay)
             for c in cut_clips(frames, clip.frames, clip.stride, clip.max_per_video):
                 yield ClipReady(job, c)
         except VidxError as e:
@@ -74,8 +63,56 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
         except OSError as e:
             yield VideoFailed(job, f"{job.path}: {e.strerror or e}")
             continue
-        info = {"hash": digest, "duration": round(stats.duration, 3), "fps": round(stats.fps, 3)}
+        info = {"hash": job.hash, "duration": round(stats.duration, 3), "fps": round(stats.fps, 3)}
         yield VideoDone(job, {**info, "frames": stats.frames})
+
+
+def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
+    for event in read(jobs, settings):
+        out.put(event)
+    out.put(None)
+
+
+def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> Iterator[Event]:
+    """`read` in a child process; a file that yields no clip for `timeout` seconds, or kills the decoder,
+    fails alone, and a fresh child goes on with the files after it."""
+    context = multiprocessing.get_context("spawn")
+    pending = list(jobs)
+    while pending:
+        events = context.Queue(maxsize=2 * settings.index.batch + 2)
+        child = context.Process(target=_child, args=(pending, settings, events), daemon=True)
+        child.start()
+        finished = 0
+        last = time.monotonic()
+        try:
+            while True:
+                try:
+                    event = events.get(timeout=1.0)
+                except queue.Empty:
+                    stalled = time.monotonic() - last > timeout
+                    if child.is_alive() and not stalled:
+                        continue
+                    job = pending[finished]
+                    reason = (
+                        f"no frame decoded for {timeout:g} s (index.timeout); skipped"
+                        if stalled
+                        else f"the decoder crashed (exit code {child.exitcode})"
+                    )
+                    yield VideoFailed(job, f"{job.path}: {reason}")
+                    pending = pending[finished + 1 :]
+                    break
+                last = time.monotonic()
+                if event is None:
+                    pending = []
+                    break
+                if not isinstance(event, ClipReady):
+                    finished += 1
+                yield event
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            events.close()
 
 
 def embed(events: Iterable[Event], encode: Callable[[np.ndarray], np.ndarray], batch: int) -> Iterator[Event]:
@@ -88,7 +125,7 @@ def embed(events: Iterable[Event], encode: Callable[[np.ndarray], np.ndarray], b
             vectors = encode(np.stack([c.clip.pixels for c in clips]))
             for c, v in zip(clips, vectors, strict=True):
                 c.vector = v
-                c.clip = Clip(c.clip.index, c.clip.start, c.clip.end, np.empty(0, np.float32))
+                c.clip = Clip(c.clip.index, c.clip.start, c.clip.end, np.empty(0, np.uint8))
         yield from pending
         pending.clear()
         clips.clear()

@@ -92,6 +92,48 @@ class Catalog:
         ).fetchone()
         return VideoRow(*row) if row else None
 
+    def remove_root(self, path: str) -> list[int]:
+        """Forget a root and every video under it; returns the clip ids that left."""
+        removed: list[int] = []
+        for video in self.videos_under(path):
+            removed += self.delete_video(video.id)
+        with self.db.atomic():
+            self.db.execute("delete from roots where path = ?", [path])
+        return removed
+
+    def videos_with_hash(self, digest: str) -> list[VideoRow]:
+        rows = self.db.execute(
+            "select id, path, size, mtime_ns, hash, status, error from videos where hash = ? and status = 'ok'",
+            [digest],
+        )
+        return [VideoRow(*r) for r in rows]
+
+    def failures(self) -> list[VideoRow]:
+        rows = self.db.execute(
+            "select id, path, size, mtime_ns, hash, status, error from videos where status = 'failed' order by path"
+        )
+        return [VideoRow(*r) for r in rows]
+
+    def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
+        """Same content at a new path: the clips and their vectors stay as they are."""
+        with self.db.atomic():
+            self.db["videos"].update(video_id, {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1]})
+
+    def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
+        with self.db.atomic():
+            self.db["videos"].update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
+
+    def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> tuple[list[int], list]:
+        """A second path with the same content: new rows, the source's vectors; returns new ids and vectors."""
+        source = self.db["videos"].get(source_id)
+        clips = list(
+            self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [source_id])
+        )
+        info = {k: source[k] for k in ("hash", "duration", "fps", "frames")}
+        vectors_ = [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in clips]
+        _, _, new_ids = self.save_video(root_id, path, stat, info, vectors_)
+        return new_ids, [c.vector for c in vectors_]
+
     def videos_under(self, root: str) -> list[VideoRow]:
         prefix = root.rstrip("/") + "/"
         rows = self.db.execute(
@@ -208,10 +250,13 @@ class Catalog:
         files = self._index_files()
         return files[-1][1] if files else None
 
-    def load_index(self):
-        """The FAISS index for the current generation, rebuilt from stored vectors when the file lags."""
+    def load_index(self, exact: bool = False):
+        """The FAISS index; rebuilt from stored vectors when there is no file, or when `exact` and the file lags.
+
+        A lagging file is fine for queries: ids it has that the database dropped find no row and are skipped.
+        """
         files = self._index_files()
-        if files and files[-1][0] == self.generation:
+        if files and (files[-1][0] == self.generation or not exact):
             return vectors.load_index(files[-1][1])
         ids, vecs = self.all_vectors()
         if not len(ids):

@@ -1,0 +1,134 @@
+"""Decide, per file, what a run must do: nothing, embed, move, copy, refresh or remove.
+
+Path, size and mtime decide first; a content hash only where they disagree, so an unchanged library costs a
+walk and a stat per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vidx.config import Settings
+from vidx.store import Catalog, VideoRow
+
+from .walk import walk
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One file to embed, with what the walk saw of it."""
+
+    path: Path
+    root_id: int
+    size: int
+    mtime_ns: int
+    hash: str
+    known: bool = False
+
+
+@dataclass
+class Failure:
+    path: str
+    error: str
+
+
+@dataclass
+class Placement:
+    """Existing vectors put at a new path: a move (`source` is gone) or a copy (of a video with that hash)."""
+
+    source: VideoRow | None
+    path: Path
+    root_id: int
+    stat: tuple[int, int]
+    source_hash: str
+
+
+@dataclass
+class Plan:
+    embed: list[VideoJob] = field(default_factory=list)
+    moves: list[Placement] = field(default_factory=list)
+    copies: list[Placement] = field(default_factory=list)
+    touches: list[tuple[VideoRow, tuple[int, int]]] = field(default_factory=list)
+    removals: list[VideoRow] = field(default_factory=list)
+    unchanged: int = 0
+    failed: list[Failure] = field(default_factory=list)
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _printable(path: Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def make_plan(
+    catalog: Catalog, roots: list[Path], settings: Settings, reembed_all: bool = False, retry_failed: bool = False
+) -> Plan:
+    plan = Plan()
+    seen: dict[str, tuple[int, tuple[int, int]]] = {}
+    for root in roots:
+        root_id = catalog.add_root(root)
+        for path in walk(root, settings.index.extensions):
+            try:
+                os.fsencode(path).decode("utf-8")
+            except UnicodeDecodeError:
+                plan.failed.append(Failure(_printable(path), f"{_printable(path)}: file name is not UTF-8; rename it"))
+                continue
+            try:
+                st = path.stat()
+            except OSError as e:
+                plan.failed.append(Failure(str(path), f"{path}: cannot read ({e.strerror or e}; dangling link?)"))
+                continue
+            seen[str(path)] = (root_id, (st.st_size, st.st_mtime_ns))
+
+    vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.path not in seen]
+    by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
+    fresh: list[tuple[str, int, tuple[int, int]]] = []
+    for path, (root_id, stat) in seen.items():
+        known = catalog.video(path)
+        if known is None:
+            fresh.append((path, root_id, stat))
+            continue
+        if (known.size, known.mtime_ns) == stat and not reembed_all and not (retry_failed and known.status == "failed"):
+            plan.unchanged += 1
+            continue
+        digest = _hash(Path(path), plan)
+        if digest is None:
+            continue
+        if digest == known.hash and known.status == "ok" and not reembed_all:
+            plan.touches.append((known, stat))
+        else:
+            plan.embed.append(VideoJob(Path(path), root_id, *stat, digest, known=True))
+
+    # Copies wait for their twin: one already indexed, or one embedded earlier in this run.
+    embedding = {job.hash for job in plan.embed}
+    for path, root_id, stat in fresh:
+        digest = _hash(Path(path), plan)
+        if digest is None:
+            continue
+        if not reembed_all and digest in by_hash:
+            plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, stat, digest))
+        elif digest in embedding or (not reembed_all and any(v.path in seen for v in catalog.videos_with_hash(digest))):
+            plan.copies.append(Placement(None, Path(path), root_id, stat, digest))
+        else:
+            plan.embed.append(VideoJob(Path(path), root_id, *stat, digest))
+            embedding.add(digest)
+    moved = {p.source.id for p in plan.moves}
+    plan.removals = [v for v in vanished if v.id not in moved]
+    return plan
+
+
+def _hash(path: Path, plan: Plan) -> str | None:
+    try:
+        return content_hash(path)
+    except OSError as e:
+        plan.failed.append(Failure(str(path), f"{path}: cannot read ({e.strerror or e})"))
+        return None
