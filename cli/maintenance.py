@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from vidx.config import VidxError
 
@@ -75,7 +77,7 @@ def doctor_command(state, as_json, repair):
     from vidx.store.doctor import check
 
     settings = state.settings()
-    with index_lock(settings.home) if repair else _nothing():
+    with index_lock(settings.home) if repair else contextlib.nullcontext():
         result = check(Catalog(settings.home), repair)
     if as_json:
         emit_json({"healthy": result.healthy, "problems": result.problems, "repaired": result.repaired})
@@ -88,9 +90,3 @@ def doctor_command(state, as_json, repair):
             click.echo("healthy")
     if not result.healthy:
         raise SystemExit(1)
-
-
-def _nothing():
-    import contextlib
-
-    return contextlib.nullcontext()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,39 +88,42 @@ def make_plan(
             except OSError as e:
                 plan.failed.append(Failure(str(path), f"{path}: cannot read ({e.strerror or e}; dangling link?)"))
                 continue
+            if not stat.S_ISREG(st.st_mode):
+                plan.failed.append(Failure(str(path), f"{path}: not a regular file (a pipe or a device?)"))
+                continue
             seen[str(path)] = (root_id, (st.st_size, st.st_mtime_ns))
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.path not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
     fresh: list[tuple[str, int, tuple[int, int]]] = []
-    for path, (root_id, stat) in seen.items():
+    for path, (root_id, st) in seen.items():
         known = catalog.video(path)
         if known is None:
-            fresh.append((path, root_id, stat))
+            fresh.append((path, root_id, st))
             continue
-        if (known.size, known.mtime_ns) == stat and not reembed_all and not (retry_failed and known.status == "failed"):
+        if (known.size, known.mtime_ns) == st and not reembed_all and not (retry_failed and known.status == "failed"):
             plan.unchanged += 1
             continue
         digest = _hash(Path(path), plan)
         if digest is None:
             continue
         if digest == known.hash and known.status == "ok" and not reembed_all:
-            plan.touches.append((known, stat))
+            plan.touches.append((known, st))
         else:
-            plan.embed.append(VideoJob(Path(path), root_id, *stat, digest, known=True))
+            plan.embed.append(VideoJob(Path(path), root_id, *st, digest, known=True))
 
     # Copies wait for their twin: one already indexed, or one embedded earlier in this run.
     embedding = {job.hash for job in plan.embed}
-    for path, root_id, stat in fresh:
+    for path, root_id, st in fresh:
         digest = _hash(Path(path), plan)
         if digest is None:
             continue
         if not reembed_all and digest in by_hash:
-            plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, stat, digest))
+            plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, st, digest))
         elif digest in embedding or (not reembed_all and any(v.path in seen for v in catalog.videos_with_hash(digest))):
-            plan.copies.append(Placement(None, Path(path), root_id, stat, digest))
+            plan.copies.append(Placement(None, Path(path), root_id, st, digest))
         else:
-            plan.embed.append(VideoJob(Path(path), root_id, *stat, digest))
+            plan.embed.append(VideoJob(Path(path), root_id, *st, digest))
             embedding.add(digest)
     moved = {p.source.id for p in plan.moves}
     plan.removals = [v for v in vanished if v.id not in moved]

@@ -53,6 +53,12 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
     delay = float(os.environ.get(DEBUG_DELAY) or 0)
     for job in jobs:
         stats = DecodeStats()
+        if not job.path.exists():
+            yield VideoFailed(job, f"{job.path}: vanished during the run")
+            continue
+        if job.size == 0:
+            yield VideoFailed(job, f"{job.path}: empty file (0 bytes)")
+            continue
         try:
             frames = read_frames(job.path, clip.fps, clip.size, stats, delay)
             for c in cut_clips(frames, clip.frames, clip.stride, clip.max_per_video):
@@ -68,6 +74,9 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
 
 
 def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
+    # FFmpeg and OpenCV warn on stderr about every damaged file; the events already say what failed, once.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     for event in read(jobs, settings):
         out.put(event)
     out.put(None)

@@ -1,0 +1,90 @@
+"""kill -9 at any moment loses at most the work in flight; the next run heals. One indexer at a time."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import as_json, vidx_subprocess
+
+
+def start_index(root, delay="0.02"):
+    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
+    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": delay}
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def videos_written(home):
+    try:
+        with sqlite3.connect(home / "vidx.db", timeout=30) as db:
+            return db.execute("select count(*) from videos").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for(predicate, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("after_videos", [0, 1, 3, 5])
+def test_sigkill_then_heal(run, imported, library, vidx_home, after_videos):
+    root = library["root"]
+    proc = start_index(root)
+    if after_videos:
+        assert wait_for(lambda: videos_written(vidx_home) >= after_videos)
+    else:
+        time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    healed = as_json(run("index", "--json"))
+    status = as_json(run("status", "--json"))
+    total = 6 + (3 if (root / "real").is_dir() else 0)
+    assert status["videos"] == total
+    assert healed["added"] + healed["unchanged"] + healed["changed"] == total
+    assert status["clips"] == status["vectors"]
+    assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+    db = sqlite3.connect(vidx_home / "vidx.db")
+    assert db.execute("select count(*) - count(distinct path) from videos").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from videos v where status = 'ok' and not exists "
+            "(select 1 from clips c where c.video_id = v.id)"
+        ).fetchone()[0]
+        == 0
+    )
+    for word in ("red", "darkening"):
+        results = as_json(run("query", word, "--json", "-k", "20"))["results"]
+        assert results[0]["path"] == str(library[word])
+        assert len({r["path"] for r in results}) == len(results)
+
+
+def test_queries_work_while_indexing_and_a_second_indexer_is_refused(run, imported, library, vidx_home, tmp_path):
+    run("index", library["root"] / "colours", "--quiet")
+    proc = start_index(library["root"], delay="0.05")
+    try:
+        assert wait_for(lambda: (vidx_home / "index.lock").exists() and videos_written(vidx_home) >= 4)
+        assert proc.poll() is None, "the slow run should still be writing"
+        for _ in range(3):
+            assert as_json(run("query", "red", "--json"))["results"][0]["path"] == str(library["red"])
+        second = vidx_subprocess("index", check=False)
+        assert second.returncode == 1
+        line = second.stderr.strip()
+        assert line.startswith(f"Error: Another `vidx index` is running on {vidx_home} (pid {proc.pid}, started ")
+        assert line.endswith("); let it finish, or pass --wait SECONDS")
+        waited = vidx_subprocess("index", "--wait", "300", "--json")
+        assert as_json(waited)["clips_embedded"] == 0
+        assert proc.poll() is not None, "--wait returned only after the first run"
+    finally:
+        proc.kill()
+        proc.wait()
+    status = as_json(run("status", "--json"))
+    assert status["clips"] == status["vectors"]

@@ -1,0 +1,121 @@
+"""Re-indexing: new, changed, moved, copied and deleted files; roots, failures and doctor."""
+
+import os
+import shutil
+
+import pytest
+from conftest import as_json
+from vidx.config import Home
+from vidx.store import Catalog
+
+
+@pytest.fixture
+def lib(tmp_path, library, run, imported):
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root / "colours")
+    shutil.copytree(library["root"] / "light", root / "light")
+    first = as_json(run("index", root, "--json"))
+    assert first["added"] == 5
+    return root
+
+
+def clip_ids(vidx_home, path):
+    catalog = Catalog(Home(vidx_home))
+    return [
+        r[0]
+        for r in catalog.db.execute(
+            "select clips.id from clips join videos on videos.id = clips.video_id where videos.path = ? order by clips.id",
+            [str(path)],
+        )
+    ]
+
+
+def test_move_reuses_vectors(run, lib, vidx_home):
+    before = clip_ids(vidx_home, lib / "colours" / "red.mp4")
+    (lib / "archive").mkdir()
+    os.rename(lib / "colours" / "red.mp4", lib / "archive" / "renamed.mp4")
+    summary = as_json(run("index", "--json"))
+    assert (summary["moved"], summary["clips_embedded"], summary["added"], summary["removed"]) == (1, 0, 0, 0)
+    assert clip_ids(vidx_home, lib / "archive" / "renamed.mp4") == before
+    top = as_json(run("query", "red", "--json"))["results"][0]
+    assert top["path"] == str(lib / "archive" / "renamed.mp4")
+    status = as_json(run("status", "--json"))
+    assert status["clips"] == status["vectors"]
+
+
+def test_copy_is_listed_twice_and_embedded_once(run, lib):
+    shutil.copy(lib / "colours" / "blue.gif", lib / "light" / "blue-copy.gif")
+    summary = as_json(run("index", "--json"))
+    assert (summary["added"], summary["clips_embedded"]) == (1, 0)
+    paths = [r["path"] for r in as_json(run("query", "blue", "--json", "-k", "2"))["results"]]
+    assert sorted(paths) == sorted([str(lib / "colours" / "blue.gif"), str(lib / "light" / "blue-copy.gif")])
+
+
+def test_two_new_copies_embed_once(run, imported, library, tmp_path):
+    root = tmp_path / "twins"
+    root.mkdir()
+    shutil.copy(library["red"], root / "a.mp4")
+    shutil.copy(library["red"], root / "b.mp4")
+    summary = as_json(run("index", root, "--json"))
+    assert summary["added"] == 2
+    assert summary["clips_embedded"] == 2, "one video of two clips, embedded once"
+    assert as_json(run("status", "--json"))["clips"] == 4
+
+
+def test_touch_without_change_embeds_nothing(run, lib):
+    path = lib / "colours" / "green.avi"
+    os.utime(path, ns=(0, 10**18))
+    summary = as_json(run("index", "--json"))
+    assert (summary["changed"], summary["unchanged"], summary["clips_embedded"]) == (0, 5, 0)
+    assert as_json(run("index", "--json"))["unchanged"] == 5
+
+
+def test_unchanged_rescan_prints_one_summary_line(run, lib):
+    result = run("index")
+    assert result.stdout.splitlines()[-1].startswith(
+        "0 added, 0 changed, 0 moved, 0 removed, 5 unchanged, 0 failed; 0 clips embedded in "
+    )
+
+
+def test_progress_lines_when_not_a_terminal(run, imported, library, tmp_path):
+    root = tmp_path / "few"
+    shutil.copytree(library["root"] / "colours", root)
+    result = run("index", root)
+    log = [line.split(" ", 1)[1] for line in result.stderr.splitlines()]
+    assert log[0] == "3 files to embed"
+    assert sorted(log[1:]) == sorted(f"indexed {root / n}" for n in ("blue.gif", "green.avi", "red.mp4"))
+    quiet = run("index", root, "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_roots(run, lib, library):
+    other = library["root"] / "motion"
+    run("index", other, "--quiet")
+    assert as_json(run("roots", "--json")) == sorted([str(lib), str(other)])
+    assert run("roots").stdout == "".join(f"{p}\n" for p in sorted([str(lib), str(other)]))
+    removed = run("roots", "remove", lib)
+    assert removed.stdout == f"Forgot {lib} and its 5 videos.\n"
+    assert as_json(run("roots", "--json")) == [str(other)]
+    status = as_json(run("status", "--json"))
+    assert status["videos"] == 1 and status["clips"] == status["vectors"]
+    unknown = run("roots", "remove", lib, check=False)
+    assert (unknown.exit_code, unknown.output) == (
+        1,
+        f"Error: {lib} is not an indexed folder; `vidx roots` lists them\n",
+    )
+
+
+def test_doctor_finds_and_repairs_a_missing_faiss_file(run, lib, vidx_home):
+    assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+    for f in (vidx_home / "index").glob("*.faiss"):
+        f.unlink()
+    os.remove(lib / "light" / "fade_out.avi")
+    sick = run("doctor", "--json", check=False)
+    assert sick.exit_code == 1
+    problems = as_json(sick)["problems"]
+    assert problems[0] == f"1 indexed files no longer exist, e.g. {lib / 'light' / 'fade_out.avi'}"
+    assert problems[1].startswith("no FAISS file for ")
+    fixed = as_json(run("doctor", "--repair", "--json", check=False))
+    assert fixed["repaired"][0] == "removed 1 vanished files from the index"
+    assert fixed["repaired"][1].startswith("rebuilt the FAISS file from ")
+    assert run("doctor").stdout == "healthy\n"
