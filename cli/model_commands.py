@@ -65,6 +65,8 @@ def info_command(state, as_json):
         click.echo(f"  {name}: {shape}")
     for role, f in files.items():
         click.echo(f"  {role}: {f['xml']} ({f['bytes']} bytes)")
+    if manifest.bf16_report:
+        click.echo(f"bf16: {_bf16_line(manifest.bf16_report)}")
     if manifest.quantization:
         q = manifest.quantization
         click.echo(
@@ -127,6 +129,11 @@ def quantize_command(state, calibration, n_calib, heldout):
         f"INT8 vs FP32 on {r.heldout_clips} held-out clips: cosine min {r.cosine_min:.4f}, mean {r.cosine_mean:.4f}; "
         f"text->clip top-1 agreement {r.top1_agreement:.0%} (calibrated on {r.calibration_clips} clips)"
     )
+    from vidx.model.registry import active_manifest
+
+    bf16 = active_manifest(settings.home).bf16_report
+    if bf16:
+        click.echo(f"bf16 beside them: {_bf16_line(bf16)}", err=True)
     if r.accepted:
         write_user_setting(settings.home, "model.precision", "int8")
         click.echo("INT8 is now the active precision.")
@@ -136,6 +143,13 @@ def quantize_command(state, calibration, n_calib, heldout):
             f"Keeping {settings.model.precision}: min cosine {r.cosine_min:.4f} is below the guard "
             f"model.int8_min_cosine = {r.guard}."
         )
+
+
+def _bf16_line(report: dict) -> str:
+    return (
+        f"cosine to fp32 min {report['cosine_min']:.4f}, mean {report['cosine_mean']:.4f}, "
+        f"top-1 agreement {report['top1_agreement']:.0%}"
+    )
 
 
 def _reindex_notice(settings, precision: str) -> None:
@@ -177,6 +191,11 @@ def use_command(state, precision):
         raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
     write_user_setting(settings.home, "model.precision", precision)
     click.echo(f"Precision set to {precision}.")
+    if precision == "bf16":
+        report = manifest.bf16_report
+        click.echo(
+            f"bf16: {_bf16_line(report)}." if report else "bf16 is unmeasured: `vidx model quantize` measures it."
+        )
     if settings.origins.get("model.precision", "").startswith(("env", "flag")):
         click.echo(f"Note: {settings.origins['model.precision']} still overrides it.")
     _reindex_notice(settings, precision)

@@ -64,3 +64,5 @@ def status_command(state, as_json):
     click.echo(f"model: {data['model'] or '(none)'} [{data['precision']}]")
     click.echo(f"index: {data['index_bytes']} bytes; database: {data['db_bytes']} bytes")
     click.echo(f"last index run ended: {data['last_run_end'] or 'never'}")
+    for failure in catalog.failures():
+        click.echo(f"failed: {failure.error}")

@@ -99,6 +99,7 @@ def index(
     plan = make_plan(catalog, roots, settings, reembed_all, retry_failed)
     summary.unchanged = plan.unchanged
     summary.failed += plan.failed
+    progress.start(len(plan.embed))
 
     for video in plan.removals:
         store.update(catalog.delete_video(video.id), [], [])
@@ -112,7 +113,6 @@ def index(
         catalog.touch_video(video.id, stat)
         summary.unchanged += 1
 
-    progress.start(len(plan.embed))
     if plan.embed:
         encode = make_encoder()
         timeout = settings.index.timeout

@@ -1,0 +1,55 @@
+"""The on-disk store: the schema its migrations make, and the FAISS file kept in step with SQLite."""
+
+import numpy as np
+from vidx.config import Home
+from vidx.store import Catalog, ClipVector
+
+
+def test_schema(vidx_home):
+    db = Catalog(Home(vidx_home)).db
+    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta")} == {
+        "roots": {"id": int, "path": str, "added_at": str},
+        "videos": {
+            "id": int,
+            "root_id": int,
+            "path": str,
+            "size": int,
+            "mtime_ns": int,
+            "hash": str,
+            "duration": float,
+            "fps": float,
+            "frames": int,
+            "status": str,
+            "error": str,
+            "indexed_at": str,
+        },
+        "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
+        "meta": {"key": str, "value": str},
+    }
+    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == ["m001_initial"]
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_resaving_a_video_replaces_its_clips(vidx_home):
+    catalog = Catalog(Home(vidx_home))
+    root = catalog.add_root(vidx_home)
+    clips = [ClipVector(i, i * 3.2, (i + 1) * 3.2, np.full(512, i, np.float32)) for i in range(3)]
+    _, removed, first = catalog.save_video(root, "/v.mp4", (1, 1), {}, clips)
+    _, removed, second = catalog.save_video(root, "/v.mp4", (2, 2), {}, clips[:2])
+    assert removed == first and len(second) == 2
+    assert catalog.counts()["clips"] == 2
+
+
+def test_lagging_faiss_file_is_rebuilt_from_sqlite(vidx_home):
+    catalog = Catalog(Home(vidx_home))
+    root = catalog.add_root(vidx_home)
+    vec = np.eye(512, dtype=np.float32)
+    _, _, ids = catalog.save_video(root, "/a.mp4", (1, 1), {}, [ClipVector(0, 0, 1, vec[0])])
+    catalog.save_index(catalog.load_index(exact=True), catalog.generation)
+    catalog.save_video(root, "/b.mp4", (1, 1), {}, [ClipVector(0, 0, 1, vec[1])])
+    assert catalog.load_index().ntotal == 1, "queries take the newest file, even a lagging one"
+    exact = catalog.load_index(exact=True)
+    assert exact.ntotal == 2
+    scores, found = exact.search(vec[1:2], 1)
+    assert catalog.clip_rows([int(found[0][0])])[int(found[0][0])].path == "/b.mp4"
+    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == [f"vectors-{catalog.generation - 1}.faiss"]
