@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 
 import click
+
 from vidx.config import ConfigError, Home, Settings, VidxError, load_settings, parse_assignment, resolve_home
 
 

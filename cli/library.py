@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import click
-from vidx.config import UsageError
+
+from vidx.config import UsageError, VidxError
 
 from .app import cli, emit_json, pass_state
 from .models import ensure_model, vector_space
@@ -54,6 +55,19 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
         raise SystemExit(3)
 
 
+def _check_same_model(catalog, folder) -> None:
+    """Text vectors of one model against video vectors of another would rank at random."""
+    from vidx.model.manifest import Manifest
+
+    stored = (catalog.get_meta("vector_space") or "").split(":")[0]
+    active = Manifest.load(folder).fingerprint[:16]
+    if stored and stored != active:
+        raise VidxError(
+            f"The index was built with another model ({stored}); run `vidx index` to re-embed it with the active one "
+            f"({active})"
+        )
+
+
 def _moment(seconds: float) -> str:
     s = int(seconds)
     return f"{s // 60:02d}:{s % 60:02d}"
@@ -83,7 +97,9 @@ def query_command(state, text, k, as_json, clips, min_score, under):
         else:
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
-    encoder = TextEncoder(settings.home, ensure_model(settings))
+    folder = ensure_model(settings)
+    _check_same_model(catalog, folder)
+    encoder = TextEncoder(settings.home, folder)
     hits = search(catalog, encoder, text, settings.search.k, clips=clips, min_score=min_score, under=under)
     if as_json:
         emit_json({"query": text, "results": [h.as_json() for h in hits]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import click
+
 from vidx.config import VidxError
 
 from .app import cli, emit_json, pass_state

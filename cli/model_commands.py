@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
 from vidx.config import PRECISIONS, VidxError, write_user_setting
 
 from .app import cli, emit_json, pass_state

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 
 import click
+
 from vidx.indexer.run import Progress
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+
 from vidx.config import VidxError
 
 from .clips import Frame, preprocess

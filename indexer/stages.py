@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from vidx.config import Settings, VidxError
 
 from .clips import Clip, cut_clips

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+
 from vidx.config import Home, VidxError
 
 from . import registry

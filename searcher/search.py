@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
 from vidx.config import UsageError, VidxError
 from vidx.store import Catalog
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlite_utils
+
 from vidx.config import Home, VidxError
 
 from . import vectors
@@ -143,28 +144,22 @@ class Catalog:
         )
         return [VideoRow(*r) for r in rows]
 
+    def _put_video(self, root_id: int, path: str, stat: tuple[int, int], fields: dict) -> tuple[int, list[int]]:
+        """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
+        old = self.video(path)
+        removed = self._delete_clips(old.id) if old else []
+        record = {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1], "indexed_at": now(), **fields}
+        if old:
+            self.db["videos"].update(old.id, record)
+            return old.id, removed
+        return self.db["videos"].insert(record).last_pk, removed
+
     def save_video(
         self, root_id: int, path: str, stat: tuple[int, int], info: dict, clips: list[ClipVector]
     ) -> tuple[int, list[int], list[int]]:
         """Store a video and its clips in one transaction; returns (video id, removed clip ids, new clip ids)."""
         with self.db.atomic():
-            old = self.video(path)
-            removed = self._delete_clips(old.id) if old else []
-            record = {
-                "root_id": root_id,
-                "path": path,
-                "size": stat[0],
-                "mtime_ns": stat[1],
-                "status": "ok",
-                "error": None,
-                "indexed_at": now(),
-                **info,
-            }
-            if old:
-                self.db["videos"].update(old.id, record)
-                video_id = old.id
-            else:
-                video_id = self.db["videos"].insert(record).last_pk
+            video_id, removed = self._put_video(root_id, path, stat, {"status": "ok", "error": None, **info})
             new_ids = []
             for clip in clips:
                 cur = self.db.execute(
@@ -178,21 +173,7 @@ class Catalog:
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> list[int]:
         """Record why a file could not be indexed; drops any clips an earlier version of it had."""
         with self.db.atomic():
-            old = self.video(path)
-            removed = self._delete_clips(old.id) if old else []
-            record = {
-                "root_id": root_id,
-                "path": path,
-                "size": stat[0],
-                "mtime_ns": stat[1],
-                "status": "failed",
-                "error": error,
-                "indexed_at": now(),
-            }
-            if old:
-                self.db["videos"].update(old.id, record)
-            else:
-                self.db["videos"].insert(record)
+            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": error})
             if removed:
                 self._bump_generation()
         return removed

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import SHARED_VIDEOS
+
 from vidx.indexer.clips import Frame, cut_clips
 from vidx.indexer.decode import DecodeError, DecodeStats, read_frames
 

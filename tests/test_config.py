@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import as_json
+
 from vidx.config import ConfigError, Home, load_settings
 
 

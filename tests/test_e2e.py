@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from conftest import SHARED_VIDEOS, as_json
+
 from vidx.config import Home
 from vidx.store import Catalog
 
@@ -140,3 +141,12 @@ def test_real_videos_are_indexed_with_counted_frames(run, indexed, library, vidx
     row = catalog.db.execute("select frames, fps, duration from videos where path like '%again.mkv'").fetchone()
     assert row[0] == 77, "the container claims 78 frames; 77 decode"
     assert 29 < row[1] < 31 and 2.5 < row[2] < 2.7
+
+
+def test_query_refuses_vectors_of_another_model(run, indexed, models, vidx_home):
+    run("model", "import", models["tf2"])
+    result = run("query", "red", check=False)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The index was built with another model (")
+    assert as_json(run("index", "--json"))["changed"] == indexed["added"]
+    assert as_json(run("query", "red", "--json"))["results"]

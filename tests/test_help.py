@@ -5,6 +5,7 @@ import sys
 
 import click
 import pytest
+
 from vidx.cli import cli
 
 

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from conftest import as_json
+
 from vidx.config import Home
 from vidx.store import Catalog
 

@@ -3,6 +3,7 @@ import tarfile
 
 import pytest
 from conftest import OFFLINE_ENV, as_json, vidx_subprocess
+
 from vidx.config import Home
 from vidx.model import registry
 from vidx.model.manifest import Manifest, fingerprint

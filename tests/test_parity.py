@@ -5,6 +5,7 @@ import pytest
 from conftest import SHARED_VIDEOS, as_json
 from notebook import load_video
 from toy_model import expected_video
+
 from vidx.config import Home
 from vidx.indexer.clips import cut_clips
 from vidx.indexer.decode import read_frames

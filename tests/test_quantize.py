@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import as_json
+
 from vidx.config import Home
 from vidx.model import registry
 
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.slow
 def quantized(tmp_path_factory, models, library):
     """One quantization for the module, in its own home (quantizing takes a few seconds)."""
     from click.testing import CliRunner
+
     from vidx.cli import cli
 
     home = tmp_path_factory.mktemp("qhome")
@@ -42,6 +44,7 @@ def test_report_is_printed_and_stored(quantized):
 
 def test_int8_index_still_answers(quantized, library):
     from click.testing import CliRunner
+
     from vidx.cli import cli
 
     home, _ = quantized

@@ -1,6 +1,7 @@
 """The on-disk store: the schema its migrations make, and the FAISS file kept in step with SQLite."""
 
 import numpy as np
+
 from vidx.config import Home
 from vidx.store import Catalog, ClipVector
 
