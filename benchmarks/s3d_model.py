@@ -47,7 +47,8 @@ def _conv(tf, x, name: str, out: int, kernel: tuple[int, int, int], stride=(1, 1
     with tf1.variable_scope(name):
         # He-normal keeps activations at a sane scale through ~60 random ReLU layers.
         w = tf1.get_variable("weights", [*kernel, x.shape[-1], out], initializer=tf1.initializers.he_normal())
-        b = tf1.get_variable("biases", [out], initializer=tf1.initializers.random_normal(stddev=0.01))
+        # Zero, as a freshly initialised batch norm (beta 0, mean 0, variance 1) folds to.
+        b = tf1.get_variable("biases", [out], initializer=tf1.initializers.zeros())
         return tf.nn.relu(tf.nn.conv3d(x, w, [1, *stride, 1], "SAME") + b)
 
 
@@ -63,7 +64,8 @@ def _gate(tf, x, name: str):
     c = x.shape[-1]
     with tf1.variable_scope(f"{name}/self_gating"):
         w = tf1.get_variable("weights", [c, c], initializer=tf1.initializers.random_normal(stddev=0.01))
-        b = tf1.get_variable("biases", [c], initializer=tf1.initializers.zeros())
+        # Gates start mostly open (sigmoid(3) = 0.95): at 0.5 each, ten gates would shrink activations 1000x.
+        b = tf1.get_variable("biases", [c], initializer=tf1.initializers.constant(3.0))
     gate = tf.sigmoid(tf.matmul(tf.reduce_mean(x, axis=[1, 2, 3]), w) + b)
     # Broadcast rather than tile as slim does: T, H and W are dynamic here.
     return x * gate[:, None, None, None, :]

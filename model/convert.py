@@ -48,7 +48,8 @@ def convert(savedmodel: Path, out_dir: Path, frames: int = 32, size: int = 224) 
             raise _explain(savedmodel, e) from None
         if part == "video":
             model.reshape({inp: ov.PartialShape([-1, frames, size, size, 3])})
-        ov.save_model(model, out_dir / f"{part}.xml")
+        # FP32 means FP32: save_model would otherwise store the weights as FP16.
+        ov.save_model(model, out_dir / f"{part}.xml", compress_to_fp16=False)
         shapes[inp] = [d.get_length() if d.is_static else -1 for d in model.input(0).get_partial_shape()]
         shapes[out] = [d.get_length() if d.is_static else -1 for d in model.output(0).get_partial_shape()]
     return shapes

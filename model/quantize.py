@@ -94,7 +94,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             ignored_scope=nncf.IgnoredScope(types=["MatMul"], validate=False),
         )
     staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
-    ov.save_model(int8_model, staged)
+    ov.save_model(int8_model, staged, compress_to_fp16=False)
 
     batch = np.stack(held)
     reference = VideoEncoder(home, "fp32", settings.clip.frames, settings.clip.size, folder).embed(batch)

@@ -140,3 +140,15 @@ def test_model_info_without_model(run):
     assert result.exit_code == 1
     assert result.output.startswith("Error: No model installed in ")
     assert result.output.endswith("; run `vidx model import`\n")
+
+
+def test_irs_keep_fp32_weights(imported):
+    import openvino as ov
+
+    folder = registry.active_dir(Home(imported))
+    for name in ("text.xml", "video.xml"):
+        model = ov.Core().read_model(str(folder / name))
+        types = {
+            op.get_output_element_type(0).get_type_name() for op in model.get_ops() if op.get_type_name() == "Constant"
+        }
+        assert "f16" not in types, f"{name} stores FP16 weights"
