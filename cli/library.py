@@ -7,7 +7,7 @@ import click
 from vidx.config import UsageError, VidxError
 
 from .app import cli, emit_json, pass_state
-from .models import ensure_model, vector_space
+from .models import ensure_model, open_catalog, vector_space
 
 
 @cli.command("index")
@@ -27,13 +27,12 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
     from vidx.indexer.lock import index_lock
     from vidx.indexer.run import index, resolve_roots
     from vidx.model.runtime import VideoEncoder
-    from vidx.store import Catalog
 
     from .progress import TerminalProgress
 
     settings = state.settings(**{"index.batch": batch, "clip.fps": fps})
     with index_lock(settings.home, wait):
-        catalog = Catalog(settings.home)
+        catalog = open_catalog(settings)
         roots = resolve_roots(list(paths)) if paths else resolve_roots(catalog.roots())
         if not roots:
             raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
@@ -85,10 +84,9 @@ def query_command(state, text, k, as_json, clips, min_score, under):
     """Find the videos, and the moment in each, that best match TEXT."""
     from vidx.model.runtime import TextEncoder
     from vidx.searcher import check_query, search
-    from vidx.store import Catalog
 
     settings = state.settings(**{"search.k": k})
-    catalog = Catalog(settings.home)
+    catalog = open_catalog(settings)
     check_query(text)
     if catalog.counts()["clips"] == 0:
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.

@@ -9,6 +9,7 @@ import click
 from vidx.config import VidxError
 
 from .app import cli, emit_json, pass_state
+from .models import open_catalog
 
 
 @cli.group("roots", invoke_without_command=True)
@@ -18,9 +19,8 @@ def roots_group(ctx, as_json):
     """List the folders `vidx index` rescans."""
     if ctx.invoked_subcommand is not None:
         return
-    from vidx.store import Catalog
 
-    roots = Catalog(ctx.obj.settings().home).roots()
+    roots = open_catalog(ctx.obj.settings()).roots()
     if as_json:
         emit_json(roots)
     else:
@@ -36,12 +36,11 @@ def roots_remove(state, path, wait):
     """Forget PATH and every video indexed under it."""
     from vidx.indexer.lock import index_lock
     from vidx.indexer.run import resolve_roots
-    from vidx.store import Catalog
 
     settings = state.settings()
     (root,) = resolve_roots([path])
     with index_lock(settings.home, wait):
-        catalog = Catalog(settings.home)
+        catalog = open_catalog(settings)
         if str(root) not in catalog.roots():
             raise VidxError(f"{root} is not an indexed folder; `vidx roots` lists them")
         videos = len(catalog.videos_under(str(root)))
@@ -57,9 +56,8 @@ def roots_remove(state, path, wait):
 @pass_state
 def failed_command(state, as_json):
     """List the files that could not be indexed, and why."""
-    from vidx.store import Catalog
 
-    rows = Catalog(state.settings().home).failures()
+    rows = open_catalog(state.settings()).failures()
     if as_json:
         emit_json([{"path": r.path, "error": r.error} for r in rows])
         return
@@ -74,12 +72,11 @@ def failed_command(state, as_json):
 def doctor_command(state, as_json, repair):
     """Check that the database, the FAISS file and the files on disk agree; exit 1 if not."""
     from vidx.indexer.lock import index_lock
-    from vidx.store import Catalog
     from vidx.store.doctor import check
 
     settings = state.settings()
     with index_lock(settings.home) if repair else contextlib.nullcontext():
-        result = check(Catalog(settings.home), repair)
+        result = check(open_catalog(settings), repair)
     if as_json:
         emit_json({"healthy": result.healthy, "problems": result.problems, "repaired": result.repaired})
     else:

@@ -9,7 +9,7 @@ import click
 from vidx.config import PRECISIONS, VidxError, write_user_setting
 
 from .app import cli, emit_json, pass_state
-from .models import ensure_model
+from .models import ensure_model, open_catalog
 
 
 @cli.group("model")
@@ -79,7 +79,6 @@ def info_command(state, as_json):
 
 def _calibration_paths(settings, folder: str | None) -> list[Path]:
     from vidx.indexer.walk import walk
-    from vidx.store import Catalog
 
     if folder:
         root = Path(folder).expanduser().absolute()
@@ -87,7 +86,7 @@ def _calibration_paths(settings, folder: str | None) -> list[Path]:
             raise VidxError(f"{folder}: not a folder of videos")
         paths = list(walk(root, settings.index.extensions))
     else:
-        catalog = Catalog(settings.home)
+        catalog = open_catalog(settings)
         paths = [Path(v.path) for r in catalog.roots() for v in catalog.videos_under(r) if v.status == "ok"]
     if not paths:
         raise VidxError("No videos to calibrate on: index some, or give --calibration FOLDER of real videos")
@@ -155,11 +154,10 @@ def _bf16_line(report: dict) -> str:
 
 def _reindex_notice(settings, precision: str) -> None:
     from vidx.model.registry import active_manifest
-    from vidx.store import Catalog
 
     if not settings.home.db.exists():
         return
-    catalog = Catalog(settings.home)
+    catalog = open_catalog(settings)
     stored = catalog.get_meta("vector_space")
     wanted = f"{active_manifest(settings.home).fingerprint[:16]}:{precision}"
     videos = catalog.counts()["videos"]

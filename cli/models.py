@@ -25,3 +25,9 @@ def vector_space(settings: Settings) -> str:
 
     manifest = Manifest.load(ensure_model(settings))
     return f"{manifest.fingerprint[:16]}:{settings.model.precision}"
+
+
+def open_catalog(settings: Settings):
+    from vidx.store import Catalog
+
+    return Catalog(settings.home, settings.index.ann_threshold)

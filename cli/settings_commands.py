@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import cli, emit_json, pass_state
+from .models import open_catalog
 
 
 @cli.command("config")
@@ -36,10 +37,9 @@ def status_command(state, as_json):
     """Show what is indexed and which model is in use."""
     from vidx.model import registry
     from vidx.model.manifest import Manifest
-    from vidx.store import Catalog
 
     settings = state.settings()
-    catalog = Catalog(settings.home)
+    catalog = open_catalog(settings)
     counts = catalog.counts()
     index = catalog.load_index()
     path = catalog.index_path()

@@ -33,6 +33,7 @@ class IndexSettings:
     extensions: tuple[str, ...]
     batch: int
     timeout: float
+    ann_threshold: int
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ _MINIMUM = {
     "clip.max_per_video": 0,
     "index.batch": 1,
     "index.timeout": 1,
+    "index.ann_threshold": 1,
     "search.k": 1,
     "model.int8_min_cosine": -1,
 }

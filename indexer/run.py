@@ -60,10 +60,16 @@ class _Vectors:
         self.catalog = catalog
         self.index = catalog.load_index(exact=True)
         self.saved_at = time.monotonic()
+        self.stale = False
 
     def update(self, removed: list[int], added: list[int], vecs: list) -> None:
         if removed and self.index is not None:
-            self.index.remove_ids(vectors.ids_selector(removed))
+            if vectors.supports_removal(self.index):
+                self.index.remove_ids(vectors.ids_selector(removed))
+            else:
+                # The approximate index cannot drop vectors; queries skip ids SQLite no longer has until
+                # the rebuild at save time.
+                self.stale = True
         if added:
             if self.index is None:
                 self.index = vectors.new_index(len(vecs[0]))
@@ -72,6 +78,13 @@ class _Vectors:
             self.save()
 
     def save(self) -> None:
+        if self.stale:
+            ids, vecs = self.catalog.all_vectors()
+            dim = self.index.d
+            self.index = (
+                vectors.build_index(ids, vecs, self.catalog.ann_threshold) if len(ids) else vectors.new_index(dim)
+            )
+            self.stale = False
         if self.index is not None:
             self.catalog.save_index(self.index, self.catalog.generation)
         self.saved_at = time.monotonic()

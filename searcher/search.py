@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from vidx.config import UsageError, VidxError
-from vidx.store import Catalog
+from vidx.store import Catalog, vectors
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def search_vector(
     while True:
         # Ask for more clips than k: several may belong to one video or fall outside --under.
         n = min(index.ntotal, max(wanted * 8, 64))
-        scores, ids = index.search(np.ascontiguousarray(query[None, :], np.float32), n)
+        scores, ids = vectors.search(index, query[None, :], n)
         rows = catalog.clip_rows([int(i) for i in ids[0] if i >= 0])
         hits: list[Hit] = []
         seen: set[str] = set()

@@ -50,8 +50,9 @@ def now() -> str:
 class Catalog:
     """Everything vidx keeps on disk about the library; SQLite is the truth, FAISS is derived from it."""
 
-    def __init__(self, home: Home):
+    def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
         self.home = home
+        self.ann_threshold = ann_threshold
         home.ensure()
         home.index_dir.mkdir(exist_ok=True)
         try:
@@ -242,7 +243,7 @@ class Catalog:
         ids, vecs = self.all_vectors()
         if not len(ids):
             return None
-        return vectors.build_index(ids, vecs)
+        return vectors.build_index(ids, vecs, self.ann_threshold)
 
     def save_index(self, index, generation: int) -> None:
         """Write the index for `generation`, then drop the files of older generations."""

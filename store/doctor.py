@@ -67,7 +67,11 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     elif stale:
         result.problems.append(f"no FAISS file for {len(ids)} stored clips")
     if stale and repair:
-        rebuilt = vectors.build_index(ids, vecs) if len(ids) else vectors.new_index(index.d if index else 512)
+        rebuilt = (
+            vectors.build_index(ids, vecs, catalog.ann_threshold)
+            if len(ids)
+            else vectors.new_index(index.d if index else 512)
+        )
         catalog.save_index(rebuilt, catalog.generation)
         result.repaired.append(f"rebuilt the FAISS file from {len(ids)} stored vectors")
     return result

@@ -54,3 +54,41 @@ def test_lagging_faiss_file_is_rebuilt_from_sqlite(vidx_home):
     scores, found = exact.search(vec[1:2], 1)
     assert catalog.clip_rows([int(found[0][0])])[int(found[0][0])].path == "/b.mp4"
     assert sorted(p.name for p in (vidx_home / "index").iterdir()) == [f"vectors-{catalog.generation - 1}.faiss"]
+
+
+def test_large_libraries_switch_to_an_approximate_index_with_high_recall():
+    import faiss
+
+    from vidx.store import vectors
+
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4000, 512), dtype=np.float32)
+    ids = np.arange(10, 4010, dtype=np.int64)
+    assert vectors.describe(vectors.build_index(ids, data, ann_threshold=5000)) == "exact inner product"
+    index = vectors.build_index(ids, data, ann_threshold=4000)
+    assert vectors.describe(index) == "PQ128x4 fast-scan + exact re-ranking"
+    assert not vectors.supports_removal(index)
+    exact = faiss.IndexFlatIP(512)
+    exact.add(data)
+    queries = rng.standard_normal((50, 512), dtype=np.float32)
+    _, truth = exact.search(queries, 10)
+    _, found = vectors.search(index, queries, 10)
+    recall = np.mean([len(set(t + 10) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
+    assert recall >= 0.95
+
+
+def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import as_json
+
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root / "colours")
+    shutil.copytree(library["root"] / "light", root / "light")
+    run("index", root, "--quiet")
+    assert as_json(run("query", "blue", "--json"))["results"][0]["path"] == str(root / "colours" / "blue.gif")
+    (root / "colours" / "blue.gif").unlink()
+    assert as_json(run("index", "--json"))["removed"] == 1
+    assert as_json(run("doctor", "--json"))["healthy"] is True
+    assert as_json(run("query", "darkening", "--json"))["results"][0]["path"] == str(root / "light" / "fade_out.avi")

@@ -1,0 +1,58 @@
+"""Benchmark inputs made from the real shared videos: a 720p30 H.264 file and real clips."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
+SOURCE = SHARED / "bottle-detection.mp4"  # real footage, 640x360 at 29.83 fps, 40 s
+
+
+def make_720p30(out: Path, seconds: float) -> Path:
+    """Upscale the shared bottle footage to 1280x720 at 30 fps, H.264 (libx264), `seconds` long; cached."""
+    import av
+
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.mp4")
+    with av.open(str(SOURCE)) as src, av.open(str(tmp), "w") as dst:
+        stream = dst.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        stream.options = {"crf": "23", "preset": "veryfast"}
+        frames = int(seconds * 30)
+        n = 0
+        while n < frames:
+            src.seek(0)
+            for frame in src.decode(video=0):
+                big = frame.reformat(width=1280, height=720, format="yuv420p")
+                big.pts, big.time_base = n, Fraction(1, 30)
+                for packet in stream.encode(big):
+                    dst.mux(packet)
+                n += 1
+                if n == frames:
+                    break
+        for packet in stream.encode():
+            dst.mux(packet)
+    tmp.replace(out)
+    return out
+
+
+def real_clips(n: int, fps: float = 10.0, size: int = 224) -> np.ndarray:
+    """`n` clips cut by vidx's own pipeline from the shared videos in turn, float32 [n, 32, size, size, 3]."""
+    from vidx.indexer.clips import cut_clips
+    from vidx.indexer.decode import read_frames
+
+    streams = [cut_clips(read_frames(p, fps, size), 32, 0) for p in sorted(SHARED.glob("*.m*")) if p.suffix != ".md"]
+    clips = []
+    while len(clips) < n and streams:
+        for stream in list(streams):
+            clip = next(stream, None)
+            if clip is None:
+                streams.remove(stream)
+            elif len(clips) < n:
+                clips.append(clip.pixels)
+    return np.stack(clips)

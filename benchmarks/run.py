@@ -1,0 +1,289 @@
+"""vidx benchmark: a full-size S3D through the real import/quantize path, measured side by side in one run.
+
+    python benchmarks/run.py [--quick] [--json]
+
+Writes BENCHMARKS.md at the repository root; --json also prints one line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / "cache"
+sys.path.insert(0, str(HERE))
+
+import media  # noqa: E402
+import s3d_model  # noqa: E402
+
+FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
+
+
+def cpu() -> tuple[str, list[str]]:
+    info = Path("/proc/cpuinfo").read_text()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next(line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags"))
+    found = [f for f in FLAGS if f in flags]
+    if any(f.startswith("amx") for f in found):
+        found = [f for f in found if not f.startswith("amx")] + ["amx"]
+    return name, found
+
+
+def vidx(home: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """The real CLI in its own process, as a user runs it."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from vidx.cli import main; main()", *args],
+        env={**os.environ, "VIDX_HOME": str(home), **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode not in (0,):
+        raise RuntimeError(f"vidx {' '.join(args)} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return result
+
+
+def median_rate(run, items: int, repeats: int) -> float:
+    """Items per second, median over `repeats` timed runs after one warm-up."""
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return items / statistics.median(times)
+
+
+def prepare(quick: bool) -> dict:
+    """The cached full-size model, imported and quantized through vidx's own commands."""
+    savedmodel = CACHE / "s3d_full"
+    if not (savedmodel / "saved_model.pb").exists():
+        s3d_model.build(savedmodel)
+    home = CACHE / "home"
+    vidx(home, "model", "import", str(savedmodel))
+    info = json.loads(vidx(home, "model", "info", "--json").stdout)
+    if not info["quantization"]:
+        vidx(home, "model", "quantize", "--calibration", str(media.SHARED))
+        info = json.loads(vidx(home, "model", "info", "--json").stdout)
+    return {"savedmodel": savedmodel, "home": home, "info": info}
+
+
+def inference(setup: dict, clips: np.ndarray, repeats: int) -> dict:
+    """TF SavedModel, OpenVINO FP32 (true f32), INT8 and bf16 where the CPU has it, on the same clips."""
+    import openvino as ov
+    import tensorflow as tf
+
+    folder = Path(setup["info"]["folder"])
+    core = ov.Core()
+    out = {}
+    signature = tf.saved_model.load(str(setup["savedmodel"]), tags=[]).signatures["video"]
+    tf_clips = tf.constant(clips)
+    reference = signature(images=tf_clips)["video_embedding"].numpy()
+    out["tf_clips_s"] = median_rate(lambda: signature(images=tf_clips), len(clips), repeats)
+
+    def openvino_rate(xml: str, hint: str) -> tuple[float, np.ndarray]:
+        config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "THROUGHPUT"}
+        compiled = core.compile_model(str(folder / xml), "CPU", config)
+        queue = ov.AsyncInferQueue(compiled)
+        results = np.zeros((len(clips), 512), np.float32)
+
+        def done(request, i):
+            results[i] = request.get_output_tensor(0).data[0]
+
+        queue.set_callback(done)
+
+        def run():
+            for i in range(len(clips)):
+                queue.start_async({0: clips[i : i + 1]}, i)
+            queue.wait_all()
+
+        return median_rate(run, len(clips), repeats), results.copy()
+
+    out["ov_fp32_clips_s"], fp32 = openvino_rate("video.xml", "f32")
+    out["ov_int8_clips_s"], int8 = openvino_rate("video-int8.xml", "f32")
+    out["fp32_vs_tf_cos_min"] = cosine_min(reference, fp32)
+    out["int8_vs_fp32_cos_min"] = cosine_min(fp32, int8)
+    if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+        out["ov_bf16_clips_s"], bf16 = openvino_rate("video.xml", "bf16")
+        out["bf16_vs_fp32_cos_min"] = cosine_min(fp32, bf16)
+    return out
+
+
+def cosine_min(a: np.ndarray, b: np.ndarray) -> float:
+    cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return round(float(cos.min()), 5)
+
+
+def indexing(setup: dict, video: Path, seconds: float) -> dict:
+    """End-to-end `vidx index` of the 720p30 video at the default sampling, FP32 then INT8."""
+    out = {}
+    for precision in ("fp32", "int8"):
+        home = CACHE / f"index-{precision}"
+        for item in home.glob("*"):
+            if item.is_file():
+                item.unlink()
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "models").mkdir(exist_ok=True)
+        link = home / "models" / "active"
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path(setup["info"]["folder"]))
+        env = {"VIDX_MODEL_PRECISION": precision}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        result = vidx(home, "index", str(video.parent), "--json", "--quiet", env=env)
+        wall = time.perf_counter() - start
+        summary = json.loads(result.stdout)
+        assert summary["added"] == 1 and not summary["failed"], summary
+        out[f"index_realtime_x_{precision}"] = round(seconds / wall, 2)
+        out["peak_rss_mb"] = max(
+            out.get("peak_rss_mb", 0), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+        )
+        out["peak_rss_before_mb"] = before // 1024
+        vidx(home, "roots", "remove", str(video.parent))
+    return out
+
+
+def query_start(setup: dict, repeats: int) -> dict:
+    def timed(args: list[str], env: dict) -> float:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run(args, env={**os.environ, **env}, capture_output=True, check=False)
+            runs.append(time.perf_counter() - start)
+        return round(statistics.median(runs), 3)
+
+    home = CACHE / "index-fp32"
+    query = [sys.executable, "-c", "from vidx.cli import main; main()", "query", "a person walking", "-k", "3"]
+    return {
+        "query_cold_s": timed(query, {"VIDX_HOME": str(home)}),
+        "import_baseline_s": timed([sys.executable, "-c", "import openvino, openvino_tokenizers"], {}),
+    }
+
+
+def faiss_million(n: int, queries: int) -> dict:
+    """The index vidx picks at `n` random 512-d vectors: ms per single query and recall@10 against exact search."""
+    import faiss
+
+    from vidx.store import vectors
+
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((n, 512), dtype=np.float32)
+    probe = rng.standard_normal((queries, 512), dtype=np.float32)
+    exact = faiss.IndexFlatIP(512)
+    exact.add(data)
+    _, truth = exact.search(probe, 10)
+    start = time.perf_counter()
+    index = vectors.build_index(np.arange(n, dtype=np.int64), data)
+    build = time.perf_counter() - start
+    index.search(probe[:1], 10)
+    times, found = [], []
+    for q in probe:
+        t = time.perf_counter()
+        _, ids = index.search(q[None], 10)
+        times.append(time.perf_counter() - t)
+        found.append(ids[0])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+    return {
+        "faiss_1m_ms": round(statistics.median(times) * 1000, 2),
+        "faiss_1m_recall10": round(float(recall), 4),
+        "faiss_index": type(index).__name__ + "/" + vectors.describe(index),
+        "faiss_build_s": round(build, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a shorter video (under 12 minutes)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    seconds = 20.0 if args.quick else 60.0
+    name, flags = cpu()
+    started = time.perf_counter()
+    setup = prepare(args.quick)
+    clips = media.real_clips(4 if args.quick else 8)
+    figures = {"cpu": name, "cpu_flags": flags}
+    figures.update(inference(setup, clips, repeats))
+    video = media.make_720p30(CACHE / "video" / f"bottles-720p30-{int(seconds)}s.mp4", seconds)
+    figures.update(indexing(setup, video, seconds))
+    figures.update(query_start(setup, 5 if args.quick else 9))
+    figures.update(faiss_million(1_000_000, 100 if args.quick else 300))
+    figures["total_s"] = round(time.perf_counter() - started, 1)
+    figures["quantization"] = setup["info"]["quantization"]
+    figures["gflops_per_clip"] = round(s3d_model.video_gflops(), 1)
+    write_markdown(figures, args)
+    if args.json:
+        keys = [
+            "cpu_flags",
+            "tf_clips_s",
+            "ov_fp32_clips_s",
+            "ov_int8_clips_s",
+            "int8_vs_fp32_cos_min",
+            "index_realtime_x_fp32",
+            "index_realtime_x_int8",
+            "query_cold_s",
+            "import_baseline_s",
+            "faiss_1m_ms",
+            "faiss_1m_recall10",
+            "peak_rss_mb",
+        ]
+        print(json.dumps({k: figures[k] for k in keys}))
+    os._exit(0)  # OpenVINO 2026.4 can abort at interpreter shutdown once a string model was compiled
+
+
+def write_markdown(f: dict, args) -> None:
+    r = lambda a, b: f"{f[a] / f[b]:.2f}x"  # noqa: E731
+    rows = [
+        ("TF SavedModel, video branch", f"{f['tf_clips_s']:.2f} clips/s", "compute (TF CPU kernels)"),
+        ("OpenVINO FP32 (INFERENCE_PRECISION_HINT=f32)", f"{f['ov_fp32_clips_s']:.2f} clips/s", "compute"),
+        ("OpenVINO INT8 (NNCF)", f"{f['ov_int8_clips_s']:.2f} clips/s", "compute"),
+    ]
+    if "ov_bf16_clips_s" in f:
+        rows.append(
+            ("OpenVINO bf16", f"{f['ov_bf16_clips_s']:.2f} clips/s", f"cos to fp32 min {f['bf16_vs_fp32_cos_min']}")
+        )
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {f['cpu']}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"CPU flags: {', '.join(f['cpu_flags'])}.",
+        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}{' --json' if args.json else ''}` "
+        f"({f['total_s']} s). Model: a full-size S3D-G with random weights ({f['gflops_per_clip']} GFLOPs per "
+        "32x224x224 clip), imported and quantized through `vidx model import` and `vidx model quantize "
+        "--calibration ../shared/videos`. Rates are medians over repeats, all measured in this one run.",
+        "",
+        "| what | figure | limited by |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        f"| INT8 / TF | {r('ov_int8_clips_s', 'tf_clips_s')} | |",
+        f"| INT8 / FP32 | {r('ov_int8_clips_s', 'ov_fp32_clips_s')} | |",
+        f"| FP32 / TF | {r('ov_fp32_clips_s', 'tf_clips_s')} | |",
+        f"| INT8 vs FP32, min cosine on real clips | {f['int8_vs_fp32_cos_min']} | quantization recipe |",
+        f"| FP32 IR vs TF, min cosine | {f['fp32_vs_tf_cos_min']} | |",
+        f"| `vidx index`, 720p30 H.264, clip.fps=10, FP32 | {f['index_realtime_x_fp32']}x real time | inference |",
+        f"| `vidx index`, 720p30 H.264, clip.fps=10, INT8 | {f['index_realtime_x_int8']}x real time | inference |",
+        f"| peak RSS while indexing | {f['peak_rss_mb']} MB | model weights and the clip queue |",
+        f"| cold `vidx query` process | {f['query_cold_s']} s | importing OpenVINO |",
+        f"| bare `import openvino, openvino_tokenizers` | {f['import_baseline_s']} s | |",
+        f"| FAISS, 1M random 512-d vectors ({f['faiss_index']}) | {f['faiss_1m_ms']} ms/query, recall@10 "
+        f"{f['faiss_1m_recall10']} | memory bandwidth |",
+        "",
+        f"Quantization report: `{json.dumps(f['quantization'])}`",
+        "",
+    ]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
