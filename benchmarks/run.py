@@ -227,7 +227,7 @@ def main() -> None:
     clips = media.real_clips(4 if args.quick else 8)
     figures = {"cpu": name, "cpu_flags": flags}
     figures.update(inference(setup, clips, repeats))
-    video = media.make_720p30(CACHE / "video" / f"bottles-720p30-{int(seconds)}s.mp4", seconds)
+    video = media.make_720p30(CACHE / f"video-{int(seconds)}s" / "bottles-720p30.mp4", seconds)
     figures.update(indexing(setup, video, seconds))
     figures.update(query_start(setup, 5 if args.quick else 9))
     figures.update(faiss_million(1_000_000, 100 if args.quick else 300))
@@ -294,7 +294,8 @@ def write_markdown(f: dict, args) -> None:
         f"Quantization report: `{json.dumps(f['quantization'])}`",
         "",
     ]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+    notes = HERE / "notes.md"
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n" + (notes.read_text() if notes.exists() else ""))
 
 
 if __name__ == "__main__":

@@ -89,8 +89,8 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             dataset,
             model_type=nncf.ModelType.TRANSFORMER,
             subset_size=len(calib),
-            # The 512-d projection is the only MatMul in S3D: a sliver of the compute, and its INT8 error
-            # lands straight on the embedding.
+            # S3D's MatMuls are the 512-d projection (and, in some ports, the gating layers): a sliver of
+            # the compute, and their INT8 error lands straight on the embedding.
             ignored_scope=nncf.IgnoredScope(types=["MatMul"], validate=False),
         )
     staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
