@@ -54,15 +54,35 @@ class Progress:
 
 
 class _Vectors:
-    """The FAISS index kept in step with the catalogue during a run, saved now and then and at the end."""
+    """The FAISS index kept in step with the catalogue during a run, saved now and then and at the end.
+
+    A current file is loaded only when the run changes something, and written back only then, so a
+    cron run over an unchanged library never reads or rewrites a large index.
+    """
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self.index = catalog.load_index(exact=True)
         self.saved_at = time.monotonic()
         self.stale = False
+        self.changed = False
+        self._index = None
+        self._loaded = False
+        if not catalog.index_is_current():
+            # After a crash the file lags SQLite: rebuild now, before this run commits anything more.
+            self._index = catalog.load_index(exact=True)
+            self._loaded = self.changed = True
+        elif catalog.index_path() is None:
+            self._loaded = True  # nothing indexed yet: the first vectors start a new index
+
+    @property
+    def index(self):
+        if not self._loaded:
+            self._index = self.catalog.load_index()
+            self._loaded = True
+        return self._index
 
     def update(self, removed: list[int], added: list[int], vecs: list) -> None:
+        self.changed = True
         if removed and self.index is not None:
             if vectors.supports_removal(self.index):
                 self.index.remove_ids(vectors.ids_selector(removed))
@@ -72,16 +92,18 @@ class _Vectors:
                 self.stale = True
         if added:
             if self.index is None:
-                self.index = vectors.new_index(len(vecs[0]))
+                self._index = vectors.new_index(len(vecs[0]))
             vectors.add(self.index, added, vecs)
         if time.monotonic() - self.saved_at > SAVE_EVERY:
             self.save()
 
     def save(self) -> None:
+        if not self.changed:
+            return
         if self.stale:
             ids, vecs = self.catalog.all_vectors()
             dim = self.index.d
-            self.index = (
+            self._index = (
                 vectors.build_index(ids, vecs, self.catalog.ann_threshold) if len(ids) else vectors.new_index(dim)
             )
             self.stale = False

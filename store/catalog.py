@@ -228,6 +228,13 @@ class Catalog:
                 continue
         return sorted(found)
 
+    def index_is_current(self) -> bool:
+        """True when the newest FAISS file matches the database, or there is nothing to index."""
+        files = self._index_files()
+        if files:
+            return files[-1][0] == self.generation
+        return self.counts()["clips"] == 0
+
     def index_path(self) -> Path | None:
         files = self._index_files()
         return files[-1][1] if files else None

@@ -120,3 +120,11 @@ def test_doctor_finds_and_repairs_a_missing_faiss_file(run, lib, vidx_home):
     assert fixed["repaired"][0] == "removed 1 vanished files from the index"
     assert fixed["repaired"][1].startswith("rebuilt the FAISS file from ")
     assert run("doctor").stdout == "healthy\n"
+
+
+def test_unchanged_rescan_leaves_the_faiss_file_alone(run, lib, vidx_home):
+    (before,) = (vidx_home / "index").glob("*.faiss")
+    stamp = before.stat().st_mtime_ns
+    run("index", "--quiet")
+    assert list((vidx_home / "index").glob("*.faiss")) == [before]
+    assert before.stat().st_mtime_ns == stamp
