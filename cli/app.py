@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import click
 
-from vidx.config import ConfigError, Home, Settings, VidxError, load_settings, parse_assignment, resolve_home
+from vidx.config import Home, Settings, VidxError, load_settings, parse_assignment, resolve_home
 
 
 class CliError(click.ClickException):
@@ -32,8 +32,6 @@ class VidxGroup(click.Group):
 class State:
     home_flag: str | None
     assignments: list[str]
-    overrides: dict[str, object] = field(default_factory=dict)
-    _settings: Settings | None = None
 
     def settings(self, **flags: object) -> Settings:
         """Settings with this command's flags on top; flags left as None do not override."""
@@ -88,4 +86,4 @@ def main() -> None:
     sys.exit(code)
 
 
-__all__ = ["CliError", "ConfigError", "State", "cli", "emit_json", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "emit_json", "main", "pass_state"]

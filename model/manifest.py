@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -26,7 +26,6 @@ class Manifest:
     files: dict[str, str]
     quantization: dict | None = None
     bf16_report: dict | None = None
-    extra: dict = field(default_factory=dict)
 
     def save(self, folder: Path) -> None:
         tmp = folder / (MANIFEST + ".tmp")
