@@ -54,7 +54,7 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
         raise SystemExit(3)
 
 
-def _check_same_model(catalog, folder) -> None:
+def check_same_model(catalog, folder) -> None:
     """Text vectors of one model against video vectors of another would rank at random."""
     from vidx.model.manifest import Manifest
 
@@ -67,42 +67,86 @@ def _check_same_model(catalog, folder) -> None:
         )
 
 
-def _moment(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
-
-
 @cli.command("query")
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option("-k", "k", type=int, help="How many videos (search.k).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
+@click.option("--like", metavar="VIDEO[@mm:ss]", help="Query by example: the videos nearest to that clip.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a result page to this file.")
+@click.option("--open", "open_page", is_flag=True, help="Open the --html page in the browser.")
 @pass_state
-def query_command(state, text, k, as_json, clips, min_score, under):
-    """Find the videos, and the moment in each, that best match TEXT."""
-    from vidx.model.runtime import TextEncoder
-    from vidx.searcher import check_query, search
+def query_command(state, text, k, as_json, clips, min_score, under, like, html_file, open_page):
+    """Find the videos, and the moment in each, that best match TEXT (or --like a clip)."""
+    from vidx.searcher import check_query, search, search_vector
 
+    if like and text is not None:
+        raise UsageError("Give TEXT or --like VIDEO, not both")
+    if not like and text is None:
+        raise UsageError('Give TEXT to search for, e.g. vidx query "car drifting", or --like VIDEO[@mm:ss]')
+    if open_page and not html_file:
+        raise UsageError("--open opens the --html page: give --html FILE too")
     settings = state.settings(**{"search.k": k})
     catalog = open_catalog(settings)
-    check_query(text)
+    label = text if like is None else f"like {like}"
+    if like is None:
+        check_query(text)
     if catalog.counts()["clips"] == 0:
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:
-            emit_json({"query": text, "results": []})
+            emit_json({"query": label, "results": []})
         else:
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
     folder = ensure_model(settings)
-    _check_same_model(catalog, folder)
-    encoder = TextEncoder(settings.home, folder)
-    hits = search(catalog, encoder, text, settings.search.k, clips=clips, min_score=min_score, under=under)
+    check_same_model(catalog, folder)
+    options = {"clips": clips, "min_score": min_score, "under": under}
+    if like is None:
+        from vidx.model.runtime import TextEncoder
+
+        hits = search(catalog, TextEncoder(settings.home, folder), text, settings.search.k, **options)
+    else:
+        from vidx.model.runtime import VideoEncoder
+        from vidx.searcher.like import clip_at, parse_like
+
+        path, at = parse_like(like)
+        clip = clip_at(settings, path, at)
+        c = settings.clip
+        vector = VideoEncoder(settings.home, settings.model.precision, c.frames, c.size, folder).embed(
+            clip.pixels[None]
+        )[0]
+        hits = search_vector(catalog, vector, settings.search.k, exclude=str(path), **options)
+    if html_file:
+        _write_page(catalog, label, hits, html_file, open_page)
     if as_json:
-        emit_json({"query": text, "results": [h.as_json() for h in hits]})
+        emit_json({"query": label, "results": [h.as_json() for h in hits]})
         return
+    from vidx.searcher.page import moment
+
     if not hits:
         click.echo("No match.")
     for h in hits:
-        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {_moment(h.start)}–{_moment(h.end)}")
+        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
+
+
+def _write_page(catalog, label: str, hits, html_file: str, open_page: bool) -> None:
+    """A self-contained page: thumbnails as data URIs, links that open each video at its moment."""
+    import base64
+    import webbrowser
+    from pathlib import Path
+
+    from vidx.searcher.page import render
+
+    def thumb(hit):
+        data = catalog.thumbnail(hit.clip_id)
+        return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
+
+    def link(hit):
+        return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
+
+    target = Path(html_file).expanduser().absolute()
+    target.write_text(render(label, hits, thumb, link), encoding="utf-8")
+    if open_page:
+        webbrowser.open(target.as_uri())

@@ -38,6 +38,10 @@ class Home:
         return self.root / "index"
 
     @property
+    def thumbs(self) -> Path:
+        return self.root / "thumbs"
+
+    @property
     def cache(self) -> Path:
         return self.root / "cache"
 

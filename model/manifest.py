@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -35,7 +35,9 @@ class Manifest:
     @classmethod
     def load(cls, folder: Path) -> Manifest:
         data = json.loads((folder / MANIFEST).read_text())
-        return cls(**data)
+        # Keys another vidx version wrote, and this one does not know, are left out rather than fatal.
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def fingerprint(folder: Path) -> str:

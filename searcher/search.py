@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,9 +18,12 @@ class Hit:
     score: float
     start: float
     end: float
+    clip_id: int = 0
+    video_id: int = 0
 
     def as_json(self) -> dict:
-        return asdict(self)
+        """The --json and /api/search contract: rank, path, score, start, end."""
+        return {"rank": self.rank, "path": self.path, "score": self.score, "start": self.start, "end": self.end}
 
 
 def search_vector(
@@ -30,8 +33,9 @@ def search_vector(
     clips: bool = False,
     min_score: float | None = None,
     under: str | None = None,
+    exclude: str | None = None,
 ) -> list[Hit]:
-    """Top-k videos (or clips) for one query vector; a video scores as its best clip."""
+    """Top-k videos (or clips) for one query vector; a video scores as its best clip; `exclude` is a path."""
     index = catalog.load_index()
     if index is None or index.ntotal == 0:
         return []
@@ -46,14 +50,14 @@ def search_vector(
         seen: set[str] = set()
         for score, clip_id in zip(scores[0], ids[0], strict=True):
             row = rows.get(int(clip_id))
-            if row is None or (prefix and not row.path.startswith(prefix)):
+            if row is None or (prefix and not row.path.startswith(prefix)) or row.path == exclude:
                 continue
             if min_score is not None and score < min_score:
                 break
             if not clips and row.path in seen:
                 continue
             seen.add(row.path)
-            hits.append(Hit(len(hits) + 1, row.path, round(float(score), 6), row.start, row.end))
+            hits.append(Hit(len(hits) + 1, row.path, round(float(score), 6), row.start, row.end, row.id, row.video_id))
             if len(hits) == k:
                 return hits
         if n >= index.ntotal:

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from vidx.config import Home, VidxError
 
-from . import vectors
+from . import thumbnails, vectors
 from .migrations import migrations
 
 
@@ -33,6 +33,7 @@ class ClipRow:
     path: str
     start: float
     end: float
+    video_id: int
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ class Catalog:
     def _delete_clips(self, video_id: int) -> list[int]:
         ids = [r[0] for r in self.db.execute("select id from clips where video_id = ?", [video_id])]
         self.db.execute("delete from clips where video_id = ?", [video_id])
+        # A thumbnail dropped by a transaction that then rolls back is simply made again on request.
+        thumbnails.drop(self.home.thumbs, ids)
         return ids
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
@@ -205,11 +208,25 @@ class Catalog:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
-            f"select clips.id, videos.path, clips.start, clips.end from clips"
+            f"select clips.id, videos.path, clips.start, clips.end, videos.id from clips"
             f" join videos on videos.id = clips.video_id where clips.id in ({marks})",
             ids,
         )
         return {r[0]: ClipRow(*r) for r in rows}
+
+    def clip_row(self, clip_id: int) -> ClipRow | None:
+        return self.clip_rows([clip_id]).get(clip_id)
+
+    def video_path(self, video_id: int) -> str | None:
+        row = self.db.execute("select path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
+        return row[0] if row else None
+
+    def thumbnail(self, clip_id: int) -> bytes | None:
+        """The clip's thumbnail strip (JPEG), made on first request."""
+        row = self.clip_row(clip_id)
+        if row is None:
+            return None
+        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.path, row.start, row.end)
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute

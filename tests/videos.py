@@ -19,7 +19,7 @@ def write(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
         animation.durations = [int(1000 / fps)] * len(frames)
         assert cv2.imwriteanimation(str(path), animation)
         return path
-    fourcc = {".avi": "MJPG", ".mp4": "mp4v", ".mkv": "MJPG"}[path.suffix]
+    fourcc = {".avi": "MJPG", ".mp4": "mp4v", ".mkv": "MJPG", ".webm": "VP80"}[path.suffix]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (W, H))
     assert writer.isOpened(), path
     for f in frames:
@@ -51,3 +51,19 @@ def make_library(root: Path) -> dict[str, Path]:
         "darkening": write(root / "light" / "fade_out.avi", fade(235, 20, 40)),
         "moving": write(root / "motion" / "checkers.mp4", moving_checkers(40)),
     }
+
+
+def grey_then_red(n: int = 40) -> list[np.ndarray]:
+    """Grey for `n` frames, then red for `n`: the red moment starts at n / fps seconds."""
+    return solid((128, 128, 128), n) + solid((40, 40, 220), n)
+
+
+def read(path: Path) -> list[np.ndarray]:
+    """Every frame of a video, BGR, to cut pieces from it."""
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            return frames
+        frames.append(frame)

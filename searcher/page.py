@@ -1,0 +1,67 @@
+"""The result page: one self-contained HTML file for `vidx query --html`, and the page `vidx serve` shows.
+
+Every string that came from the user or the file system goes through html.escape (or URL quoting first).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from .search import Hit
+
+STYLE = """
+body{font:15px/1.4 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
+h1{font-size:1.3rem} form{margin:1rem 0} input[name=q]{width:70%;font-size:1rem;padding:.4rem}
+ol{padding:0;list-style:none} li{margin:0 0 1.4rem;padding:.6rem;border:1px solid #ddd;border-radius:6px}
+.meta{color:#555;font-size:.9rem} .path{font-family:monospace;word-break:break-all}
+img.strip{display:block;max-width:100%;margin:.4rem 0} video{width:100%;max-width:40rem;margin-top:.4rem}
+"""
+
+
+def moment(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def render(
+    query: str,
+    hits: list[Hit],
+    thumb: Callable[[Hit], str | None],
+    link: Callable[[Hit], str],
+    player: bool = False,
+    search_box: bool = False,
+    k: int = 10,
+) -> str:
+    """The whole page; `thumb` and `link` give each hit's image source and video URL (already safe to quote)."""
+    q = html.escape(query)
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>vidx: {q}</title><style>{STYLE}</style></head><body>",
+        f"<h1>vidx: <q id=query>{q}</q></h1>" if query else "<h1>vidx</h1>",
+    ]
+    if search_box:
+        parts.append(
+            f'<form method="get" action="/"><input name="q" value="{q}" placeholder="what you remember seeing" '
+            f'autofocus> <input type="number" name="k" value="{k}" min="1" max="100"> '
+            '<button type="submit">Search</button></form>'
+        )
+    if query and not hits:
+        parts.append("<p id=empty>No match.</p>")
+    parts.append('<ol id="results">')
+    for hit in hits:
+        src, url = thumb(hit), html.escape(link(hit), quote=True)
+        at = f"{moment(hit.start)}–{moment(hit.end)}"
+        parts.append(
+            f'<li class="result" data-rank="{hit.rank}" data-start="{hit.start}" data-end="{hit.end}">'
+            f'<div class="meta">#{hit.rank} · score {hit.score:.2f} · {at}</div>'
+            f'<div class="path"><a href="{url}">{html.escape(hit.path)}</a></div>'
+        )
+        if src:
+            parts.append(f'<img class="strip" alt="frames {at}" src="{html.escape(src, quote=True)}">')
+        if player:
+            parts.append(f'<video controls preload="metadata" src="{url}"></video>')
+        parts.append("</li>")
+    parts.append("</ol></body></html>")
+    return "\n".join(parts)

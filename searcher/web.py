@@ -1,0 +1,172 @@
+"""`vidx serve`: a small local web app over the read path (standard library http.server, no framework).
+
+Videos and thumbnails are addressed by database id, never by path, so no URL can name a file the index
+does not hold; a video that resolves outside its root (a symlink out of the library) is not served either.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import re
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from vidx.config import VidxError
+
+from .page import render
+from .search import check_query, search
+
+_MEDIA = re.compile(r"^/media/(\d+)$")
+_THUMB = re.compile(r"^/thumb/(\d+)\.jpg$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 1 << 16
+
+
+class App:
+    """What the handler needs: a catalogue per request (SQLite connections stay in their thread), one encoder."""
+
+    def __init__(self, open_catalog: Callable, encoder, default_k: int):
+        self.open_catalog = open_catalog
+        self.encoder = encoder
+        self.default_k = default_k
+        self.lock = threading.Lock()  # one compiled text model, one inference at a time
+
+    def search(self, query: str, k: int):
+        check_query(query)
+        catalog = self.open_catalog()
+        with self.lock:
+            return catalog, search(catalog, self.encoder, query, k)
+
+
+def _inside_roots(path: str, roots: list[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.realpath(root).rstrip("/") + "/") for root in roots)
+
+
+class Handler(BaseHTTPRequestHandler):
+    app: App
+    server_version = "vidx"
+
+    def log_message(self, format, *args):  # noqa: A002  one quiet line per request on stderr
+        self.server.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}")
+
+    def do_GET(self):  # noqa: N802
+        parts = urlsplit(self.path)
+        params = parse_qs(parts.query)
+        route = parts.path
+        try:
+            if route == "/":
+                return self._page(params)
+            if route == "/api/search":
+                return self._api(params)
+            if match := _THUMB.match(route):
+                return self._thumb(int(match.group(1)))
+            if match := _MEDIA.match(route):
+                return self._media(int(match.group(1)))
+        except (ValueError, VidxError) as e:
+            return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(e)}).encode(), "application/json")
+        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+
+    def _query(self, params) -> tuple[str, int]:
+        query = params.get("q", [""])[0]
+        try:
+            k = int(params.get("k", [self.app.default_k])[0])
+        except ValueError:
+            raise ValueError("k must be a whole number") from None
+        if not 1 <= k <= 1000:
+            raise ValueError("k must be between 1 and 1000")
+        return query, k
+
+    def _api(self, params):
+        query, k = self._query(params)
+        _, hits = self.app.search(query, k)
+        body = json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False)
+        self._send(HTTPStatus.OK, body.encode(), "application/json")
+
+    def _page(self, params):
+        query, k = self._query(params)
+        hits = self.app.search(query, k)[1] if query.strip() else []
+        page = render(
+            query,
+            hits,
+            lambda h: f"/thumb/{h.clip_id}.jpg",
+            lambda h: f"/media/{h.video_id}#t={h.start:g},{h.end:g}",
+            player=True,
+            search_box=True,
+            k=k,
+        )
+        self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+
+    def _thumb(self, clip_id: int):
+        data = self.app.open_catalog().thumbnail(clip_id)
+        if data is None:
+            return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+        self._send(HTTPStatus.OK, data, "image/jpeg")
+
+    def _media(self, video_id: int):
+        catalog = self.app.open_catalog()
+        path = catalog.video_path(video_id)
+        if path is None or not os.path.isfile(path) or not _inside_roots(path, catalog.roots()):
+            return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+        size = os.path.getsize(path)
+        start, end = 0, size - 1
+        status = HTTPStatus.OK
+        header = self.headers.get("Range")
+        if header:
+            match = _RANGE.match(header.strip())
+            if not match or not (match.group(1) or match.group(2)):
+                return self._unsatisfiable(size)
+            first, last = match.groups()
+            if first:
+                start, end = int(first), min(int(last), size - 1) if last else size - 1
+            else:
+                start = max(0, size - int(last))
+            if start > end or start >= size:
+                return self._unsatisfiable(size)
+            status = HTTPStatus.PARTIAL_CONTENT
+        self.send_response(status)
+        self.send_header("Content-Type", mimetypes.guess_type(path)[0] or "application/octet-stream")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start + 1))
+        if status == HTTPStatus.PARTIAL_CONTENT:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.end_headers()
+        with open(path, "rb") as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = f.read(min(CHUNK, left))
+                if not chunk:
+                    break
+                try:
+                    self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the player moved on: it seeks by dropping the connection
+                left -= len(chunk)
+
+    def _unsatisfiable(self, size: int):
+        self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+        self.send_header("Content-Range", f"bytes */{size}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], app: App, log: Callable[[str], None] = lambda line: None):
+        handler = type("BoundHandler", (Handler,), {"app": app})
+        super().__init__(address, handler)
+        self.log = log
