@@ -40,7 +40,7 @@ class App:
         check_query(query)
         catalog = self.open_catalog()
         with self.lock:
-            return catalog, search(catalog, self.encoder, query, k)
+            return search(catalog, self.encoder, query, k)
 
 
 def _inside_roots(path: str, roots: list[str]) -> bool:
@@ -84,13 +84,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, params):
         query, k = self._query(params)
-        _, hits = self.app.search(query, k)
+        hits = self.app.search(query, k)
         body = json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False)
         self._send(HTTPStatus.OK, body.encode(), "application/json")
 
     def _page(self, params):
         query, k = self._query(params)
-        hits = self.app.search(query, k)[1] if query.strip() else []
+        hits = self.app.search(query, k) if query.strip() else []
         page = render(
             query,
             hits,
