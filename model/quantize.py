@@ -119,7 +119,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
         round(cos_mean, 5),
         round(agree, 4),
         "TRANSFORMER",
-        "MatMul",
+        "the output projection",
         guard,
         cos_min >= guard,
     )
