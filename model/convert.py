@@ -28,8 +28,12 @@ def _names(model) -> list[str]:
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    """The informative line of a frontend error: its summary of failed operations when it has one."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    summary = [line for line in lines if line.startswith("-- Conversion is failed for:")]
+    if summary:
+        return "unsupported operations: " + summary[-1].split(":", 1)[1].strip()
+    return lines[0] if lines else type(error).__name__
 
 
 def convert(savedmodel: Path, out_dir: Path, frames: int = 32, size: int = 224) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from vidx.config import Home, __version__
 
-from . import registry
+from . import registry, vocab
 from .convert import convert
 from .manifest import TEXT_IR, VIDEO_IR, Manifest, fingerprint
 from .source import local_savedmodel
@@ -40,6 +40,8 @@ def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
         staged = scratch / "ir"
         staged.mkdir()
         started = time.perf_counter()
+        if vocab.needs_inlining(savedmodel):
+            savedmodel = vocab.inline(savedmodel, scratch / "inlined")
         shapes = convert(savedmodel, staged)
         manifest = Manifest(
             source=source if "://" in source else str(Path(source).expanduser().absolute()),

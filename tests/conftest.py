@@ -40,6 +40,7 @@ def models(tmp_path_factory) -> dict[str, Path]:
     built = {
         "tf1": toy_model.build_tf1(root / "toy_tf1"),
         "serve": toy_model.build_tf1(root / "toy_serve", tags=["serve"]),
+        "vocab": toy_model.build_tf1(root / "toy_vocab", vocab_file=True),
         "tf2": toy_model.build_tf2(root / "toy_tf2"),
         "nosig": toy_model.build_without_signatures(root / "nosig"),
     }

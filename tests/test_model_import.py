@@ -11,7 +11,7 @@ from vidx.model.manifest import Manifest, fingerprint
 KAGGLE = "https://www.kaggle.com/models/deepmind/mil-nce/TensorFlow1/s3d/1"
 
 
-@pytest.mark.parametrize("kind", ["tf1", "serve", "tf2", "tar"])
+@pytest.mark.parametrize("kind", ["tf1", "serve", "tf2", "tar", "vocab"])
 def test_import_each_source_kind(run, models, vidx_home, kind):
     result = run("model", "import", models[kind])
     assert result.output.startswith(f"Imported {models[kind]}\n")
@@ -152,3 +152,25 @@ def test_irs_keep_fp32_weights(imported):
             op.get_output_element_type(0).get_type_name() for op in model.get_ops() if op.get_type_name() == "Constant"
         }
         assert "f16" not in types, f"{name} stores FP16 weights"
+
+
+def test_vocabulary_file_model_embeds_like_tensorflow(run, models):
+    import numpy as np
+    import tensorflow as tf
+
+    run("model", "import", models["vocab"])
+    texts = ["Red moving", "blue green", "nothing known"]
+    ours = np.array(as_json(run("embed", "text", *texts, "--json"))["vectors"])
+    theirs = tf.saved_model.load(str(models["vocab"]), tags=[]).signatures["text"](words=tf.constant(texts))
+    np.testing.assert_allclose(ours, theirs["text_embedding"].numpy(), atol=1e-6)
+    assert ours[0, 0] == 1.0 and ours[0, 5] == 1.0
+
+
+def test_conversion_failure_names_the_operations():
+    from vidx.model.convert import _first_line
+
+    error = RuntimeError(
+        "Check 'false' failed at x.cpp:151:\nSummary:\n-- Conversion is failed for: HashTableV2, Foo\n"
+    )
+    assert _first_line(error) == "unsupported operations: HashTableV2, Foo"
+    assert _first_line(RuntimeError("plain failure\nmore")) == "plain failure"

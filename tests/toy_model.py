@@ -49,8 +49,11 @@ def _text_graph(tf, words, table_lookup, embeddings):
     return tf.reduce_sum(tf.gather(embeddings, table_lookup(tokens)), axis=1)
 
 
-def build_tf1(out: Path, tags: list[str] | None = None) -> Path:
-    """The published format: a TF1 SavedModel, one meta graph, tag set empty (or `tags`)."""
+def build_tf1(out: Path, tags: list[str] | None = None, vocab_file: bool = False) -> Path:
+    """The published format: a TF1 SavedModel, one meta graph, tag set empty (or `tags`).
+
+    `vocab_file` fills the lookup table from a vocabulary asset instead of constants.
+    """
     import tensorflow as tf
 
     tf1 = tf.compat.v1
@@ -82,6 +85,7 @@ def build_tf1(out: Path, tags: list[str] | None = None) -> Path:
                     "text": sig({"words": words}, {"text_embedding": text_embedding}),
                 },
                 main_op=tf1.tables_initializer(),
+                assets_collection=tf1.get_collection(tf1.GraphKeys.ASSET_FILEPATHS),
             )
             builder.save()
     return out
