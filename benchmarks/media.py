@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,18 +42,11 @@ def make_720p30(out: Path, seconds: float) -> Path:
     return out
 
 
-def real_clips(n: int, fps: float = 10.0, size: int = 224) -> np.ndarray:
-    """`n` clips cut by vidx's own pipeline from the shared videos in turn, float32 [n, 32, size, size, 3]."""
-    from vidx.indexer.clips import cut_clips
-    from vidx.indexer.decode import read_frames
+def real_clips(n: int) -> np.ndarray:
+    """`n` clips cut by vidx's own pipeline (default settings) from the shared videos in turn, float32."""
+    from vidx.config.settings import ClipSettings, defaults
+    from vidx.indexer.decode import clips_in_turn
 
-    streams = [cut_clips(read_frames(p, fps, size), 32, 0) for p in sorted(SHARED.glob("*.m*")) if p.suffix != ".md"]
-    clips = []
-    while len(clips) < n and streams:
-        for stream in list(streams):
-            clip = next(stream, None)
-            if clip is None:
-                streams.remove(stream)
-            elif len(clips) < n:
-                clips.append(clip.pixels)
-    return np.stack(clips)
+    clip = ClipSettings(**defaults()["clip"])
+    paths = sorted(p for p in SHARED.iterdir() if p.suffix != ".md")
+    return np.stack([c.pixels for c in itertools.islice(clips_in_turn(paths, clip), n)])

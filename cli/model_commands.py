@@ -93,21 +93,6 @@ def _calibration_paths(settings, folder: str | None) -> list[Path]:
     return paths
 
 
-def _clips_round_robin(settings, paths: list[Path]):
-    """Clips from many videos in turn, so calibration sees the library's variety, not one video's start."""
-    from vidx.indexer.clips import cut_clips
-    from vidx.indexer.decode import read_frames
-
-    c = settings.clip
-    streams = [cut_clips(read_frames(p, c.fps, c.size), c.frames, c.stride, c.max_per_video) for p in paths]
-    while streams:
-        for stream in list(streams):
-            try:
-                yield next(stream).pixels
-            except (StopIteration, VidxError):
-                streams.remove(stream)
-
-
 @model_group.command("quantize")
 @click.option(
     "--calibration",
@@ -123,7 +108,10 @@ def quantize_command(state, calibration, n_calib, heldout):
 
     settings = state.settings()
     ensure_model(settings)
-    clips = _clips_round_robin(settings, _calibration_paths(settings, calibration))
+    from vidx.indexer.decode import clips_in_turn
+
+    paths = _calibration_paths(settings, calibration)
+    clips = (clip.pixels for clip in clips_in_turn(paths, settings.clip))
     r = quantize(settings, clips, n_calib, heldout)
     click.echo(
         f"INT8 vs FP32 on {r.heldout_clips} held-out clips: cosine min {r.cosine_min:.4f}, mean {r.cosine_mean:.4f}; "
@@ -230,8 +218,7 @@ def embed_text_command(state, texts, as_json):
 @pass_state
 def embed_video_command(state, path, as_json):
     """Embed PATH clip by clip, sampled as `vidx index` samples it."""
-    from vidx.indexer.clips import cut_clips
-    from vidx.indexer.decode import read_frames
+    from vidx.indexer.decode import video_clips
     from vidx.model.runtime import VideoEncoder
 
     settings = state.settings()
@@ -248,7 +235,7 @@ def embed_video_command(state, path, as_json):
         out.extend({"start": b.start, "end": b.end, "vector": v.tolist()} for b, v in zip(batch, vecs, strict=True))
         batch.clear()
 
-    for clip in cut_clips(read_frames(target, c.fps, c.size), c.frames, c.stride, c.max_per_video):
+    for clip in video_clips(target, c):
         batch.append(clip)
         if len(batch) == settings.index.batch:
             flush()

@@ -10,8 +10,9 @@ from pathlib import Path
 import cv2
 
 from vidx.config import VidxError
+from vidx.config.settings import ClipSettings
 
-from .clips import Frame, preprocess
+from .clips import Clip, Frame, cut_clips, preprocess
 
 
 class DecodeError(VidxError):
@@ -73,3 +74,23 @@ def read_frames(
         cap.release()
     if stats.frames == 0:
         raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")
+
+
+def video_clips(path: Path, clip: ClipSettings, stats: DecodeStats | None = None, delay: float = 0.0) -> Iterator[Clip]:
+    """The clips `vidx index` cuts from one file, with the clip.* settings."""
+    frames = read_frames(path, clip.fps, clip.size, stats, delay)
+    return cut_clips(frames, clip.frames, clip.stride, clip.max_per_video)
+
+
+def clips_in_turn(paths: list[Path], clip: ClipSettings) -> Iterator[Clip]:
+    """Clips from many videos in turn, so a sample sees the library's variety, not one video's start.
+
+    A file that fails to decode drops out of the rotation.
+    """
+    streams = [video_clips(p, clip) for p in paths]
+    while streams:
+        for stream in list(streams):
+            try:
+                yield next(stream)
+            except (StopIteration, VidxError):
+                streams.remove(stream)

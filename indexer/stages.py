@@ -18,8 +18,8 @@ import numpy as np
 
 from vidx.config import Settings, VidxError
 
-from .clips import Clip, cut_clips
-from .decode import DecodeStats, read_frames
+from .clips import Clip
+from .decode import DecodeStats, video_clips
 from .plan import VideoJob
 
 # Seconds to sleep per decoded frame, for tests that must catch a run mid-write or a stalled decoder.
@@ -61,8 +61,7 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
             yield VideoFailed(job, f"{job.path}: empty file (0 bytes)")
             continue
         try:
-            frames = read_frames(job.path, clip.fps, clip.size, stats, delay)
-            for c in cut_clips(frames, clip.frames, clip.stride, clip.max_per_video):
+            for c in video_clips(job.path, clip, stats, delay):
                 yield ClipReady(job, c)
         except VidxError as e:
             yield VideoFailed(job, str(e))

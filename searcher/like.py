@@ -26,12 +26,10 @@ def parse_like(spec: str) -> tuple[Path, float]:
 
 def clip_at(settings: Settings, path: Path, at: float):
     """The clip that holds second `at` (the last clip if the video is shorter)."""
-    from vidx.indexer.clips import cut_clips
-    from vidx.indexer.decode import read_frames
+    from vidx.indexer.decode import video_clips
 
-    c = settings.clip
     chosen = None
-    for clip in cut_clips(read_frames(path, c.fps, c.size), c.frames, c.stride, c.max_per_video):
+    for clip in video_clips(path, settings.clip):
         chosen = clip
         if clip.end > at:
             break
