@@ -99,7 +99,7 @@ def _calibration_paths(settings, folder: str | None) -> list[Path]:
     type=click.Path(),
     help="Folder of real videos to calibrate on (default: the indexed library).",
 )
-@click.option("--clips", "n_calib", default=16, show_default=True, help="Calibration clips.")
+@click.option("--clips", "n_calib", default=64, show_default=True, help="Calibration clips.")
 @click.option("--heldout", default=8, show_default=True, help="Held-out clips for the FP32 comparison.")
 @pass_state
 def quantize_command(state, calibration, n_calib, heldout):

@@ -45,6 +45,7 @@ class QuantizationReport:
     top1_agreement: float
     model_type: str
     ignored: str
+    overflow_fix: str
     guard: float
     accepted: bool
 
@@ -57,10 +58,10 @@ def _compare(reference: np.ndarray, other: np.ndarray, text: np.ndarray) -> tupl
     return float(cos.min()), float(cos.mean()), float(agree)
 
 
-def _projection(model) -> list[str]:
+def output_projection(model) -> list[str]:
     """The MatMul nearest the output, the 512-d projection: a sliver of the compute, whose INT8 error would
-    land straight on the embedding. Other MatMuls (gating, in some S3D ports) are quantized: measured 5%
-    faster on the full-size S3D-G, at the same cosine to FP32."""
+    land straight on the embedding. Other MatMuls (the gating's) are quantized: leaving them FP32 changed neither
+    speed nor cosine to FP32 on the full-size S3D-G (BENCHMARKS.md)."""
     node = model.output(0).get_node().input_value(0).get_node()
     while node.get_type_name() != "MatMul":
         if node.get_input_size() == 0:
@@ -69,8 +70,18 @@ def _projection(model) -> list[str]:
     return [node.get_friendly_name()]
 
 
+def _cpu_has_vnni() -> bool:
+    """VNNI (or AMX) multiplies u8 by s8 into int32 directly; without it, pairs add up in int16 and can saturate."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
+
+
 def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> QuantizationReport:
-    """Calibrate on the first `calibration` clips, judge on the next `heldout`; INT8 is stored either way."""
+    """Calibrate on the first `calibration` clips, judge on the next `heldout` (at most half the clips there are);
+    INT8 is stored either way."""
     import logging
 
     import nncf
@@ -90,8 +101,11 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             break
     if len(gathered) < 2:
         raise VidxError("Too few clips to calibrate on: point --calibration at a folder of real videos")
-    split = max(1, min(calibration, len(gathered) - 1))
-    calib, held = gathered[:split], gathered[split:]
+    held_n = min(heldout, len(gathered) // 2)
+    calib, held = gathered[: min(calibration, len(gathered) - held_n)], gathered[len(gathered) - held_n :]
+    # NNCF's default keeps the first layer's weights to 7 bits against int16 saturation, which VNNI cannot hit;
+    # on VNNI CPUs full 8 bits raised the full-size S3D's mean cosine to FP32 from 0.979 to 0.984 (BENCHMARKS.md).
+    overflow_fix = nncf.OverflowFix.DISABLE if _cpu_has_vnni() else nncf.OverflowFix.FIRST_LAYER
 
     fp32_model = core().read_model(str(folder / VIDEO_IR["fp32"]))
     dataset = nncf.Dataset([c[None] for c in calib])
@@ -101,7 +115,8 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             dataset,
             model_type=nncf.ModelType.TRANSFORMER,
             subset_size=len(calib),
-            ignored_scope=nncf.IgnoredScope(names=_projection(fp32_model)),
+            ignored_scope=nncf.IgnoredScope(names=output_projection(fp32_model)),
+            advanced_parameters=nncf.AdvancedQuantizationParameters(overflow_fix=overflow_fix),
         )
     staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
     ov.save_model(int8_model, staged, compress_to_fp16=False)
@@ -120,6 +135,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
         round(agree, 4),
         "TRANSFORMER",
         "the output projection",
+        overflow_fix.value,
         guard,
         cos_min >= guard,
     )
