@@ -99,6 +99,7 @@ def _calibration_paths(settings, folder: str | None) -> list[Path]:
     type=click.Path(),
     help="Folder of real videos to calibrate on (default: the indexed library).",
 )
+# 64 calibration clips judged better than 16 on the full-size S3D stand-in (BENCHMARKS.md).
 @click.option("--clips", "n_calib", default=64, show_default=True, help="Calibration clips.")
 @click.option("--heldout", default=8, show_default=True, help="Held-out clips for the FP32 comparison.")
 @pass_state

@@ -79,13 +79,24 @@ def _cpu_has_vnni() -> bool:
     return any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
 
 
+def split(n: int, calibration: int, heldout: int) -> tuple[list[int], list[int]]:
+    """Positions of the calibration and held-out clips among `n` taken in turn from the videos.
+
+    Held-out clips are drawn at random (seeded) from them all, since the last ones in turn come only from the
+    longest videos. At most half the clips are held out.
+    """
+    held = sorted(np.random.default_rng(0).choice(n, min(heldout, n // 2), replace=False).tolist())
+    rest = [i for i in range(n) if i not in set(held)]
+    return rest[:calibration], held
+
+
 def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> QuantizationReport:
-    """Calibrate on the first `calibration` clips, judge on the next `heldout` (at most half the clips there are);
-    INT8 is stored either way."""
+    """Calibrate on `calibration` clips and judge on `heldout` others (see `split`); INT8 is stored either way."""
     import logging
 
     import nncf
     import openvino as ov
+    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
     nncf.set_log_level(logging.WARNING)  # its INFO lines go to stdout, where the report goes
 
@@ -101,10 +112,10 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             break
     if len(gathered) < 2:
         raise VidxError("Too few clips to calibrate on: point --calibration at a folder of real videos")
-    held_n = min(heldout, len(gathered) // 2)
-    calib, held = gathered[: min(calibration, len(gathered) - held_n)], gathered[len(gathered) - held_n :]
+    calib_at, held_at = split(len(gathered), calibration, heldout)
+    calib, held = [gathered[i] for i in calib_at], [gathered[i] for i in held_at]
     # NNCF's default keeps the first layer's weights to 7 bits against int16 saturation, which VNNI cannot hit;
-    # on VNNI CPUs full 8 bits raised the full-size S3D's mean cosine to FP32 from 0.979 to 0.984 (BENCHMARKS.md).
+    # on VNNI CPUs full 8 bits raised the S3D stand-in's mean cosine to FP32 from 0.981 to 0.984 (BENCHMARKS.md).
     overflow_fix = nncf.OverflowFix.DISABLE if _cpu_has_vnni() else nncf.OverflowFix.FIRST_LAYER
 
     fp32_model = core().read_model(str(folder / VIDEO_IR["fp32"]))
@@ -116,7 +127,12 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
             model_type=nncf.ModelType.TRANSFORMER,
             subset_size=len(calib),
             ignored_scope=nncf.IgnoredScope(names=output_projection(fp32_model)),
-            advanced_parameters=nncf.AdvancedQuantizationParameters(overflow_fix=overflow_fix),
+            # Activation ranges that minimise the quantization error over a histogram: on the S3D stand-in the
+            # best of the estimators tried, while clipping outliers (quantiles) lost badly (BENCHMARKS.md).
+            advanced_parameters=nncf.AdvancedQuantizationParameters(
+                overflow_fix=overflow_fix,
+                activations_range_estimator_params=RangeEstimatorParametersSet.HISTOGRAM,
+            ),
         )
     staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
     ov.save_model(int8_model, staged, compress_to_fp16=False)
