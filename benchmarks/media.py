@@ -10,11 +10,7 @@ import numpy as np
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
 SOURCE = SHARED / "bottle-detection.mp4"  # real footage, 640x360 at 29.83 fps, 40 s
-# (count, skip) in vidx's turn order over the shared videos (80 clips). `vidx model quantize` calibrates on clips
-# 0-63 and holds out 64-71 (its defaults); the benchmark measures on those held-out clips and sets the model's
-# init on the six after them, so no figure comes from a clip that shaped the weights or the quantization.
-HELD_OUT = (8, 64)
-MODEL_INIT = (6, 72)
+INIT_CLIPS = 9  # the first clips in turn: about one from each shared video
 
 
 def make_720p30(out: Path, seconds: float) -> Path:
@@ -47,11 +43,26 @@ def make_720p30(out: Path, seconds: float) -> Path:
     return out
 
 
-def real_clips(n: int, skip: int = 0) -> np.ndarray:
-    """`n` clips cut by vidx's own pipeline (default settings) from the shared videos in turn after the first `skip`."""
+def real_clips(n: int) -> np.ndarray:
+    """`n` clips cut by vidx's own pipeline (default settings) from the shared videos in turn, float32."""
     from vidx.config.settings import ClipSettings, defaults
     from vidx.indexer.decode import clips_in_turn
 
     clip = ClipSettings(**defaults()["clip"])
     paths = sorted(p for p in SHARED.iterdir() if p.suffix != ".md")
-    return np.stack([c.pixels for c in itertools.islice(clips_in_turn(paths, clip), skip, skip + n)])
+    return np.stack([c.pixels for c in itertools.islice(clips_in_turn(paths, clip), n)])
+
+
+def quantize_split() -> tuple[np.ndarray, np.ndarray]:
+    """(calibration, held-out) clips exactly as `vidx model quantize --calibration ../shared/videos` takes them.
+
+    The benchmark measures INT8 against FP32 on the held-out ones and sets the model's init on the first
+    INIT_CLIPS calibration clips, so no figure comes from a clip that shaped the weights.
+    """
+    from vidx.cli.model_commands import quantize_command
+    from vidx.model.quantize import split
+
+    defaults = {p.name: p.default for p in quantize_command.params}
+    clips = real_clips(defaults["n_calib"] + defaults["heldout"])
+    calibration, held = split(len(clips), defaults["n_calib"], defaults["heldout"])
+    return clips[calibration], clips[held]

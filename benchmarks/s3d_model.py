@@ -212,5 +212,5 @@ if __name__ == "__main__":
         sys.exit("usage: python benchmarks/s3d_model.py DEST  (writes a random-weight S3D-G SavedModel to DEST)")
     import media
 
-    print(build(Path(sys.argv[1]), media.real_clips(*media.MODEL_INIT)))
+    print(build(Path(sys.argv[1]), media.quantize_split()[0][: media.INIT_CLIPS]))
     print(f"{video_gflops():.1f} GFLOPs per {FRAMES}x{SIZE}x{SIZE} clip (2 x multiply-adds)")
