@@ -41,7 +41,7 @@ def status_command(state, as_json):
     settings = state.settings()
     catalog = open_catalog(settings)
     counts = catalog.counts()
-    index = catalog.load_index()
+    index = catalog.load_index(mapped=True)
     path = catalog.index_path()
     folder = registry.active_dir(settings.home)
     manifest = Manifest.load(folder) if folder else None

@@ -36,7 +36,7 @@ def search_vector(
     exclude: str | None = None,
 ) -> list[Hit]:
     """Top-k videos (or clips) for one query vector; a video scores as its best clip; `exclude` is a path."""
-    index = catalog.load_index()
+    index = catalog.load_index(mapped=True)
     if index is None or index.ntotal == 0:
         return []
     prefix = os.path.abspath(under).rstrip("/") + "/" if under else None

@@ -256,14 +256,15 @@ class Catalog:
         files = self._index_files()
         return files[-1][1] if files else None
 
-    def load_index(self, exact: bool = False):
+    def load_index(self, exact: bool = False, mapped: bool = False):
         """The FAISS index; rebuilt from stored vectors when there is no file, or when `exact` and the file lags.
 
         A lagging file is fine for queries: ids it has that the database dropped find no row and are skipped.
+        `mapped` is for readers only: a memory-mapped index cannot take new vectors.
         """
         files = self._index_files()
         if files and (files[-1][0] == self.generation or not exact):
-            return vectors.load_index(files[-1][1])
+            return vectors.load_index(files[-1][1], mapped)
         ids, vecs = self.all_vectors()
         if not len(ids):
             return None

@@ -52,7 +52,7 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     ids, vecs = catalog.all_vectors()
     path = catalog.index_path()
     stale = path is None and len(ids) > 0
-    index = catalog.load_index() if path is not None else None
+    index = catalog.load_index(mapped=True) if path is not None else None
     if index is not None:
         stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
         if len(stored) != len(np.unique(stored)):

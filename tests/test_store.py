@@ -1,6 +1,7 @@
 """The on-disk store: the schema its migrations make, and the FAISS file kept in step with SQLite."""
 
 import numpy as np
+import pytest
 
 from vidx.config import Home
 from vidx.store import Catalog, ClipVector
@@ -75,6 +76,21 @@ def test_large_libraries_switch_to_an_approximate_index_with_high_recall():
     _, found = vectors.search(index, queries, 10)
     recall = np.mean([len(set(t + 10) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
     assert recall >= 0.95
+
+
+@pytest.mark.parametrize("threshold", [5000, 1000], ids=["exact", "approximate"])
+def test_mapped_index_answers_as_the_loaded_one(tmp_path, threshold):
+    from vidx.store import vectors
+
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((2000, 512), dtype=np.float32)
+    path = tmp_path / "v.faiss"
+    vectors.save_index(vectors.build_index(np.arange(2000, dtype=np.int64), data, threshold), path)
+    queries = rng.standard_normal((5, 512), dtype=np.float32)
+    loaded = vectors.search(vectors.load_index(path), queries, 10)
+    mapped = vectors.search(vectors.load_index(path, mapped=True), queries, 10)
+    np.testing.assert_array_equal(mapped[1], loaded[1])
+    np.testing.assert_array_equal(mapped[0], loaded[0])
 
 
 def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):
