@@ -85,9 +85,8 @@ def split(n: int, calibration: int, heldout: int) -> tuple[list[int], list[int]]
     Held-out clips are drawn at random (seeded) from them all, since the last ones in turn come only from the
     longest videos. At most half the clips are held out.
     """
-    held = sorted(np.random.default_rng(0).choice(n, min(heldout, n // 2), replace=False).tolist())
-    rest = [i for i in range(n) if i not in set(held)]
-    return rest[:calibration], held
+    held = set(np.random.default_rng(0).choice(n, min(heldout, n // 2), replace=False).tolist())
+    return [i for i in range(n) if i not in held][:calibration], sorted(held)
 
 
 def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> QuantizationReport:
