@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -69,15 +70,20 @@ def vidx(home: Path, *args: str, env: dict | None = None, rss: list | None = Non
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
-def median_rate(run, items: int, repeats: int) -> float:
-    """Items per second, median over `repeats` timed runs after one warm-up."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def interleaved_rates(runs: dict[str, Callable[[], object]], items: int, repeats: int) -> dict[str, float]:
+    """Items per second of each run: median over `repeats` rounds that time every run in turn, after a warm-up.
+
+    Rounds rather than one run after another, since this machine's speed drifts by 10% over minutes.
+    """
+    for run in runs.values():
         run()
-        times.append(time.perf_counter() - start)
-    return round(items / statistics.median(times), 2)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: round(items / statistics.median(t), 2) for name, t in times.items()}
 
 
 def prepare(init_clips: np.ndarray) -> dict:
@@ -102,24 +108,27 @@ def inference(setup: dict, clips: np.ndarray, repeats: int) -> dict:
 
     folder = Path(setup["info"]["folder"])
     core = ov.Core()
-    out = {}
     signature = tf.saved_model.load(str(setup["savedmodel"]), tags=[]).signatures["video"]
     tf_clips = tf.constant(clips)
     reference = signature(images=tf_clips)["video_embedding"].numpy()
-    out["tf_clips_s"] = median_rate(lambda: signature(images=tf_clips), len(clips), repeats)
-
-    out["ov_fp32_clips_s"], fp32 = openvino_rate(str(folder / "video.xml"), clips, "f32", repeats)
-    out["ov_int8_clips_s"], int8 = openvino_rate(str(folder / "video-int8.xml"), clips, "f32", repeats)
-    out["fp32_vs_tf_cos_min"] = cosine_min(reference, fp32)
-    out["int8_vs_fp32_cos_min"] = cosine_min(fp32, int8)
+    runs = {"tf": lambda: signature(images=tf_clips)}
+    vectors = {}
+    variants = [("ov_fp32", "video.xml", "f32"), ("ov_int8", "video-int8.xml", "f32")]
     if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
-        out["ov_bf16_clips_s"], bf16 = openvino_rate(str(folder / "video.xml"), clips, "bf16", repeats)
-        out["bf16_vs_fp32_cos_min"] = cosine_min(fp32, bf16)
+        variants.append(("ov_bf16", "video.xml", "bf16"))
+    for name, xml, hint in variants:
+        runs[name], vectors[name] = openvino_runner(str(folder / xml), clips, hint)
+    out = {f"{name}_clips_s": rate for name, rate in interleaved_rates(runs, len(clips), repeats).items()}
+    out["fp32_vs_tf_cos_min"] = cosine_min(reference, vectors["ov_fp32"])
+    out["int8_vs_fp32_cos_min"] = cosine_min(vectors["ov_fp32"], vectors["ov_int8"])
+    if "ov_bf16" in vectors:
+        out["bf16_vs_fp32_cos_min"] = cosine_min(vectors["ov_fp32"], vectors["ov_bf16"])
     return out
 
 
-def openvino_rate(model, clips: np.ndarray, hint: str, repeats: int) -> tuple[float, np.ndarray]:
-    """Clips/s of a video IR (path or ov.Model) with the throughput hint, one clip per request, and its vectors."""
+def openvino_runner(model, clips: np.ndarray, hint: str) -> tuple[Callable[[], None], np.ndarray]:
+    """A run of a video IR (path or ov.Model) over `clips`, throughput hint, one clip per request, and the array
+    its vectors land in."""
     import openvino as ov
 
     config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "THROUGHPUT"}
@@ -137,7 +146,7 @@ def openvino_rate(model, clips: np.ndarray, hint: str, repeats: int) -> tuple[fl
             queue.start_async({0: clips[i : i + 1]}, i)
         queue.wait_all()
 
-    return median_rate(run, len(clips), repeats), results.copy()
+    return run, results
 
 
 def cosine_min(a: np.ndarray, b: np.ndarray) -> float:
@@ -297,8 +306,8 @@ def write_markdown(f: dict, args) -> None:
         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}{' --json' if args.json else ''}` "
         f"({f['total_s']} s). Model: a full-size S3D-G with random weights scaled on real clips "
         f"({f['gflops_per_clip']} GFLOPs per 32x224x224 clip), imported and quantized through `vidx model import` "
-        "and `vidx model quantize --calibration ../shared/videos`. Rates are medians over repeats, all measured "
-        "in this one run.",
+        "and `vidx model quantize --calibration ../shared/videos`. All measured in this one run; inference rates are "
+        "medians over rounds that time TF, FP32, INT8 and bf16 in turn.",
         "",
         "| what | figure | limited by |",
         "|---|---|---|",
