@@ -17,7 +17,6 @@ import sys
 import time
 
 import media
-import numpy as np
 import run
 
 
@@ -85,7 +84,7 @@ def main() -> None:
         int8_run, vectors = run.openvino_runner(int8, held, "f32")
         rates = run.interleaved_rates({"fp32": fp32_run, "int8": int8_run}, len(held), 3)
         fp32_rate, rate = rates["fp32"], rates["int8"]
-        cos = np.sum(reference * vectors, 1) / np.linalg.norm(reference, axis=1) / np.linalg.norm(vectors, axis=1)
+        cos = run.cosines(reference, vectors)
         print(
             json.dumps(
                 {

@@ -149,9 +149,12 @@ def openvino_runner(model, clips: np.ndarray, hint: str) -> tuple[Callable[[], N
     return run, results
 
 
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
 def cosine_min(a: np.ndarray, b: np.ndarray) -> float:
-    cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    return round(float(cos.min()), 5)
+    return round(float(cosines(a, b).min()), 5)
 
 
 def indexing(setup: dict, video: Path, seconds: float) -> dict:
