@@ -103,18 +103,18 @@ def prepare(init_clips: np.ndarray) -> dict:
 
 def inference(setup: dict, clips: np.ndarray, repeats: int) -> dict:
     """TF SavedModel, OpenVINO FP32 (true f32), INT8 and bf16 where the CPU has it, on the same clips."""
-    import openvino as ov
     import tensorflow as tf
 
+    from vidx.model.runtime import cpu_has_bf16
+
     folder = Path(setup["info"]["folder"])
-    core = ov.Core()
     signature = tf.saved_model.load(str(setup["savedmodel"]), tags=[]).signatures["video"]
     tf_clips = tf.constant(clips)
     reference = signature(images=tf_clips)["video_embedding"].numpy()
     runs = {"tf": lambda: signature(images=tf_clips)}
     vectors = {}
     variants = [("ov_fp32", "video.xml", "f32"), ("ov_int8", "video-int8.xml", "f32")]
-    if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+    if cpu_has_bf16():
         variants.append(("ov_bf16", "video.xml", "bf16"))
     for name, xml, hint in variants:
         runs[name], vectors[name] = openvino_runner(str(folder / xml), clips, hint)
