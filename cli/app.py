@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import sys
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
 
-from vidx.config import Home, Settings, VidxError, load_settings, parse_assignment, resolve_home
+from vidx.errors import FilesFailed, Unhealthy, VidxError
 
 
 class CliError(click.ClickException):
+    """A one-line `Error: ...` and an exit code; with no message, only the exit code (the output said it all)."""
+
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
         self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        if self.message:
+            super().show(file)
 
 
 class VidxGroup(click.Group):
@@ -24,8 +31,26 @@ class VidxGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except (FilesFailed, Unhealthy) as e:
+            raise CliError("", e.exit_code) from None  # the command has printed each failure or problem
         except VidxError as e:
             raise CliError(str(e), e.exit_code) from None
+
+
+@contextlib.contextmanager
+def flag_hint(kind: type[VidxError], hint: str) -> Iterator[None]:
+    """Add the CLI's own words (a flag to try) to a library error, which names no flag."""
+    try:
+        yield
+    except kind as e:
+        raise CliError(f"{e}{hint}", e.exit_code) from None
+
+
+class _Notices(logging.Handler):
+    """The library's notices (`vidx` logger, INFO and up) as plain lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
 
 
 @dataclass
@@ -33,14 +58,14 @@ class State:
     home_flag: str | None
     assignments: list[str]
 
-    def settings(self, **flags: object) -> Settings:
-        """Settings with this command's flags on top; flags left as None do not override."""
-        overrides = {}
-        for text in self.assignments:
-            key, value = parse_assignment(text)
-            overrides[key] = value
+    def library(self, **flags: object):
+        """The Library for this home, with --set and this command's flags on top (flags left as None do not count)."""
+        from vidx.config import parse_assignment
+        from vidx.library import Library
+
+        overrides = dict(parse_assignment(text) for text in self.assignments)
         overrides.update({k: v for k, v in flags.items() if v is not None})
-        return load_settings(Home(resolve_home(self.home_flag)), overrides)
+        return Library(self.home_flag, overrides)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -51,7 +76,7 @@ pass_state = click.make_pass_decorator(State)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
-    help="Data folder (default: $VIDX_HOME, else ~/.local/share/vidx).",
+    help="Data folder (default: $VIDX_HOME, else $XDG_DATA_HOME/vidx, i.e. ~/.local/share/vidx).",
 )
 @click.option(
     "--set",
@@ -63,6 +88,11 @@ pass_state = click.make_pass_decorator(State)
 @click.pass_context
 def cli(ctx, home, assignments):
     """Search your videos by what you remember seeing."""
+    notices = logging.getLogger("vidx")
+    if not any(isinstance(h, _Notices) for h in notices.handlers):
+        notices.addHandler(_Notices())
+        notices.setLevel(logging.INFO)
+        notices.propagate = False
     ctx.obj = State(home, list(assignments))
 
 
@@ -72,18 +102,7 @@ def emit_json(data) -> None:
 
 def main() -> None:
     """Console entry point."""
-    try:
-        cli.main(prog_name="vidx")
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    runtime = sys.modules.get("vidx.model.runtime")
-    if runtime is not None and runtime.holds_string_models():
-        # See vidx.model.runtime: destroying the compiled text model would abort the process.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "emit_json", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "emit_json", "flag_hint", "main", "pass_state"]

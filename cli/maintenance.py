@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import click
 
-from vidx.config import VidxError
+from vidx.errors import LockHeld, Unhealthy
 
-from .app import cli, emit_json, pass_state
-from .models import open_catalog
+from .app import cli, emit_json, flag_hint, pass_state
 
 
 @cli.group("roots", invoke_without_command=True)
@@ -19,8 +16,7 @@ def roots_group(ctx, as_json):
     """List the folders `vidx index` rescans."""
     if ctx.invoked_subcommand is not None:
         return
-
-    roots = open_catalog(ctx.obj.settings()).roots()
+    roots = ctx.obj.library().roots()
     if as_json:
         emit_json(roots)
     else:
@@ -34,21 +30,9 @@ def roots_group(ctx, as_json):
 @pass_state
 def roots_remove(state, path, wait):
     """Forget PATH and every video indexed under it."""
-    from vidx.indexer.lock import index_lock
-    from vidx.indexer.run import resolve_roots
-
-    settings = state.settings()
-    (root,) = resolve_roots([path])
-    with index_lock(settings.home, wait):
-        catalog = open_catalog(settings)
-        if str(root) not in catalog.roots():
-            raise VidxError(f"{root} is not an indexed folder; `vidx roots` lists them")
-        videos = len(catalog.videos_under(str(root)))
-        catalog.remove_root(str(root))
-        index = catalog.load_index(exact=True)
-        if index is not None:
-            catalog.save_index(index, catalog.generation)
-    click.echo(f"Forgot {root} and its {videos} videos.")
+    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+        removed = state.library().remove_root(path, wait)
+    click.echo(f"Forgot {removed.root} and its {removed.videos + removed.failed} videos.")
 
 
 @cli.command("failed")
@@ -56,8 +40,7 @@ def roots_remove(state, path, wait):
 @pass_state
 def failed_command(state, as_json):
     """List the files that could not be indexed, and why."""
-
-    rows = open_catalog(state.settings()).failures()
+    rows = state.library().failures()
     if as_json:
         emit_json([{"path": r.path, "error": r.error} for r in rows])
         return
@@ -71,12 +54,7 @@ def failed_command(state, as_json):
 @pass_state
 def doctor_command(state, as_json, repair):
     """Check that the database, the FAISS file and the files on disk agree; exit 1 if not."""
-    from vidx.indexer.lock import index_lock
-    from vidx.store.doctor import check
-
-    settings = state.settings()
-    with index_lock(settings.home) if repair else contextlib.nullcontext():
-        result = check(open_catalog(settings), repair)
+    result = state.library().doctor(repair)
     if as_json:
         emit_json({"healthy": result.healthy, "problems": result.problems, "repaired": result.repaired})
     else:
@@ -87,4 +65,4 @@ def doctor_command(state, as_json, repair):
         if result.healthy:
             click.echo("healthy")
     if not result.healthy:
-        raise SystemExit(1)
+        raise Unhealthy(f"{len(result.problems)} problems; `vidx doctor --repair` fixes what it can")

@@ -7,18 +7,32 @@ import sys
 
 import click
 
-from vidx.indexer.run import Progress
+from vidx.indexer.run import IndexProgress
 
 
-class TerminalProgress(Progress):
+class TerminalProgress:
+    """The `progress` callback `vidx index` gives `Library.index`."""
+
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
         self.bar = None
         self.task = None
 
-    def start(self, total: int) -> None:
+    def __call__(self, event: IndexProgress) -> None:
         if self.quiet:
             return
+        if event.finished:
+            if self.bar is not None:
+                self.bar.stop()
+        elif event.path is None:
+            self._start(event.total)
+        elif self.bar is not None:
+            advance = 1 if event.outcome in ("indexed", "failed") else 0
+            self.bar.update(self.task, advance=advance, description=event.path[-60:])
+        else:
+            self._log(f"{event.outcome} {event.path}")
+
+    def _start(self, total: int) -> None:
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -36,18 +50,6 @@ class TerminalProgress(Progress):
             self.task = self.bar.add_task("", total=total)
         else:
             self._log(f"{total} files to embed")
-
-    def file_done(self, path: str, outcome: str) -> None:
-        if self.quiet:
-            return
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1 if outcome in ("indexed", "failed") else 0, description=path[-60:])
-        else:
-            self._log(f"{outcome} {path}")
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
     @staticmethod
     def _log(message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .app import cli, pass_state
-from .models import ensure_model, open_catalog
 
 
 @cli.command("serve")
@@ -18,15 +17,11 @@ def serve_command(state, host, port):
     """Search in the browser: results with thumbnails and a player that starts at the moment."""
     import datetime as dt
 
-    from vidx.model.runtime import TextEncoder
     from vidx.searcher.web import App, Server
 
-    from .library import check_same_model
-
-    settings = state.settings()
-    folder = ensure_model(settings)
-    check_same_model(open_catalog(settings), folder)
-    app = App(lambda: open_catalog(settings), TextEncoder(settings.home, folder), settings.search.k)
+    lib = state.library()
+    lib.warm_up()
+    app = App(lib)
 
     def log(line: str) -> None:
         click.echo(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {line}", err=True)

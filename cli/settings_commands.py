@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .app import cli, emit_json, pass_state
-from .models import open_catalog
 
 
 @cli.command("config")
@@ -13,7 +12,7 @@ from .models import open_catalog
 @pass_state
 def config_command(state, as_json):
     """Show the effective settings and where each came from."""
-    settings = state.settings()
+    settings = state.library().settings
     if as_json:
         emit_json(
             {
@@ -35,27 +34,8 @@ def config_command(state, as_json):
 @pass_state
 def status_command(state, as_json):
     """Show what is indexed and which model is in use."""
-    from vidx.model import registry
-    from vidx.model.manifest import Manifest
-
-    settings = state.settings()
-    catalog = open_catalog(settings)
-    counts = catalog.counts()
-    index = catalog.load_index(mapped=True)
-    path = catalog.index_path()
-    folder = registry.active_dir(settings.home)
-    manifest = Manifest.load(folder) if folder else None
-    data = {
-        **counts,
-        "vectors": index.ntotal if index is not None else 0,
-        "roots": catalog.roots(),
-        "model": manifest.source if manifest else None,
-        "fingerprint": manifest.fingerprint if manifest else None,
-        "precision": settings.model.precision,
-        "index_bytes": path.stat().st_size if path else 0,
-        "db_bytes": settings.home.db.stat().st_size,
-        "last_run_end": catalog.get_meta("last_run_end"),
-    }
+    lib = state.library()
+    data = lib.status()
     if as_json:
         emit_json(data)
         return
@@ -64,5 +44,5 @@ def status_command(state, as_json):
     click.echo(f"model: {data['model'] or '(none)'} [{data['precision']}]")
     click.echo(f"index: {data['index_bytes']} bytes; database: {data['db_bytes']} bytes")
     click.echo(f"last index run ended: {data['last_run_end'] or 'never'}")
-    for failure in catalog.failures():
+    for failure in lib.failures():
         click.echo(f"failed: {failure.error}")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError
+from vidx.errors import ConfigError
+
 from .home import Home
 
 if sys.version_info >= (3, 11):
@@ -56,6 +57,7 @@ class Settings:
     search: SearchSettings
     model: ModelSettings
     origins: dict[str, str] = field(default_factory=dict, compare=False)
+    overrides: dict[str, object] = field(default_factory=dict, compare=False)  # the flags it was loaded with
 
     def items(self) -> list[tuple[str, object, str]]:
         """(section.key, value, where it came from) for every setting."""
@@ -185,7 +187,7 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
     sections = {}
     for section, cls in _SECTIONS.items():
         sections[section] = cls(**{f.name: merged[f"{section}.{f.name}"] for f in fields(cls)})
-    return Settings(home=home, origins=origins, **sections)
+    return Settings(home=home, origins=origins, overrides=dict(overrides or {}), **sections)
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

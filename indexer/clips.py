@@ -24,7 +24,7 @@ class Frame:
 class Clip:
     """One model input and the seconds of video it spans; frames stay uint8 until the model needs floats."""
 
-    index: int
+    number: int  # its place in the video, from 0
     start: float
     end: float
     frames: np.ndarray  # uint8 RGB [frames, size, size, 3]

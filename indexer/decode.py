@@ -9,14 +9,10 @@ from pathlib import Path
 
 import cv2
 
-from vidx.config import VidxError
 from vidx.config.settings import ClipSettings
+from vidx.errors import DecodeError, UsageError, VidxError
 
 from .clips import Clip, Frame, cut_clips, preprocess
-
-
-class DecodeError(VidxError):
-    """A file that OpenCV's FFmpeg cannot turn into frames."""
 
 
 @dataclass
@@ -94,3 +90,14 @@ def clips_in_turn(paths: list[Path], clip: ClipSettings) -> Iterator[Clip]:
                 yield next(stream)
             except (StopIteration, VidxError):
                 streams.remove(stream)
+
+
+def clip_at(path: Path, clip: ClipSettings, at: float) -> Clip:
+    """The clip of `path` that holds second `at`, cut as `vidx index` cuts it."""
+    last = None
+    for last in video_clips(path, clip):
+        if last.end > at:
+            return last
+    if last is None:
+        raise DecodeError(f"{path}: no clip could be cut from it")
+    raise UsageError(f"{path} is {last.end:g} s long: there is no second {at:g} in it")

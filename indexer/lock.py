@@ -9,11 +9,8 @@ import os
 import time
 from collections.abc import Iterator
 
-from vidx.config import Home, VidxError
-
-
-class LockHeld(VidxError):
-    """Another `vidx index` is writing to this home."""
+from vidx.config import Home
+from vidx.errors import LockHeld
 
 
 @contextlib.contextmanager
@@ -32,8 +29,7 @@ def index_lock(home: Home, wait: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
                     raise LockHeld(
-                        f"Another `vidx index` is running on {home.root} ({holder}); "
-                        "let it finish, or pass --wait SECONDS"
+                        f"Another `vidx index` is running on {home.root} ({holder}); let it finish"
                     ) from None
                 time.sleep(0.2)
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")

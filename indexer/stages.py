@@ -1,4 +1,4 @@
-"""The three indexing stages: reader (files -> clips), embedder (clips -> vectors), writer (in run.py).
+"""The reader (files -> clips) and embedder (clips -> vectors) stages; the writer is in writer.py.
 
 Each stage is a generator over the previous one's events, so a stage can move to a thread, a process or a
 Ray Data map without the others changing. The reader already runs in a child process, which bounds the
@@ -12,11 +12,13 @@ import os
 import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from vidx.config import Settings, VidxError
+from vidx.config import Settings
+from vidx.errors import VidxError
+from vidx.store import VideoInfo
 
 from .clips import Clip
 from .decode import DecodeStats, video_clips
@@ -36,7 +38,7 @@ class ClipReady:
 @dataclass
 class VideoDone:
     job: VideoJob
-    info: dict = field(default_factory=dict)
+    info: VideoInfo
 
 
 @dataclass
@@ -69,8 +71,7 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
         except OSError as e:
             yield VideoFailed(job, f"{job.path}: {e.strerror or e}")
             continue
-        info = {"hash": job.hash, "duration": round(stats.duration, 3), "fps": round(stats.fps, 3)}
-        yield VideoDone(job, {**info, "frames": stats.frames})
+        yield VideoDone(job, VideoInfo(job.hash, round(stats.duration, 3), round(stats.fps, 3), stats.frames))
 
 
 def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
@@ -134,7 +135,7 @@ def embed(events: Iterable[Event], encode: Callable[[np.ndarray], np.ndarray], b
             vectors = encode(np.stack([c.clip.pixels for c in clips]))
             for c, v in zip(clips, vectors, strict=True):
                 c.vector = v
-                c.clip = Clip(c.clip.index, c.clip.start, c.clip.end, np.empty(0, np.uint8))
+                c.clip = Clip(c.clip.number, c.clip.start, c.clip.end, np.empty(0, np.uint8))
         yield from pending
         pending.clear()
         clips.clear()

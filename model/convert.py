@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vidx.config import VidxError
+from vidx.errors import VidxError
 
 VIDEO_IN, VIDEO_OUT = "images", "video_embedding"
 TEXT_IN, TEXT_OUT = "words", "text_embedding"

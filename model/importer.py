@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidx.config import Home, __version__
+from vidx import __version__
+from vidx.config import Home
 
 from . import registry, vocab
 from .convert import convert

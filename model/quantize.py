@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vidx.config import Settings, VidxError
+from vidx.config import Settings
+from vidx.errors import VidxError
 
 from . import registry
 from .manifest import VIDEO_IR, Manifest
@@ -100,9 +101,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
     nncf.set_log_level(logging.WARNING)  # its INFO lines go to stdout, where the report goes
 
     home = settings.home
-    folder = registry.active_dir(home)
-    if folder is None:
-        raise registry.NoModelError(f"No model installed in {home.root}; run `vidx model import`")
+    folder = registry.require_active(home)
     manifest = Manifest.load(folder)
     gathered = []
     for clip in clips:
@@ -110,7 +109,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
         if len(gathered) == calibration + heldout:
             break
     if len(gathered) < 2:
-        raise VidxError("Too few clips to calibrate on: point --calibration at a folder of real videos")
+        raise VidxError("Too few clips to calibrate on: calibrate on a folder of real videos")
     calib_at, held_at = split(len(gathered), calibration, heldout)
     calib, held = [gathered[i] for i in calib_at], [gathered[i] for i in held_at]
     # NNCF's default keeps the first layer's weights to 7 bits against int16 saturation, which VNNI cannot hit;
@@ -137,7 +136,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
     ov.save_model(int8_model, staged, compress_to_fp16=False)
 
     batch = np.stack(held)
-    reference = VideoEncoder(home, "fp32", settings.clip.frames, settings.clip.size, folder).embed(batch)
+    reference = VideoEncoder.from_settings(settings, folder, "fp32").embed(batch)
     int8_out = np.array(core().compile_model(str(staged), "CPU", compile_config("int8", home))(batch)[0])
     text = TextEncoder(home, folder).embed(PROBES)
     cos_min, cos_mean, agree = _compare(reference, int8_out, text)
@@ -158,7 +157,7 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
         Path(str(staged)[: -len(".xml")] + suffix).replace(folder / (VIDEO_IR["int8"][: -len(".xml")] + suffix))
     manifest.quantization = asdict(report)
     if cpu_has_bf16():
-        bf16_out = VideoEncoder(home, "bf16", settings.clip.frames, settings.clip.size, folder).embed(batch)
+        bf16_out = VideoEncoder.from_settings(settings, folder, "bf16").embed(batch)
         b_min, b_mean, b_agree = _compare(reference, bf16_out, text)
         manifest.bf16_report = {
             "cosine_min": round(b_min, 5),

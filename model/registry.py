@@ -6,13 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
-from vidx.config import Home, VidxError
+from vidx.config import Home
+from vidx.errors import NoModelError
 
 from .manifest import Manifest
-
-
-class NoModelError(VidxError):
-    """No model has been imported into this home yet."""
 
 
 def active_dir(home: Home) -> Path | None:
@@ -22,11 +19,16 @@ def active_dir(home: Home) -> Path | None:
     return link.resolve()
 
 
-def active_manifest(home: Home) -> Manifest:
+def require_active(home: Home) -> Path:
+    """The active model's folder; NoModelError when none was imported."""
     folder = active_dir(home)
     if folder is None:
-        raise NoModelError(f"No model installed in {home.root}; run `vidx model import`")
-    return Manifest.load(folder)
+        raise NoModelError(home.root)
+    return folder
+
+
+def active_manifest(home: Home) -> Manifest:
+    return Manifest.load(require_active(home))
 
 
 def installed_dir(home: Home, fingerprint: str) -> Path:

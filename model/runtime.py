@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from vidx.config import Home, VidxError
+from vidx.config import Home, Settings
+from vidx.errors import VidxError
 
 from . import registry
 from .manifest import VIDEO_IR, Manifest
 
-# OpenVINO 2026.2-2026.4's CPU plugin aborts the process ("free(): invalid pointer") when it destroys a
-# compiled model that holds string tensors. Compiled text models are therefore kept here for the life of
-# the process, and vidx.cli.main leaves with os._exit once one was made (see `holds_string_models`).
-_KEEP_ALIVE: list = []
 
+def _never_destroyed(compiled) -> None:
+    """Keep a compiled model alive past interpreter shutdown.
 
-def holds_string_models() -> bool:
-    return bool(_KEEP_ALIVE)
+    OpenVINO 2026.2-2026.4's CPU plugin aborts the process ("free(): invalid pointer") when it destroys a compiled
+    model that holds string tensors (the text IR). One reference that nothing releases means its destructor never
+    runs, so any script, the CLI included, ends with its own exit status instead of a signal.
+    """
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(compiled))
 
 
 @cache
@@ -36,32 +41,48 @@ def cpu_has_bf16() -> bool:
 
 
 def compile_config(precision: str, home: Home) -> dict:
-    """FP32 means true f32: without the hint the CPU plugin silently runs bf16 where the CPU has it."""
+    """FP32 means true f32: without the hint the CPU plugin silently runs bf16 where the CPU has it.
+
+    The compiled-model cache lives in the home; a read-only home (an archive on a read-only mount) goes without.
+    """
     if precision == "bf16":
         if not cpu_has_bf16():
             raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
         hint = "bf16"
     else:
         hint = "f32"
-    return {"INFERENCE_PRECISION_HINT": hint, "CACHE_DIR": str(home.cache / "openvino")}
+    config = {"INFERENCE_PRECISION_HINT": hint}
+    cache_dir = home.cache / "openvino"
+    if _writable(cache_dir):
+        config["CACHE_DIR"] = str(cache_dir)
+    return config
+
+
+def _writable(folder: Path) -> bool:
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    return os.access(existing, os.W_OK)
 
 
 class TextEncoder:
     """Strings in, raw 512-d text embeddings out; tokenisation happens inside the IR."""
 
     def __init__(self, home: Home, folder: Path | None = None):
-        self.folder = folder or _active_folder(home)
+        self.folder = folder or registry.require_active(home)
         manifest = Manifest.load(self.folder)
         compiled = core().compile_model(str(self.folder / manifest.files["text"]), "CPU", compile_config("fp32", home))
-        _KEEP_ALIVE.append(compiled)
+        _never_destroyed(compiled)
         self._compiled = compiled
+        self._lock = threading.Lock()  # one compiled model runs one inference at a time
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             raise VidxError("Nothing to embed: give at least one text")
         # The string input takes a unicode array; object arrays are rejected by the runtime.
         words = np.array([str(t) for t in texts], dtype=np.str_)
-        return np.array(self._compiled(words)[0], dtype=np.float32)
+        with self._lock:
+            return np.array(self._compiled(words)[0], dtype=np.float32)
 
 
 class VideoEncoder:
@@ -70,26 +91,24 @@ class VideoEncoder:
     def __init__(self, home: Home, precision: str, frames: int, size: int, folder: Path | None = None):
         import openvino as ov
 
-        self.folder = folder or _active_folder(home)
+        self.folder = folder or registry.require_active(home)
         self.precision = precision
         manifest = Manifest.load(self.folder)
-        name = VIDEO_IR[precision]
         if precision == "int8" and not manifest.quantization:
             raise VidxError("No INT8 model yet: run `vidx model quantize` first, or `vidx model use fp32`")
-        model = core().read_model(str(self.folder / name))
+        model = core().read_model(str(self.folder / VIDEO_IR[precision]))
         wanted = [-1, frames, size, size, 3]
         if [d.get_length() if d.is_static else -1 for d in model.input(0).get_partial_shape()] != wanted:
             model.reshape({model.input(0).get_any_name(): ov.PartialShape(wanted)})
         self._compiled = core().compile_model(model, "CPU", compile_config(precision, home))
 
+    @classmethod
+    def from_settings(cls, settings: Settings, folder: Path | None = None, precision: str | None = None):
+        """The encoder `vidx index` uses: the active (or given) model, the clip shape and precision of `settings`."""
+        clip = settings.clip
+        return cls(settings.home, precision or settings.model.precision, clip.frames, clip.size, folder)
+
     def embed(self, clips: np.ndarray) -> np.ndarray:
         if len(clips) == 0:
             return np.zeros((0, 512), np.float32)
         return np.array(self._compiled(np.ascontiguousarray(clips, dtype=np.float32))[0], dtype=np.float32)
-
-
-def _active_folder(home: Home) -> Path:
-    folder = registry.active_dir(home)
-    if folder is None:
-        raise registry.NoModelError(f"No model installed in {home.root}; run `vidx model import`")
-    return folder

@@ -9,7 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from vidx.config import Home, VidxError
+from vidx.config import Home
+from vidx.errors import VidxError
 
 DOWNLOAD_HELP = (
     "On a machine with internet, download the model archive from that page (Download > .tar.gz),\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidx.config import VidxError
+from vidx.errors import VidxError
 
 TEXT_INIT = "InitializeTableFromTextFileV2"
 WHOLE_LINE, LINE_NUMBER = -2, -1

@@ -1,5 +1,5 @@
-"""vidx.searcher: the read path, text in, videos and moments out. Never imports TensorFlow."""
+"""vidx.searcher: the read path, query vector in, videos and moments out. Never imports TensorFlow."""
 
-from .search import Hit, check_query, search, search_vector
+from .search import Hit, check_query, search_vector
 
-__all__ = ["Hit", "check_query", "search", "search_vector"]
+__all__ = ["Hit", "check_query", "search_vector"]

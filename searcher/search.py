@@ -1,4 +1,4 @@
-"""`vidx query`: text -> vector -> FAISS -> the best moment of each of the top-k videos."""
+"""Query vector -> the store's nearest clips -> the best moment of each of the top-k videos."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vidx.config import UsageError, VidxError
-from vidx.store import Catalog, vectors
+from vidx.errors import UsageError, VidxError
+from vidx.store import Catalog
 
 
 @dataclass(frozen=True)
 class Hit:
+    """One result: a video (or, with clips=True, a clip) and the moment that matched."""
+
     rank: int
     path: str
     score: float
@@ -35,32 +37,34 @@ def search_vector(
     under: str | None = None,
     exclude: str | None = None,
 ) -> list[Hit]:
-    """Top-k videos (or clips) for one query vector; a video scores as its best clip; `exclude` is a path."""
-    index = catalog.load_index(mapped=True)
-    if index is None or index.ntotal == 0:
-        return []
+    """Top-k videos (or clips) for one query vector; a video scores as its best clip.
+
+    `under` keeps videos below that folder; `exclude` leaves out one file, however its path is spelt.
+    """
+    if k < 1:
+        raise UsageError(f"k must be at least 1, got {k}")
     prefix = os.path.abspath(under).rstrip("/") + "/" if under else None
+    excluded = os.path.realpath(exclude) if exclude else None
     wanted = k
     while True:
-        # Ask for more clips than k: several may belong to one video or fall outside --under.
-        n = min(index.ntotal, max(wanted * 8, 64))
-        scores, ids = vectors.search(index, query[None, :], n)
-        rows = catalog.clip_rows([int(i) for i in ids[0] if i >= 0])
+        # Ask for more clips than k: several may belong to one video or fall outside `under`.
+        n = max(wanted * 8, 64)
+        neighbours, more = catalog.nearest(query, n)
         hits: list[Hit] = []
         seen: set[str] = set()
-        for score, clip_id in zip(scores[0], ids[0], strict=True):
-            row = rows.get(int(clip_id))
-            if row is None or (prefix and not row.path.startswith(prefix)) or row.path == exclude:
+        for found in neighbours:
+            row = found.clip
+            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.path) == excluded:
                 continue
-            if min_score is not None and score < min_score:
+            if min_score is not None and found.score < min_score:
                 break
             if not clips and row.path in seen:
                 continue
             seen.add(row.path)
-            hits.append(Hit(len(hits) + 1, row.path, round(float(score), 6), row.start, row.end, row.id, row.video_id))
+            hits.append(Hit(len(hits) + 1, row.path, round(found.score, 6), row.start, row.end, row.id, row.video_id))
             if len(hits) == k:
                 return hits
-        if n >= index.ntotal:
+        if not more:
             return hits
         wanted *= 4
 
@@ -68,11 +72,3 @@ def search_vector(
 def check_query(text: str) -> None:
     if not text.strip():
         raise VidxError('The query is empty: say what you remember seeing, e.g. vidx query "car drifting"')
-
-
-def search(catalog: Catalog, encoder, text: str, k: int, **options) -> list[Hit]:
-    """Embed `text` with the text encoder and return the top-k videos; an empty index gives no hits."""
-    check_query(text)
-    if k < 1:
-        raise UsageError(f"-k must be at least 1, got {k}")
-    return search_vector(catalog, encoder.embed([text])[0], k, **options)

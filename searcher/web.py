@@ -10,16 +10,14 @@ import json
 import mimetypes
 import os
 import re
-import threading
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from vidx.config import VidxError
+from vidx.errors import VidxError
 
 from .page import render
-from .search import check_query, search
 
 _MEDIA = re.compile(r"^/media/(\d+)$")
 _THUMB = re.compile(r"^/thumb/(\d+)\.jpg$")
@@ -28,24 +26,20 @@ CHUNK = 1 << 16
 
 
 class App:
-    """What the handler needs: a catalogue per request (SQLite connections stay in their thread), one encoder."""
+    """What the handler needs of a `vidx.Library`: search, thumbnails and the files of indexed videos."""
 
-    def __init__(self, open_catalog: Callable, encoder, default_k: int):
-        self.open_catalog = open_catalog
-        self.encoder = encoder
-        self.default_k = default_k
-        self.lock = threading.Lock()  # one compiled text model, one inference at a time
+    def __init__(self, library):
+        self.library = library
+        self.default_k = library.settings.search.k
 
     def search(self, query: str, k: int):
-        check_query(query)
-        catalog = self.open_catalog()
-        with self.lock:
-            return search(catalog, self.encoder, query, k)
+        return self.library.search(query, k)
 
+    def thumbnail(self, clip_id: int) -> bytes | None:
+        return self.library.thumbnail(clip_id)
 
-def _inside_roots(path: str, roots: list[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(real.startswith(os.path.realpath(root).rstrip("/") + "/") for root in roots)
+    def media_path(self, video_id: int) -> str | None:
+        return self.library.media_path(video_id)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -103,15 +97,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
 
     def _thumb(self, clip_id: int):
-        data = self.app.open_catalog().thumbnail(clip_id)
+        data = self.app.thumbnail(clip_id)
         if data is None:
             return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
         self._send(HTTPStatus.OK, data, "image/jpeg")
 
     def _media(self, video_id: int):
-        catalog = self.app.open_catalog()
-        path = catalog.video_path(video_id)
-        if path is None or not os.path.isfile(path) or not _inside_roots(path, catalog.roots()):
+        path = self.app.media_path(video_id)
+        if path is None:
             return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
         size = os.path.getsize(path)
         start, end = 0, size - 1

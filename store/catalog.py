@@ -1,18 +1,20 @@
-"""The SQLite catalogue (roots, videos, clips and their vectors) and the FAISS file kept in step with it."""
+"""The SQLite catalogue: roots, videos, clips and their vectors. The truth, from which the FAISS file is derived."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import sqlite_utils
 
-from vidx.config import Home, VidxError
+from vidx.config import Home
+from vidx.errors import VidxError
 
 from . import thumbnails, vectors
+from .faiss_file import FaissFile
 from .migrations import migrations
 
 
@@ -37,6 +39,22 @@ class ClipRow:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    score: float
+    clip: ClipRow
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What decoding learnt of a video, stored with its row."""
+
+    hash: str
+    duration: float
+    fps: float
+    frames: int
+
+
+@dataclass(frozen=True)
 class ClipVector:
     idx: int
     start: float
@@ -49,11 +67,11 @@ def now() -> str:
 
 
 class Catalog:
-    """Everything vidx keeps on disk about the library; SQLite is the truth, FAISS is derived from it."""
+    """Everything vidx keeps on disk about the library: SQLite rows, and the FAISS file derived from them."""
 
     def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
         self.home = home
-        self.ann_threshold = ann_threshold
+        self.faiss = FaissFile(home.index_dir, ann_threshold)
         home.ensure()
         home.index_dir.mkdir(exist_ok=True)
         try:
@@ -132,7 +150,7 @@ class Catalog:
         clips = list(
             self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [source_id])
         )
-        info = {k: source[k] for k in ("hash", "duration", "fps", "frames")}
+        info = VideoInfo(*(source[k] for k in ("hash", "duration", "fps", "frames")))
         vectors_ = [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in clips]
         _, _, new_ids = self.save_video(root_id, path, stat, info, vectors_)
         return new_ids, [c.vector for c in vectors_]
@@ -157,11 +175,11 @@ class Catalog:
         return self.db["videos"].insert(record).last_pk, removed
 
     def save_video(
-        self, root_id: int, path: str, stat: tuple[int, int], info: dict, clips: list[ClipVector]
+        self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
     ) -> tuple[int, list[int], list[int]]:
         """Store a video and its clips in one transaction; returns (video id, removed clip ids, new clip ids)."""
         with self.db.atomic():
-            video_id, removed = self._put_video(root_id, path, stat, {"status": "ok", "error": None, **info})
+            video_id, removed = self._put_video(root_id, path, stat, {"status": "ok", "error": None, **asdict(info)})
             new_ids = []
             for clip in clips:
                 cur = self.db.execute(
@@ -236,44 +254,26 @@ class Catalog:
             "failed": one("select count(*) from videos where status = 'failed'").fetchone()[0],
         }
 
-    def _index_files(self) -> list[tuple[int, Path]]:
-        found = []
-        for p in self.home.index_dir.glob("vectors-*.faiss"):
-            try:
-                found.append((int(p.stem.split("-", 1)[1]), p))
-            except ValueError:
-                continue
-        return sorted(found)
+    def nearest(self, query: np.ndarray, n: int) -> tuple[list[Neighbour], bool]:
+        """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more.
 
-    def index_is_current(self) -> bool:
-        """True when the newest FAISS file matches the database, or there is nothing to index."""
-        files = self._index_files()
-        if files:
-            return files[-1][0] == self.generation
-        return self.counts()["clips"] == 0
-
-    def index_path(self) -> Path | None:
-        files = self._index_files()
-        return files[-1][1] if files else None
-
-    def load_index(self, exact: bool = False, mapped: bool = False):
-        """The FAISS index; rebuilt from stored vectors when there is no file, or when `exact` and the file lags.
-
-        A lagging file is fine for queries: ids it has that the database dropped find no row and are skipped.
-        `mapped` is for readers only: a memory-mapped index cannot take new vectors.
+        The FAISS file may lag SQLite (during a run, after a crash): clips it has that SQLite dropped are skipped,
+        and when there is no file at all the index is built in memory from the stored vectors.
         """
-        files = self._index_files()
-        if files and (files[-1][0] == self.generation or not exact):
-            return vectors.load_index(files[-1][1], mapped)
-        ids, vecs = self.all_vectors()
-        if not len(ids):
-            return None
-        return vectors.build_index(ids, vecs, self.ann_threshold)
+        index = self.faiss.load(mapped=True)
+        if index is None:
+            ids, vecs = self.all_vectors()
+            if not len(ids):
+                return [], False
+            index = vectors.build_index(ids, vecs, self.faiss.ann_threshold)
+        if index.ntotal == 0:
+            return [], False
+        scores, ids = vectors.search(index, query[None, :], n)
+        rows = self.clip_rows([int(i) for i in ids[0] if i >= 0])
+        found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores[0], ids[0], strict=True) if int(i) in rows]
+        return found, index.ntotal > n
 
-    def save_index(self, index, generation: int) -> None:
-        """Write the index for `generation`, then drop the files of older generations."""
-        path = self.home.index_dir / f"vectors-{generation}.faiss"
-        vectors.save_index(index, path)
-        for gen, old in self._index_files():
-            if gen < generation:
-                old.unlink(missing_ok=True)
+    def vector_count(self) -> int:
+        """Vectors in the current FAISS file (0 when there is none)."""
+        index = self.faiss.load(mapped=True)
+        return index.ntotal if index is not None else 0

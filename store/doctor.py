@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
-from . import vectors
 from .catalog import Catalog
+from .writer import StoreWriter
 
 
 @dataclass
@@ -44,34 +44,34 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     missing = [v for root in catalog.roots() for v in catalog.videos_under(root) if not os.path.exists(v.path)]
     if missing:
         result.problems.append(f"{len(missing)} indexed files no longer exist, e.g. {missing[0].path}")
-        if repair:
+    stale = _faiss_problems(catalog, result)
+    if repair and (missing or stale):
+        with StoreWriter(catalog) as writer:
             for video in missing:
-                catalog.delete_video(video.id)
-            result.repaired.append(f"removed {len(missing)} vanished files from the index")
-
-    ids, vecs = catalog.all_vectors()
-    path = catalog.index_path()
-    stale = path is None and len(ids) > 0
-    index = catalog.load_index(mapped=True) if path is not None else None
-    if index is not None:
-        stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
-        if len(stored) != len(np.unique(stored)):
-            result.problems.append("the FAISS file holds some clip ids twice")
-            stale = True
-        elif not np.array_equal(stored, np.sort(ids)):
-            extra, lacking = np.setdiff1d(stored, ids).size, np.setdiff1d(ids, stored).size
-            result.problems.append(
-                f"the FAISS file disagrees with SQLite ({lacking} clips lack a vector, {extra} vectors lack a clip)"
-            )
-            stale = True
-    elif stale:
-        result.problems.append(f"no FAISS file for {len(ids)} stored clips")
-    if stale and repair:
-        rebuilt = (
-            vectors.build_index(ids, vecs, catalog.ann_threshold)
-            if len(ids)
-            else vectors.new_index(index.d if index else 512)
-        )
-        catalog.save_index(rebuilt, catalog.generation)
-        result.repaired.append(f"rebuilt the FAISS file from {len(ids)} stored vectors")
+                writer.delete_video(video.id)
+            if missing:
+                result.repaired.append(f"removed {len(missing)} vanished files from the index")
+            if stale:
+                result.repaired.append(f"rebuilt the FAISS file from {writer.rebuild()} stored vectors")
     return result
+
+
+def _faiss_problems(catalog: Catalog, result: Checkup) -> bool:
+    """Whether the FAISS file disagrees with SQLite; each way it does is added to the problems."""
+    ids, _ = catalog.all_vectors()
+    index = catalog.faiss.load(mapped=True)
+    if index is None:
+        if len(ids):
+            result.problems.append(f"no FAISS file for {len(ids)} stored clips")
+        return bool(len(ids))
+    stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
+    if len(stored) != len(np.unique(stored)):
+        result.problems.append("the FAISS file holds some clip ids twice")
+        return True
+    if not np.array_equal(stored, np.sort(ids)):
+        extra, lacking = np.setdiff1d(stored, ids).size, np.setdiff1d(ids, stored).size
+        result.problems.append(
+            f"the FAISS file disagrees with SQLite ({lacking} clips lack a vector, {extra} vectors lack a clip)"
+        )
+        return True
+    return False

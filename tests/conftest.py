@@ -101,21 +101,3 @@ def vidx_subprocess(*args, env=None, check=True, prelude=""):
 
 def as_json(result):
     return json.loads(result.output if hasattr(result, "output") else result.stdout)
-
-
-_exit_status = 0
-
-
-def pytest_sessionfinish(session, exitstatus):
-    global _exit_status
-    _exit_status = int(exitstatus)
-
-
-def pytest_unconfigure(config):
-    # vidx.model.runtime keeps compiled text models alive: destroying one aborts the process with
-    # OpenVINO 2026.2-2026.4. Leave as vidx.cli.main does, once pytest has reported everything.
-    runtime = sys.modules.get("vidx.model.runtime")
-    if runtime is not None and runtime.holds_string_models():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status)

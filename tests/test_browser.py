@@ -6,10 +6,8 @@ import threading
 import pytest
 import videos
 
-from vidx.config import Home, load_settings
-from vidx.model.runtime import TextEncoder
+import vidx
 from vidx.searcher.web import App, Server
-from vidx.store import Catalog
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
@@ -34,8 +32,7 @@ def site(run, imported, library, tmp_path, vidx_home):
     shutil.copy(library["blue"], root / "blue.gif")
     shutil.copy(library["brightening"], root / "fade_in.mp4")
     run("index", root, "--quiet")
-    settings = load_settings(Home(vidx_home))
-    httpd = Server(("127.0.0.1", 0), App(lambda: Catalog(settings.home), TextEncoder(settings.home), 10))
+    httpd = Server(("127.0.0.1", 0), App(vidx.Library(vidx_home)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", target
     httpd.shutdown()

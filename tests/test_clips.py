@@ -20,7 +20,7 @@ def test_side_by_side_clips_and_an_end_aligned_tail():
     clips = list(cut_clips(frames(10), 4, 0))
     assert [first_values(c) for c in clips] == [[0, 1, 2, 3], [4, 5, 6, 7], [6, 7, 8, 9]]
     assert [(c.start, c.end) for c in clips] == [(0.0, 0.4), (0.4, 0.8), (0.6, 1.0)]
-    assert [c.index for c in clips] == [0, 1, 2]
+    assert [c.number for c in clips] == [0, 1, 2]
 
 
 def test_exact_multiple_has_no_tail():

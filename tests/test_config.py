@@ -3,7 +3,8 @@
 import pytest
 from conftest import as_json
 
-from vidx.config import ConfigError, Home, load_settings
+from vidx.config import Home, load_settings
+from vidx.errors import ConfigError
 
 
 def test_defaults(vidx_home):

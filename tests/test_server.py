@@ -9,8 +9,8 @@ import threading
 import pytest
 from conftest import as_json
 
-from vidx.config import Home, load_settings
-from vidx.model.runtime import TextEncoder
+import vidx
+from vidx.config import Home
 from vidx.searcher.web import App, Server
 from vidx.store import Catalog
 
@@ -21,9 +21,7 @@ def server(run, imported, library, tmp_path, vidx_home):
     shutil.copytree(library["root"] / "colours", root)
     os.symlink(library["brightening"], root / "outside.mp4")
     run("index", root, "--quiet")
-    settings = load_settings(Home(vidx_home))
-    app = App(lambda: Catalog(settings.home), TextEncoder(settings.home), settings.search.k)
-    httpd = Server(("127.0.0.1", 0), app)
+    httpd = Server(("127.0.0.1", 0), App(vidx.Library(vidx_home)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd, root

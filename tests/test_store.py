@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vidx.config import Home
-from vidx.store import Catalog, ClipVector
+from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
 
 
 def test_schema(vidx_home):
@@ -32,29 +32,65 @@ def test_schema(vidx_home):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
+INFO = VideoInfo("h", 3.2, 10.0, 32)
+
+
+def unit(i: int) -> np.ndarray:
+    return np.eye(512, dtype=np.float32)[i]
+
+
 def test_resaving_a_video_replaces_its_clips(vidx_home):
     catalog = Catalog(Home(vidx_home))
     root = catalog.add_root(vidx_home)
     clips = [ClipVector(i, i * 3.2, (i + 1) * 3.2, np.full(512, i, np.float32)) for i in range(3)]
-    _, removed, first = catalog.save_video(root, "/v.mp4", (1, 1), {}, clips)
-    _, removed, second = catalog.save_video(root, "/v.mp4", (2, 2), {}, clips[:2])
+    _, removed, first = catalog.save_video(root, "/v.mp4", (1, 1), INFO, clips)
+    _, removed, second = catalog.save_video(root, "/v.mp4", (2, 2), INFO, clips[:2])
     assert removed == first and len(second) == 2
     assert catalog.counts()["clips"] == 2
 
 
-def test_lagging_faiss_file_is_rebuilt_from_sqlite(vidx_home):
+def test_writer_keeps_the_faiss_file_in_step(vidx_home):
     catalog = Catalog(Home(vidx_home))
     root = catalog.add_root(vidx_home)
-    vec = np.eye(512, dtype=np.float32)
-    _, _, ids = catalog.save_video(root, "/a.mp4", (1, 1), {}, [ClipVector(0, 0, 1, vec[0])])
-    catalog.save_index(catalog.load_index(exact=True), catalog.generation)
-    catalog.save_video(root, "/b.mp4", (1, 1), {}, [ClipVector(0, 0, 1, vec[1])])
-    assert catalog.load_index().ntotal == 1, "queries take the newest file, even a lagging one"
-    exact = catalog.load_index(exact=True)
-    assert exact.ntotal == 2
-    scores, found = exact.search(vec[1:2], 1)
-    assert catalog.clip_rows([int(found[0][0])])[int(found[0][0])].path == "/b.mp4"
-    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == [f"vectors-{catalog.generation - 1}.faiss"]
+    with StoreWriter(catalog) as writer:
+        a = writer.save_video(root, "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
+        writer.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])
+        writer.copy_video(a, root, "/c.mp4", (1, 1))
+        writer.delete_video(catalog.video("/b.mp4").id)
+    assert catalog.faiss.generation == catalog.generation
+    assert catalog.vector_count() == 2
+    found, more = catalog.nearest(unit(0), 5)
+    assert sorted(n.clip.path for n in found) == ["/a.mp4", "/c.mp4"] and not more
+    assert [n.score for n in found] == [1.0, 1.0]
+
+
+def test_lagging_faiss_file_is_rebuilt_by_the_next_writer(vidx_home):
+    catalog = Catalog(Home(vidx_home))
+    root = catalog.add_root(vidx_home)
+    with StoreWriter(catalog) as writer:
+        writer.save_video(root, "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
+    catalog.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])  # as a killed run leaves it
+    assert catalog.vector_count() == 1, "queries take the newest file, even a lagging one"
+    found, _ = catalog.nearest(unit(1), 5)
+    assert [n.clip.path for n in found] == ["/a.mp4"]
+    with StoreWriter(catalog):
+        pass
+    assert catalog.vector_count() == 2
+    assert [n.clip.path for n in catalog.nearest(unit(1), 1)[0]] == ["/b.mp4"]
+    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == [f"vectors-{catalog.generation}.faiss"]
+
+
+def test_removing_every_video_leaves_an_empty_current_faiss_file(vidx_home):
+    catalog = Catalog(Home(vidx_home))
+    root = catalog.add_root(vidx_home)
+    with StoreWriter(catalog) as writer:
+        writer.save_video(root, f"{vidx_home}/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
+    assert catalog.faiss.path is not None
+    with StoreWriter(catalog) as writer:
+        writer.remove_root(vidx_home)
+    assert catalog.roots() == [] and catalog.counts()["clips"] == 0
+    assert catalog.faiss.generation == catalog.generation and catalog.vector_count() == 0
+    assert catalog.nearest(unit(0), 5) == ([], False)
 
 
 def test_large_libraries_switch_to_an_approximate_index_with_high_recall():

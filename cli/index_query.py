@@ -1,0 +1,116 @@
+"""`vidx index` and `vidx query`: the write path and the read path."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
+
+from .app import cli, emit_json, flag_hint, pass_state
+
+_AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
+
+
+def summary_line(s) -> str:
+    return (
+        f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
+        f"{s.unchanged} unchanged, {len(s.failed)} failed; "
+        f"{s.clips_embedded} clips embedded in {s.seconds:.1f} s"
+    )
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--batch", type=int, help="Clips per inference batch (index.batch).")
+@click.option("--fps", type=float, help="Frames sampled per second; 0 = every frame (clip.fps).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--quiet", is_flag=True, help="Print only errors and the summary.")
+@click.option("--retry-failed", is_flag=True, help="Try again the files that failed before, changed or not.")
+@click.option("--wait", type=float, default=0.0, help="Seconds to wait for another running index to finish.")
+@pass_state
+def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
+    """Index the videos under PATHS (default: every folder indexed before).
+
+    Exit codes: 0 all well, 3 finished but some files failed, 1 could not run, 2 usage error.
+    """
+    from .progress import TerminalProgress
+
+    lib = state.library(**{"index.batch": batch, "clip.fps": fps})
+    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+        summary = lib.index(list(paths), TerminalProgress(quiet or as_json), retry_failed, wait)
+    if as_json:
+        emit_json(summary.as_json())
+    else:
+        for failure in summary.failed:
+            click.echo(f"failed: {failure.error}", err=True)
+        click.echo(summary_line(summary))
+    if summary.failed:
+        raise FilesFailed(f"{len(summary.failed)} of the files could not be indexed; `vidx failed` lists them")
+
+
+def parse_like(spec: str) -> tuple[str, float]:
+    """`VIDEO[@mm:ss]` -> (path, seconds); a file whose name holds '@' still works without a time."""
+    head, sep, tail = spec.rpartition("@")
+    match = _AT.match(tail) if sep else None
+    if match and not Path(spec).expanduser().exists():
+        return head, int(match.group(1) or 0) * 60 + float(match.group(2))
+    return spec, 0.0
+
+
+@cli.command("query")
+@click.argument("text", required=False)
+@click.option("-k", "k", type=click.IntRange(min=1), help="How many videos (search.k).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
+@click.option("--min-score", type=float, help="Leave out results scoring below this.")
+@click.option("--under", type=click.Path(), help="Only videos under this folder.")
+@click.option("--like", metavar="VIDEO[@mm:ss]", help="Query by example: the videos nearest to that clip.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a result page to this file.")
+@click.option("--open", "open_page", is_flag=True, help="Open the --html page in the browser.")
+@pass_state
+def query_command(state, text, k, as_json, clips, min_score, under, like, html_file, open_page):
+    """Find the videos, and the moment in each, that best match TEXT (or --like a clip)."""
+    if like and text is not None:
+        raise UsageError("Give TEXT or --like VIDEO, not both")
+    if not like and text is None:
+        raise UsageError('Give TEXT to search for, e.g. vidx query "car drifting", or --like VIDEO[@mm:ss]')
+    if open_page and not html_file:
+        raise UsageError("--open opens the --html page: give --html FILE too")
+    lib = state.library()
+    options = {"k": k, "clips": clips, "min_score": min_score, "under": under}
+    if like is None:
+        label, hits = text, lib.search(text, **options)
+    else:
+        path, at = parse_like(like)
+        with flag_hint(NoSuchFile, " for --like"):
+            label, hits = f"like {like}", lib.like(path, at, **options)
+    if not hits and lib.is_empty():
+        # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
+        if as_json:
+            emit_json({"query": label, "results": []})
+        else:
+            click.echo("The index is empty: run `vidx index FOLDER` first.")
+        return
+    if html_file:
+        _write_page(lib.page(label, hits), html_file, open_page)
+    if as_json:
+        emit_json({"query": label, "results": [h.as_json() for h in hits]})
+        return
+    from vidx.searcher.page import moment
+
+    if not hits:
+        click.echo("No match.")
+    for h in hits:
+        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
+
+
+def _write_page(page: str, html_file: str, open_page: bool) -> None:
+    import webbrowser
+
+    target = Path(html_file).expanduser().absolute()
+    target.write_text(page, encoding="utf-8")
+    if open_page:
+        webbrowser.open(target.as_uri())

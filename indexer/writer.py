@@ -1,0 +1,44 @@
+"""The writer stage: embedded clips -> the store, one transaction per video."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vidx.store import ClipVector, StoreWriter
+
+from .plan import VideoJob
+from .stages import ClipReady, Event, VideoDone, VideoFailed
+
+
+@dataclass(frozen=True)
+class Written:
+    """One file the writer committed: indexed with `clips` clips, or failed with `error`."""
+
+    job: VideoJob
+    clips: int = 0
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def write(events: Iterable[Event], store: StoreWriter) -> Iterator[Written]:
+    """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
+    collected: dict[Path, list[ClipVector]] = {}
+    for event in events:
+        job = event.job
+        stat = (job.size, job.mtime_ns)
+        if isinstance(event, ClipReady):
+            c = event.clip
+            collected.setdefault(job.path, []).append(ClipVector(c.number, c.start, c.end, event.vector))
+        elif isinstance(event, VideoDone):
+            clips = collected.pop(job.path, [])
+            store.save_video(job.root_id, str(job.path), stat, event.info, clips)
+            yield Written(job, clips=len(clips))
+        elif isinstance(event, VideoFailed):
+            collected.pop(job.path, None)
+            store.save_failure(job.root_id, str(job.path), stat, event.error)
+            yield Written(job, error=event.error)

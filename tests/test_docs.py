@@ -1,0 +1,40 @@
+"""The README names every command and every option, so the docs cannot drift from the CLI."""
+
+from pathlib import Path
+
+import click
+import pytest
+
+from vidx.cli import cli
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def _commands(group, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+COMMANDS = list(_commands(cli))
+OPTIONS = [
+    (path, opt)
+    for path, command in [((), cli), *COMMANDS]
+    for param in command.params
+    if isinstance(param, click.Option) and param.name != "help"
+    for opt in param.opts
+    if opt.startswith("--")
+]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=" ".join)
+def test_every_command_is_in_the_readme(path):
+    assert f"vidx {' '.join(path)}" in README
+
+
+@pytest.mark.parametrize(("path", "option"), OPTIONS, ids=lambda x: " ".join(x) if isinstance(x, tuple) else x)
+def test_every_option_is_in_the_readme(path, option):
+    assert f"{option} " in README or f"{option}`" in README or f"{option}=" in README or f"{option}]" in README, (
+        f"vidx {' '.join(path)} {option} is missing from README.md"
+    )

@@ -1,0 +1,126 @@
+"""The indexer's stages on their own: the plan, the writer, and the search over hand-made vectors."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidx.config import Home, load_settings
+from vidx.errors import UsageError
+from vidx.indexer.clips import Clip
+from vidx.indexer.plan import VideoJob, content_hash, make_plan
+from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
+from vidx.indexer.writer import Written, write
+from vidx.searcher import search_vector
+from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
+
+
+def unit(i: int, dim: int = 512) -> np.ndarray:
+    return np.eye(dim, dtype=np.float32)[i]
+
+
+@pytest.fixture
+def catalog(vidx_home):
+    return Catalog(Home(vidx_home))
+
+
+def put(writer, root_id, path, vectors, digest="h"):
+    clips = [ClipVector(i, i * 3.2, (i + 1) * 3.2, v) for i, v in enumerate(vectors)]
+    st = os.stat(path) if os.path.exists(path) else None
+    stat = (st.st_size, st.st_mtime_ns) if st else (1, 1)
+    return writer.save_video(root_id, str(path), stat, VideoInfo(digest, 3.2 * len(clips), 10.0, 32), clips)
+
+
+def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path):
+    root = catalog.add_root(tmp_path)
+    good = VideoJob(tmp_path / "a.mp4", root, 10, 1, "ha")
+    bad = VideoJob(tmp_path / "b.mp4", root, 10, 1, "hb")
+
+    def clip(n):
+        return Clip(n, n * 3.2, (n + 1) * 3.2, np.empty(0, np.uint8))
+
+    events = [
+        ClipReady(good, clip(0), unit(0)),
+        ClipReady(bad, clip(0), unit(1)),
+        ClipReady(good, clip(1), unit(2)),
+        VideoFailed(bad, f"{bad.path}: broken"),
+        VideoDone(good, VideoInfo("ha", 6.4, 10.0, 64)),
+    ]
+    with StoreWriter(catalog) as writer:
+        written = list(write(events, writer))
+    assert written == [Written(bad, error=f"{bad.path}: broken"), Written(good, clips=2)]
+    assert [w.failed for w in written] == [True, False]
+    assert catalog.video(str(good.path)).status == "ok" and catalog.video(str(bad.path)).error.endswith("broken")
+    rows = catalog.db.execute("select idx, start, end from clips order by idx").fetchall()
+    assert rows == [(0, 0.0, 3.2), (1, 3.2, 6.4)]
+    assert catalog.vector_count() == 2
+
+
+def test_plan_sorts_files_by_what_they_need(catalog, tmp_path):
+    settings = load_settings(catalog.home)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name, data in [("same.mp4", b"same"), ("grown.mp4", b"old"), ("touched.mp4", b"t"), ("gone.mp4", b"g")]:
+        (lib / name).write_bytes(data)
+    root = catalog.add_root(lib)
+    with StoreWriter(catalog) as writer:
+        for name in ("same.mp4", "grown.mp4", "touched.mp4", "gone.mp4"):
+            put(writer, root, lib / name, [unit(0)], content_hash(lib / name))
+    (lib / "grown.mp4").write_bytes(b"new content")
+    os.utime(lib / "touched.mp4", ns=(1, 1))
+    os.rename(lib / "gone.mp4", lib / "moved.mp4")
+    (lib / "copy.mp4").write_bytes(b"same")
+    (lib / "new.mp4").write_bytes(b"brand new")
+    (lib / "new-twin.mp4").write_bytes(b"brand new")
+
+    plan = make_plan(catalog, [lib], settings)
+    assert plan.unchanged == 1
+    assert [(j.path.name, j.known) for j in plan.embed] == [("grown.mp4", True), ("new-twin.mp4", False)]
+    assert [v.path for v, _ in plan.touches] == [str(lib / "touched.mp4")]
+    assert [(p.source.path, p.path.name) for p in plan.moves] == [(str(lib / "gone.mp4"), "moved.mp4")]
+    assert sorted(p.path.name for p in plan.copies) == ["copy.mp4", "new.mp4"]
+    assert plan.removals == [] and plan.failed == []
+
+    everything = make_plan(catalog, [lib], settings, reembed_all=True)
+    assert everything.unchanged == 0 and everything.moves == [] and len(everything.removals) == 1
+
+
+@pytest.fixture
+def hand_made(catalog, tmp_path):
+    """Three videos under two folders; clip vectors point along known axes."""
+    roots = {name: catalog.add_root(tmp_path / name) for name in ("x", "y")}
+    with StoreWriter(catalog) as writer:
+        put(writer, roots["x"], tmp_path / "x" / "a.mp4", [unit(0), 0.9 * unit(0) + 0.1 * unit(1), unit(2)])
+        put(writer, roots["x"], tmp_path / "x" / "b.mp4", [0.5 * unit(0), unit(1)])
+        put(writer, roots["y"], tmp_path / "y" / "c.mp4", [0.8 * unit(0)])
+    return tmp_path
+
+
+def test_search_ranks_videos_by_their_best_clip(catalog, hand_made):
+    hits = search_vector(catalog, unit(0), 10)
+    assert [(h.rank, Path(h.path).name, h.score, h.start) for h in hits] == [
+        (1, "a.mp4", 1.0, 0.0),
+        (2, "c.mp4", 0.8, 0.0),
+        (3, "b.mp4", 0.5, 0.0),
+    ]
+    clips = search_vector(catalog, unit(0), 3, clips=True)
+    assert [(Path(h.path).name, h.start) for h in clips] == [("a.mp4", 0.0), ("a.mp4", 3.2), ("c.mp4", 0.0)]
+
+
+def test_search_filters(catalog, hand_made):
+    assert [Path(h.path).name for h in search_vector(catalog, unit(0), 10, under=str(hand_made / "y"))] == ["c.mp4"]
+    assert [Path(h.path).name for h in search_vector(catalog, unit(0), 10, min_score=0.6)] == ["a.mp4", "c.mp4"]
+    excluded = search_vector(catalog, unit(0), 10, exclude=str(hand_made / "x" / ".." / "x" / "a.mp4"))
+    assert [Path(h.path).name for h in excluded] == ["c.mp4", "b.mp4"]
+    with pytest.raises(UsageError):
+        search_vector(catalog, unit(0), 0)
+
+
+def test_search_widens_past_many_clips_of_one_video(catalog, tmp_path):
+    root = catalog.add_root(tmp_path)
+    with StoreWriter(catalog) as writer:
+        put(writer, root, tmp_path / "long.mp4", [unit(0)] * 300)
+        put(writer, root, tmp_path / "other.mp4", [0.1 * unit(0)])
+    hits = search_vector(catalog, unit(0), 2)
+    assert [Path(h.path).name for h in hits] == ["long.mp4", "other.mp4"]

@@ -1,0 +1,5 @@
+"""`python -m vidx ...` runs the `vidx` command."""
+
+from vidx.cli import main
+
+main()

@@ -1,0 +1,417 @@
+"""`vidx.Library`: one home's index, for scripts, notebooks, the CLI and the web app.
+
+It returns values and raises `VidxError`s; it never prints or exits. Notices (a model being imported on first
+use) go to the `vidx` logger, and indexing progress to a callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidx.config import PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
+from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, UsageError, VidxError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vidx.indexer.run import IndexSummary, ProgressCallback
+    from vidx.searcher import Hit
+    from vidx.store import Catalog
+
+log = logging.getLogger("vidx")
+
+
+@dataclass(frozen=True)
+class RootRemoval:
+    root: str
+    videos: int  # indexed videos forgotten
+    failed: int  # failed files forgotten
+
+
+class Library:
+    """A video library and its index, kept in one home folder.
+
+    `home`: a folder, or None to resolve it as the CLI does ($VIDX_HOME, else $XDG_DATA_HOME/vidx).
+    `settings`: `{"clip.fps": 0, ...}` on top of the home's config.toml and VIDX_* variables, or a `Settings`.
+    """
+
+    def __init__(self, home: str | os.PathLike | None = None, settings: dict | Settings | None = None):
+        if isinstance(settings, Settings):
+            self.settings, self._overrides = settings, settings.overrides
+        else:
+            self._overrides = dict(settings or {})
+            self.settings = load_settings(Home(resolve_home(home)), self._overrides)
+        self.home = self.settings.home
+        self._local = threading.local()
+        self._catalogs: list[Catalog] = []
+        self._guard = threading.RLock()  # encoders are made once, whichever thread asks first
+        self._text = None
+        self._video = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._guard:
+            for catalog in self._catalogs:
+                catalog.close()
+            self._catalogs.clear()
+        self._local = threading.local()
+
+    @property
+    def catalog(self) -> Catalog:
+        """This thread's connection to the catalogue (SQLite connections stay in the thread that made them)."""
+        catalog = getattr(self._local, "catalog", None)
+        if catalog is None:
+            from vidx.store import Catalog
+
+            catalog = Catalog(self.home, self.settings.index.ann_threshold)
+            self._local.catalog = catalog
+            with self._guard:
+                self._catalogs.append(catalog)
+        return catalog
+
+    # -- the model -------------------------------------------------------------------------------------------
+
+    def model_folder(self, install: bool = True) -> Path | None:
+        """The active model's folder; with `install`, the default source is imported first when there is none."""
+        from vidx.model import registry
+
+        folder = registry.active_dir(self.home)
+        if folder is not None or not install:
+            return folder
+        log.info("No model installed yet: importing %s (once).", self.settings.model.source)
+        return self.import_model().folder
+
+    def vector_space(self) -> str:
+        """Which model and precision made the vectors: indexes of different spaces are never mixed."""
+        from vidx.model.manifest import Manifest
+
+        fingerprint = Manifest.load(self.model_folder()).fingerprint
+        return f"{fingerprint[:16]}:{self.settings.model.precision}"
+
+    def _check_same_model(self, folder: Path) -> None:
+        """Text vectors of one model against video vectors of another would rank at random."""
+        from vidx.model.manifest import Manifest
+
+        stored = (self.catalog.get_meta("vector_space") or "").split(":")[0]
+        active = Manifest.load(folder).fingerprint[:16]
+        if stored and stored != active:
+            raise ModelMismatch(
+                f"The index was built with another model ({stored}); run `vidx index` to re-embed it with the "
+                f"active one ({active})"
+            )
+
+    def _text_encoder(self):
+        with self._guard:
+            if self._text is None:
+                from vidx.model.runtime import TextEncoder
+
+                folder = self.model_folder()
+                self._check_same_model(folder)
+                self._text = TextEncoder(self.home, folder)
+            return self._text
+
+    def _video_encoder(self):
+        with self._guard:
+            if self._video is None:
+                from vidx.model.runtime import VideoEncoder
+
+                self._video = VideoEncoder.from_settings(self.settings, self.model_folder())
+            return self._video
+
+    def import_model(self, source: str | None = None, force: bool = False):
+        """Convert SOURCE (hub URL, SavedModel folder or .tar.gz; default model.source) into this home's IRs."""
+        from vidx.model.importer import import_model
+
+        return import_model(self.home, source or self.settings.model.source, force=force)
+
+    def model_info(self) -> dict:
+        """What `vidx model info --json` prints: the manifest, the precision in use, the IR files and sizes."""
+        from dataclasses import asdict
+
+        from vidx.model.registry import active_manifest, require_active
+
+        manifest, folder = active_manifest(self.home), require_active(self.home)
+        files = {}
+        for role, name in manifest.files.items():
+            xml = folder / name
+            files[role] = {"xml": str(xml), "bytes": xml.stat().st_size + xml.with_suffix(".bin").stat().st_size}
+        return {**asdict(manifest), "precision": self.settings.model.precision, "folder": str(folder), "files": files}
+
+    def quantize(self, calibration: str | os.PathLike | None = None, clips: int = 64, heldout: int = 8):
+        """NNCF INT8 of the video IR, calibrated on real clips (default: the indexed videos); made active only if
+        its worst cosine to FP32 on `heldout` clips reaches model.int8_min_cosine. Returns the report."""
+        from vidx.indexer.decode import clips_in_turn
+        from vidx.model.quantize import quantize
+
+        self.model_folder()
+        paths = self._calibration_paths(calibration)
+        report = quantize(self.settings, (c.pixels for c in clips_in_turn(paths, self.settings.clip)), clips, heldout)
+        if report.accepted:
+            self.use_precision("int8")
+        return report
+
+    def _calibration_paths(self, folder: str | os.PathLike | None) -> list[Path]:
+        from vidx.indexer.walk import walk
+
+        if folder is not None:
+            root = Path(os.path.abspath(os.path.expanduser(os.fspath(folder))))
+            if not root.is_dir():
+                raise VidxError(f"{os.fspath(folder)}: not a folder of videos")
+            paths = list(walk(root, self.settings.index.extensions))
+        else:
+            catalog = self.catalog
+            paths = [Path(v.path) for r in catalog.roots() for v in catalog.videos_under(r) if v.status == "ok"]
+        if not paths:
+            raise NoCalibrationVideos("No videos to calibrate on: index some, or give a folder of real videos")
+        return paths
+
+    def use_precision(self, precision: str) -> None:
+        """Make fp32, bf16 or int8 the video model's precision in the home's config.toml."""
+        from vidx.model.registry import active_manifest
+        from vidx.model.runtime import cpu_has_bf16
+
+        if precision not in PRECISIONS:
+            raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        q = active_manifest(self.home).quantization
+        if precision == "int8" and not q:
+            raise VidxError("No INT8 model yet: run `vidx model quantize` first")
+        if precision == "int8" and not q["accepted"]:
+            raise VidxError(
+                f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); "
+                "quantize again with more clips"
+            )
+        if precision == "bf16" and not cpu_has_bf16():
+            raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
+        write_user_setting(self.home, "model.precision", precision)
+        self.settings = load_settings(self.home, self._overrides)
+        self._video = None
+
+    def videos_to_reembed(self) -> int:
+        """How many indexed videos the next run re-embeds because their vectors come from another model or precision."""
+        if not self.home.db.exists() or self.model_folder(install=False) is None:
+            return 0
+        stored = self.catalog.get_meta("vector_space")
+        return self.catalog.counts()["videos"] if stored and stored != self.vector_space() else 0
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: Iterable[str | os.PathLike] | str | os.PathLike | None = None,
+        progress: ProgressCallback | None = None,
+        retry_failed: bool = False,
+        wait: float = 0.0,
+    ) -> IndexSummary:
+        """Index the videos under `paths` (default: every folder indexed before); returns what the run did.
+
+        Files that fail are listed in the summary's `failed`; waits up to `wait` seconds for another indexer.
+        """
+        from vidx.indexer.lock import index_lock
+        from vidx.indexer.run import resolve_roots, run_index
+        from vidx.model.runtime import VideoEncoder
+
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        roots = resolve_roots([os.fspath(p) for p in paths] if paths else self.catalog.roots())
+        if not roots:
+            raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
+        for root in roots:
+            if not root.is_dir():
+                raise VidxError(f"{root}: not a folder; give the folder that holds your videos")
+        with index_lock(self.home, wait):
+            folder = self.model_folder()
+            space = self.vector_space()
+
+            def make_encoder():
+                return VideoEncoder.from_settings(self.settings, folder).embed
+
+            return run_index(self.catalog, roots, self.settings, make_encoder, space, progress, retry_failed)
+
+    def remove_root(self, path: str | os.PathLike, wait: float = 0.0) -> RootRemoval:
+        """Forget an indexed folder and every video under it."""
+        from vidx.indexer.lock import index_lock
+        from vidx.indexer.run import resolve_roots
+        from vidx.store import StoreWriter
+
+        (root,) = resolve_roots([os.fspath(path)])
+        with index_lock(self.home, wait):
+            catalog = self.catalog
+            if str(root) not in catalog.roots():
+                raise VidxError(f"{root} is not an indexed folder; `vidx roots` lists them")
+            rows = catalog.videos_under(str(root))
+            with StoreWriter(catalog) as writer:
+                writer.remove_root(root)
+        failed = sum(v.status == "failed" for v in rows)
+        return RootRemoval(str(root), len(rows) - failed, failed)
+
+    def doctor(self, repair: bool = False):
+        """Check that SQLite, the FAISS file and the files on disk agree; `repair` fixes what it can."""
+        import contextlib
+
+        from vidx.indexer.lock import index_lock
+        from vidx.store.doctor import check
+
+        with index_lock(self.home) if repair else contextlib.nullcontext():
+            return check(self.catalog, repair)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _k(self, k: int | None) -> int:
+        k = self.settings.search.k if k is None else k
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise UsageError(f"k must be a whole number of at least 1, got {k!r}")
+        return k
+
+    def warm_up(self) -> None:
+        """Load the text model now (checking it made the index), so the first search does not wait for it."""
+        self._text_encoder()
+
+    def is_empty(self) -> bool:
+        return self.catalog.counts()["clips"] == 0
+
+    def search(
+        self,
+        text: str,
+        k: int | None = None,
+        clips: bool = False,
+        min_score: float | None = None,
+        under: str | os.PathLike | None = None,
+    ) -> list[Hit]:
+        """The top-k videos for `text`, each with its best moment; `clips` lists single clips instead."""
+        from vidx.searcher import check_query, search_vector
+
+        check_query(text)
+        k = self._k(k)
+        if self.is_empty():
+            return []
+        vector = self._text_encoder().embed([text])[0]
+        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under))
+
+    def like(
+        self,
+        video: str | os.PathLike,
+        at: float = 0.0,
+        k: int | None = None,
+        clips: bool = False,
+        min_score: float | None = None,
+        under: str | os.PathLike | None = None,
+    ) -> list[Hit]:
+        """Query by example: the videos nearest to the clip of `video` that holds second `at`, `video` left out."""
+        from vidx.indexer.decode import clip_at
+        from vidx.searcher import search_vector
+
+        path = existing_file(video)
+        k = self._k(k)
+        if self.is_empty():
+            return []
+        vector = self._video_encoder().embed(clip_at(path, self.settings.clip, at).pixels[None])[0]
+        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under), exclude=str(path))
+
+    def embed_text(self, texts: Iterable[str] | str) -> np.ndarray:
+        """Raw text vectors, [n, 512]."""
+        return self._text_encoder().embed([texts] if isinstance(texts, str) else list(texts))
+
+    def embed_video(self, path: str | os.PathLike) -> list[tuple[float, float, np.ndarray]]:
+        """(start, end, vector) for each clip of `path`, cut as `vidx index` cuts it."""
+        import numpy as np
+
+        from vidx.indexer.decode import video_clips
+
+        target = existing_file(path)
+        encoder = self._video_encoder()
+        out: list[tuple[float, float, np.ndarray]] = []
+        batch = []
+
+        def flush():
+            vectors = encoder.embed(np.stack([c.pixels for c in batch]))
+            out.extend((c.start, c.end, v) for c, v in zip(batch, vectors, strict=True))
+            batch.clear()
+
+        for clip in video_clips(target, self.settings.clip):
+            batch.append(clip)
+            if len(batch) == self.settings.index.batch:
+                flush()
+        if batch:
+            flush()
+        return out
+
+    def thumbnail(self, clip_id: int) -> bytes | None:
+        """A JPEG strip of the clip's frames, made on first request; None for an unknown clip."""
+        return self.catalog.thumbnail(clip_id)
+
+    def media_path(self, video_id: int) -> str | None:
+        """The file of an indexed video, if it is still there and inside its root (not a symlink out of it)."""
+        catalog = self.catalog
+        path = catalog.video_path(video_id)
+        if path is None or not os.path.isfile(path):
+            return None
+        real = os.path.realpath(path)
+        inside = any(real.startswith(os.path.realpath(r).rstrip("/") + "/") for r in catalog.roots())
+        return path if inside else None
+
+    def page(self, title: str, hits: list[Hit]) -> str:
+        """A self-contained HTML page of `hits`: thumbnails inline, links that open each video at its moment."""
+        import base64
+
+        from vidx.searcher.page import render
+
+        def thumb(hit):
+            data = self.thumbnail(hit.clip_id)
+            return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
+
+        def link(hit):
+            return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
+
+        return render(title, hits, thumb, link)
+
+    # -- looking at it ---------------------------------------------------------------------------------------
+
+    def roots(self) -> list[str]:
+        return self.catalog.roots()
+
+    def failures(self) -> list:
+        """Files that could not be indexed, each with `path` and `error`."""
+        return self.catalog.failures()
+
+    def status(self) -> dict:
+        """What `vidx status --json` prints: counts, roots, model, precision, sizes, last run."""
+        from vidx.model.manifest import Manifest
+
+        catalog = self.catalog
+        folder = self.model_folder(install=False)
+        manifest = Manifest.load(folder) if folder else None
+        path = catalog.faiss.path
+        return {
+            **catalog.counts(),
+            "vectors": catalog.vector_count(),
+            "roots": catalog.roots(),
+            "model": manifest.source if manifest else None,
+            "fingerprint": manifest.fingerprint if manifest else None,
+            "precision": self.settings.model.precision,
+            "index_bytes": path.stat().st_size if path else 0,
+            "db_bytes": self.home.db.stat().st_size,
+            "last_run_end": catalog.get_meta("last_run_end"),
+        }
+
+
+def existing_file(path: str | os.PathLike) -> Path:
+    """A user's path as vidx compares and reports it: absolute, `..` and symlinks resolved; it must be a file."""
+    target = Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
+    if not target.is_file():
+        raise NoSuchFile(f"{os.fspath(path)}: no such video file")
+    return target
+
+
+def _folder(under: str | os.PathLike | None) -> str | None:
+    return os.fspath(under) if under is not None else None
