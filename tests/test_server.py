@@ -146,3 +146,21 @@ def test_serve_says_where_it_listens(run, imported, library):
         proc.kill()
         proc.wait()
         proc.stdout.close()
+
+
+def test_many_clients_at_once_on_a_fresh_server(server, vidx_home, capfd):
+    """Thumbnails not made yet, each asked for by several clients at once, between searches: all answered."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    httpd, _ = server
+    clips = [row[0] for row in Catalog(Home(vidx_home)).db.execute("select id from clips")]
+    paths = [f"/thumb/{clip}.jpg" for clip in clips for _ in range(8)] + ["/api/search?q=red&k=3", "/?q=blue"] * 20
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda path: get(httpd, path), paths))
+    assert [response.status for response, _ in answers] == [200] * len(paths)
+    assert all(
+        body[:3] == b"\xff\xd8\xff"
+        for (_, body), path in zip(answers, paths, strict=True)
+        if path.startswith("/thumb/")
+    )
+    assert "Traceback" not in capfd.readouterr().err
