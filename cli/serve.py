@@ -31,7 +31,9 @@ def serve_command(state, host, port):
     def log(line: str) -> None:
         click.echo(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {line}", err=True)
 
-    server = Server((host, port), app, log)
+    server = Server(
+        (host, port), app, log, max_connections=settings.serve.max_connections, timeout=settings.serve.timeout
+    )
     where = (
         "localhost only; --host 0.0.0.0 shares it on the network"
         if host in ("127.0.0.1", "localhost", "::1")

@@ -11,13 +11,15 @@ import mimetypes
 import os
 import re
 import threading
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from vidx.config import VidxError
 
+from .bounded import BoundedServer
 from .page import render
 from .search import check_query, search
 
@@ -52,8 +54,11 @@ class Handler(BaseHTTPRequestHandler):
     app: App
     server_version = "vidx"
 
-    def log_message(self, format, *args):  # noqa: A002  one quiet line per request on stderr
-        self.server.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}")
+    def log_request(self, code="-", size="-"):  # one quiet line per request on stderr
+        self.server.log(f"{self.command} {self.path} {getattr(code, 'value', code)}")
+
+    def log_message(self, format, *args):  # noqa: A002  errors http.server reports (bad request line, timeout)
+        self.server.log(format % args)
 
     def do_GET(self):  # noqa: N802
         parts = urlsplit(self.path)
@@ -163,10 +168,21 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Server(BoundedServer):
+    """The web app on `address`: at most `max_connections` answered at once, each silent `timeout` s at most."""
 
-    def __init__(self, address: tuple[str, int], app: App, log: Callable[[str], None] = lambda line: None):
-        handler = type("BoundHandler", (Handler,), {"app": app})
-        super().__init__(address, handler)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        log: Callable[[str], None] = lambda line: None,
+        max_connections: int = 64,
+        timeout: float = 30.0,
+    ):
         self.log = log
+        handler = type("BoundHandler", (Handler,), {"app": app, "timeout": timeout})
+        super().__init__(address, handler, max_connections, timeout)
+
+    def handle_error(self, request, client_address):
+        # A bug in a handler: its traceback goes to the server's log, the connection closes, the server goes on.
+        self.log(f"error answering {client_address[0]}: {traceback.format_exc()}")

@@ -1,47 +1,35 @@
-"""`vidx serve`: search JSON, Range requests, and nothing served outside the index."""
+"""`vidx serve`: search JSON, Range and HEAD requests, nothing served outside the index, bounded connections."""
 
 import http.client
 import json
 import os
-import shutil
+import re
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import pytest
 from conftest import as_json
+from serving import clip_id, connect, index_colours, make_app, read_all, serving, video_id
+from serving import request as get
 
 from vidx.config import Home, load_settings
-from vidx.model.runtime import TextEncoder
-from vidx.searcher.web import App, Server
+from vidx.searcher.bounded import WAITING_PER_WORKER
 from vidx.store import Catalog
 
 
 @pytest.fixture
-def server(run, imported, library, tmp_path, vidx_home):
-    root = tmp_path / "lib"
-    shutil.copytree(library["root"] / "colours", root)
-    os.symlink(library["brightening"], root / "outside.mp4")
-    run("index", root, "--quiet")
-    settings = load_settings(Home(vidx_home))
-    app = App(lambda: Catalog(settings.home), TextEncoder(settings.home), settings.search.k)
-    httpd = Server(("127.0.0.1", 0), app)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, root
-    httpd.shutdown()
-    httpd.server_close()
+def indexed(run, imported, library, tmp_path, vidx_home):
+    return make_app(vidx_home), index_colours(run, library, tmp_path)
 
 
-def get(httpd, path, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=30)
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return response, body
-
-
-def video_id(vidx_home, path):
-    return Catalog(Home(vidx_home)).video(str(path)).id
+@pytest.fixture
+def server(indexed):
+    app, root = indexed
+    with serving(app) as httpd:
+        yield httpd, root
 
 
 def test_api_search_is_the_cli_json(run, server):
@@ -111,17 +99,12 @@ def test_symlink_out_of_the_root_is_not_served(server, vidx_home):
 
 def test_thumbnail(server, vidx_home):
     httpd, root = server
-    clip = Catalog(Home(vidx_home)).db.execute("select id from clips limit 1").fetchone()[0]
-    response, body = get(httpd, f"/thumb/{clip}.jpg")
+    response, body = get(httpd, f"/thumb/{clip_id(vidx_home)}.jpg")
     assert response.status == 200 and response.getheader("Content-Type") == "image/jpeg"
     assert body[:3] == b"\xff\xd8\xff"
 
 
 def test_serve_says_where_it_listens(run, imported, library):
-    import re
-    import subprocess
-    import sys
-
     run("index", library["root"] / "colours", "--quiet")
     proc = subprocess.Popen(
         [sys.executable, "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0"],
@@ -150,8 +133,6 @@ def test_serve_says_where_it_listens(run, imported, library):
 
 def test_many_clients_at_once_on_a_fresh_server(server, vidx_home, capfd):
     """Thumbnails not made yet, each asked for by several clients at once, between searches: all answered."""
-    from concurrent.futures import ThreadPoolExecutor
-
     httpd, _ = server
     clips = [row[0] for row in Catalog(Home(vidx_home)).db.execute("select id from clips")]
     paths = [f"/thumb/{clip}.jpg" for clip in clips for _ in range(8)] + ["/api/search?q=red&k=3", "/?q=blue"] * 20
@@ -164,3 +145,83 @@ def test_many_clients_at_once_on_a_fresh_server(server, vidx_home, capfd):
         if path.startswith("/thumb/")
     )
     assert "Traceback" not in capfd.readouterr().err
+    assert [line for line in httpd.log if "Traceback" in line] == []
+
+
+def worker_threads() -> int:
+    return sum(t.name.startswith("vidx-serve") for t in threading.enumerate())
+
+
+def test_300_idle_connections_do_not_starve_a_search(indexed, vidx_home):
+    """Connections that say nothing hold no worker, with the default settings: a new search is answered."""
+    app, root = indexed
+    settings = load_settings(Home(vidx_home)).serve
+    assert (settings.max_connections, settings.timeout) == (64, 30.0)
+    before = threading.active_count()
+    with serving(app, max_connections=settings.max_connections, timeout=settings.timeout) as httpd:
+        with ExitStack() as idle:
+            for _ in range(300):
+                idle.enter_context(connect(httpd))
+            response, body = get(httpd, "/api/search?q=red&k=1", timeout=10)
+            assert response.status == 200
+            assert json.loads(body)["results"][0]["path"] == str(root / "red.mp4")
+            assert (worker_threads(), threading.active_count() - before) == (1, 2)  # one worker, one accepting loop
+
+
+def test_a_silent_connection_is_closed_after_the_timeout(indexed):
+    app, _ = indexed
+    with serving(app, timeout=1) as httpd, connect(httpd) as silent, connect(httpd) as halfway:
+        halfway.sendall(b"GET /api/search?q=red HTTP/1.0\r\n")  # then nothing: the headers never end
+        assert silent.recv(1) == b""  # closed by the server, well before this client's own 10 s
+        assert halfway.recv(1) == b""
+    assert "Request timed out: TimeoutError('timed out')" in httpd.log
+
+
+def test_past_the_bound_a_request_waits_for_a_free_worker(indexed, vidx_home):
+    app, root = indexed
+    with serving(app, max_connections=2) as httpd, ExitStack() as stack:
+        slow = [stack.enter_context(connect(httpd)) for _ in range(2)]
+        for sock in slow:
+            sock.sendall(b"GET /api/search?q=red&k=1 HTTP/1.0\r\n")  # each holds a worker, reading headers
+        for _ in range(100):
+            if worker_threads() == 2:
+                break
+            threading.Event().wait(0.1)
+        assert worker_threads() == 2
+        waiting = stack.enter_context(connect(httpd))
+        waiting.sendall(b"GET /api/search?q=blue&k=1 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        waiting.settimeout(1)
+        with pytest.raises(TimeoutError):
+            waiting.recv(1)
+        slow[0].sendall(b"Host: 127.0.0.1\r\n\r\n")
+        status, _, body = read_all(slow[0])
+        assert status == "HTTP/1.0 200 OK" and json.loads(body)["results"][0]["path"] == str(root / "red.mp4")
+        waiting.settimeout(10)
+        status, _, body = read_all(waiting)
+        assert status == "HTTP/1.0 200 OK" and json.loads(body)["results"][0]["path"] == str(root / "blue.gif")
+        assert worker_threads() == 2
+
+
+def test_when_the_waiting_room_is_full_the_oldest_silent_connection_leaves(indexed):
+    app, _ = indexed
+    with serving(app, max_connections=1) as httpd, ExitStack() as stack:
+        # One worker: room for WAITING_PER_WORKER silent connections and one more; the next one pushes the first out.
+        idle = [stack.enter_context(connect(httpd)) for _ in range(WAITING_PER_WORKER + 2)]
+        assert idle[0].recv(1) == b""
+        assert get(httpd, "/api/search?q=red&k=1", timeout=10)[0].status == 200
+        idle[-1].settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            idle[-1].recv(1)  # still open, still waiting
+
+
+def test_serve_settings(run, monkeypatch):
+    monkeypatch.setenv("VIDX_SERVE_TOKEN", "a-secret-of-twenty-chars")
+    data = as_json(run("config", "--json"))["settings"]
+    assert data["serve.max_connections"] == {"value": 64, "from": "default"}
+    assert data["serve.timeout"] == {"value": 30.0, "from": "default"}
+    assert "a-secret-of-twenty-chars" not in run("config").output
+    bad = run("--set", "serve.max_connections=0", "config", check=False)
+    assert (bad.exit_code, bad.output) == (
+        2,
+        "Error: Invalid value for serve.max_connections (flag): must be >= 1, got 0\n",
+    )
