@@ -12,7 +12,7 @@ from contextlib import ExitStack
 
 import pytest
 from conftest import as_json
-from serving import clip_id, connect, index_colours, make_app, read_all, serving, video_id
+from serving import clip_id, connect, index_colours, make_app, raw, read_all, serving, video_id
 from serving import request as get
 
 from vidx.config import Home, load_settings
@@ -146,6 +146,37 @@ def test_many_clients_at_once_on_a_fresh_server(server, vidx_home, capfd):
     )
     assert "Traceback" not in capfd.readouterr().err
     assert [line for line in httpd.log if "Traceback" in line] == []
+
+
+def test_head_gives_the_length_without_the_body(server, vidx_home):
+    httpd, root = server
+    size = (root / "red.mp4").stat().st_size
+    media = f"/media/{video_id(vidx_home, root / 'red.mp4')}"
+    status, headers, body = raw(httpd, f"HEAD {media} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    assert (status, headers["Content-Length"], headers["Content-Type"], body) == (
+        "HTTP/1.0 200 OK",
+        str(size),
+        "video/mp4",
+        b"",
+    )
+    status, headers, body = raw(
+        httpd, f"HEAD {media} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=100-199\r\n\r\n".encode()
+    )
+    assert (status, headers["Content-Length"], headers["Content-Range"], body) == (
+        "HTTP/1.0 206 Partial Content",
+        "100",
+        f"bytes 100-199/{size}",
+        b"",
+    )
+    thumb = f"/thumb/{clip_id(vidx_home)}.jpg"
+    _, jpeg = get(httpd, thumb)
+    status, headers, body = raw(httpd, f"HEAD {thumb} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    assert (status, headers["Content-Length"], headers["Content-Type"], body) == (
+        "HTTP/1.0 200 OK",
+        str(len(jpeg)),
+        "image/jpeg",
+        b"",
+    )
 
 
 def worker_threads() -> int:
