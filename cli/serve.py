@@ -33,7 +33,7 @@ def serve_command(state, host, port, allow_hosts, token, no_token):
 
     from vidx.model.runtime import TextEncoder
     from vidx.searcher.guard import Guard, is_loopback
-    from vidx.searcher.web import App, Server, link
+    from vidx.searcher.web import App, link, listen
 
     from .library import check_same_model
 
@@ -46,8 +46,9 @@ def serve_command(state, host, port, allow_hosts, token, no_token):
     def log(line: str) -> None:
         click.echo(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} {line}", err=True)
 
-    server = Server(
-        (host, port),
+    server = listen(
+        host,
+        port,
         app,
         log=log,
         guard=guard,

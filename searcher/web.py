@@ -8,6 +8,7 @@ Every request passes the Guard (Host, then token) before any route sees it.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import mimetypes
@@ -24,7 +25,7 @@ from vidx.config import VidxError
 
 from .bounded import BoundedServer
 from .guard import Guard, parse_cookies, url_host
-from .page import STYLE, render
+from .page import MAX_K, STYLE, render
 from .search import check_query, search
 
 _MEDIA = re.compile(r"^/media/(\d+)$")
@@ -145,8 +146,8 @@ class Handler(BaseHTTPRequestHandler):
             k = int(params.get("k", [self.app.default_k])[0])
         except ValueError:
             raise ValueError("k must be a whole number") from None
-        if not 1 <= k <= 1000:
-            raise ValueError("k must be between 1 and 1000")
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}")
         return query, k
 
     def _api(self, params):
@@ -261,3 +262,13 @@ class Server(BoundedServer):
     def handle_error(self, request, client_address):
         # A bug in a handler: its traceback goes to the server's log, the connection closes, the server goes on.
         self.log(f"error answering {client_address[0]}: {traceback.format_exc()}")
+
+
+def listen(host: str, port: int, app: App, **options) -> Server:
+    """A Server on host:port, or a VidxError saying in one line why it cannot listen there."""
+    try:
+        return Server((host, port), app, **options)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise VidxError(f"Port {port} is in use on {host}: try another with --port (0 picks a free one)") from None
+        raise VidxError(f"Cannot listen on {url_host(host)}:{port}: {e.strerror or e}") from None

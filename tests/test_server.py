@@ -4,6 +4,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -179,6 +180,16 @@ def test_head_gives_the_length_without_the_body(server, vidx_home):
     )
 
 
+def test_the_form_and_the_api_take_the_same_k(server):
+    httpd, _ = server
+    _, page = get(httpd, "/")
+    assert '<input type="number" name="k" value="10" min="1" max="1000">' in page.decode()
+    assert get(httpd, "/api/search?q=red&k=1000")[0].status == 200
+    assert get(httpd, "/?q=red&k=1000")[0].status == 200
+    too_many, body = get(httpd, "/api/search?q=red&k=1001")
+    assert too_many.status == 400 and json.loads(body) == {"error": "k must be between 1 and 1000"}
+
+
 def worker_threads() -> int:
     return sum(t.name.startswith("vidx-serve") for t in threading.enumerate())
 
@@ -243,6 +254,23 @@ def test_when_the_waiting_room_is_full_the_oldest_silent_connection_leaves(index
         idle[-1].settimeout(0.5)
         with pytest.raises(TimeoutError):
             idle[-1].recv(1)  # still open, still waiting
+
+
+def test_port_in_use_is_one_line(run, imported):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", port, check=False)
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: Port {port} is in use on 127.0.0.1: try another with --port (0 picks a free one)\n",
+    )
+    result = run("serve", "--host", "203.0.113.7", "--port", "0", check=False)  # TEST-NET-3: never this machine's
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: Cannot listen on 203.0.113.7:0: Cannot assign requested address\n",
+    )
 
 
 def test_serve_settings(run, monkeypatch):
