@@ -43,6 +43,12 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    max_connections: int
+    timeout: float
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     precision: str
     int8_min_cosine: float
@@ -55,6 +61,7 @@ class Settings:
     clip: ClipSettings
     index: IndexSettings
     search: SearchSettings
+    serve: ServeSettings
     model: ModelSettings
     origins: dict[str, str] = field(default_factory=dict, compare=False)
     overrides: dict[str, object] = field(default_factory=dict, compare=False)  # the flags it was loaded with
@@ -62,7 +69,7 @@ class Settings:
     def items(self) -> list[tuple[str, object, str]]:
         """(section.key, value, where it came from) for every setting."""
         out = []
-        for section in ("clip", "index", "search", "model"):
+        for section in _SECTIONS:
             values = getattr(self, section)
             for f in fields(values):
                 key = f"{section}.{f.name}"
@@ -70,7 +77,17 @@ class Settings:
         return out
 
 
-_SECTIONS = {"clip": ClipSettings, "index": IndexSettings, "search": SearchSettings, "model": ModelSettings}
+_SECTIONS = {
+    "clip": ClipSettings,
+    "index": IndexSettings,
+    "search": SearchSettings,
+    "serve": ServeSettings,
+    "model": ModelSettings,
+}
+
+# Environment variables that look like settings but are not: VIDX_SERVE_TOKEN is a secret for `vidx serve
+# --token`, which `vidx config` must never list.
+_NOT_SETTINGS = ("VIDX_HOME", "VIDX_SERVE_TOKEN")
 
 # Lower bounds checked after type conversion; a value below one is a ConfigError.
 _MINIMUM = {
@@ -83,6 +100,8 @@ _MINIMUM = {
     "index.timeout": 1,
     "index.ann_threshold": 1,
     "search.k": 1,
+    "serve.max_connections": 1,
+    "serve.timeout": 1,
     "model.int8_min_cosine": -1,
 }
 
@@ -174,7 +193,7 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
             put(f"{section}.{k}", v, str(home.config_file))
 
     for name, value in os.environ.items():
-        if not name.startswith("VIDX_") or name == "VIDX_HOME":
+        if not name.startswith("VIDX_") or name in _NOT_SETTINGS:
             continue
         rest = name[len("VIDX_") :].lower()
         section, _, key = rest.partition("_")

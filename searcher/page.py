@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from .search import Hit
 
+MAX_K = 1000  # the most results one search returns, in the web form and the API alike
+
 STYLE = """
 body{font:15px/1.4 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
 h1{font-size:1.3rem} form{margin:1rem 0} input[name=q]{width:70%;font-size:1rem;padding:.4rem}
@@ -44,7 +46,7 @@ def render(
     if search_box:
         parts.append(
             f'<form method="get" action="/"><input name="q" value="{q}" placeholder="what you remember seeing" '
-            f'autofocus> <input type="number" name="k" value="{k}" min="1" max="100"> '
+            f'autofocus> <input type="number" name="k" value="{k}" min="1" max="{MAX_K}"> '
             '<button type="submit">Search</button></form>'
         )
     if query and not hits:

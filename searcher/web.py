@@ -2,27 +2,46 @@
 
 Videos and thumbnails are addressed by database id, never by path, so no URL can name a file the index
 does not hold; a video that resolves outside its root (a symlink out of the library) is not served either.
+Every request passes the Guard (Host, then token) before any route sees it.
 """
 
 from __future__ import annotations
 
+import base64
+import errno
+import hashlib
 import json
 import mimetypes
 import os
 import re
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from vidx.errors import VidxError
 
-from .page import render
+from .bounded import BoundedServer
+from .guard import Guard, parse_cookies, url_host
+from .page import MAX_K, STYLE, render
 
 _MEDIA = re.compile(r"^/media/(\d+)$")
 _THUMB = re.compile(r"^/thumb/(\d+)\.jpg$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SECRET = re.compile(r"(?<=[?&]token=)[^&]*")
 CHUNK = 1 << 16
+
+# The page's only style is its inline <style> block, allowed by its hash; it has no script at all.
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        f"default-src 'none'; script-src 'self'; style-src 'self' 'sha256-{_STYLE_HASH}'; img-src 'self' data:; "
+        "media-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+}
 
 
 class App:
@@ -42,16 +61,65 @@ class App:
         return self.library.media_path(video_id)
 
 
+def link(host: str, port: int, token: str | None) -> str:
+    """The URL to open: with the token in it when one is required (the page then keeps it in a cookie)."""
+    return f"http://{url_host(host)}:{port}/" + (f"?token={token}" if token else "")
+
+
 class Handler(BaseHTTPRequestHandler):
     app: App
+    guard: Guard
     server_version = "vidx"
 
-    def log_message(self, format, *args):  # noqa: A002  one quiet line per request on stderr
-        self.server.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}")
+    def log_request(self, code="-", size="-"):  # one quiet line per request on stderr, the token blanked out
+        self.server.log(f"{self.command} {_SECRET.sub('...', self.path)} {getattr(code, 'value', code)}")
+
+    def log_message(self, format, *args):  # noqa: A002  errors http.server reports (bad request line, timeout)
+        self.server.log(format % args)
+
+    def end_headers(self):
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def __getattr__(self, name: str):
+        # http.server answers a method without a do_<METHOD> with 501; every method but GET and HEAD gets 405.
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
 
     def do_GET(self):  # noqa: N802
+        self._route(body=True)
+
+    def do_HEAD(self):  # noqa: N802
+        self._route(body=False)
+
+    def _not_allowed(self):
+        self.with_body = True
+        if self._refused(parse_qs(urlsplit(self.path).query)):
+            return
+        reason = f"{self.command} is not allowed: use GET or HEAD\n"
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED, reason, {"Allow": "GET, HEAD"})
+
+    def _refused(self, params) -> bool:
+        """Answer 403 or 401 when the Guard says no; True if it did."""
+        bearer = self.headers.get("Authorization", "")
+        token = params.get("token", [bearer[7:] if bearer.startswith("Bearer ") else None])[0]
+        refusal = self.guard.refusal(
+            self.headers.get("Host"), token, parse_cookies(self.headers.get("Cookie")), self.server.server_address[1]
+        )
+        if refusal is None:
+            return False
+        extra = {"WWW-Authenticate": 'Bearer realm="vidx"'} if refusal.status == HTTPStatus.UNAUTHORIZED else {}
+        self._send(HTTPStatus(refusal.status), refusal.reason + "\n", extra)
+        return True
+
+    def _route(self, body: bool):
+        self.with_body = body
         parts = urlsplit(self.path)
         params = parse_qs(parts.query)
+        if self._refused(params):
+            return
         route = parts.path
         try:
             if route == "/":
@@ -63,8 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             if match := _MEDIA.match(route):
                 return self._media(int(match.group(1)))
         except (ValueError, VidxError) as e:
-            return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(e)}).encode(), "application/json")
-        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+            return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(e)}).encode(), {}, "application/json")
+        self._send(HTTPStatus.NOT_FOUND, "not found\n")
 
     def _query(self, params) -> tuple[str, int]:
         query = params.get("q", [""])[0]
@@ -72,15 +140,15 @@ class Handler(BaseHTTPRequestHandler):
             k = int(params.get("k", [self.app.default_k])[0])
         except ValueError:
             raise ValueError("k must be a whole number") from None
-        if not 1 <= k <= 1000:
-            raise ValueError("k must be between 1 and 1000")
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}")
         return query, k
 
     def _api(self, params):
         query, k = self._query(params)
         hits = self.app.search(query, k)
         body = json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False)
-        self._send(HTTPStatus.OK, body.encode(), "application/json")
+        self._send(HTTPStatus.OK, body.encode(), {}, "application/json")
 
     def _page(self, params):
         query, k = self._query(params)
@@ -94,18 +162,23 @@ class Handler(BaseHTTPRequestHandler):
             search_box=True,
             k=k,
         )
-        self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+        headers = {}
+        if self.guard.token is not None and self.guard.accepts(params.get("token", [None])[0]):
+            # The first visit brings the token in the URL; later requests (form, thumbnails, player) carry it here.
+            name = self.guard.cookie_name(self.server.server_address[1])
+            headers["Set-Cookie"] = f"{name}={self.guard.token}; Path=/; HttpOnly; SameSite=Strict"
+        self._send(HTTPStatus.OK, page.encode(), headers, "text/html; charset=utf-8")
 
     def _thumb(self, clip_id: int):
         data = self.app.thumbnail(clip_id)
         if data is None:
-            return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
-        self._send(HTTPStatus.OK, data, "image/jpeg")
+            return self._send(HTTPStatus.NOT_FOUND, "not found\n")
+        self._send(HTTPStatus.OK, data, {}, "image/jpeg")
 
     def _media(self, video_id: int):
         path = self.app.media_path(video_id)
         if path is None:
-            return self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
+            return self._send(HTTPStatus.NOT_FOUND, "not found\n")
         size = os.path.getsize(path)
         start, end = 0, size - 1
         status = HTTPStatus.OK
@@ -129,6 +202,8 @@ class Handler(BaseHTTPRequestHandler):
         if status == HTTPStatus.PARTIAL_CONTENT:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
+        if not self.with_body:
+            return
         with open(path, "rb") as f:
             f.seek(start)
             left = end - start + 1
@@ -148,18 +223,45 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str):
+    def _send(self, status: HTTPStatus, body: bytes | str, headers=None, content_type="text/plain; charset=utf-8"):
+        data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.with_body:
+            self.wfile.write(data)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Server(BoundedServer):
+    """The web app on `address`: at most `max_connections` answered at once, each silent `timeout` s at most."""
 
-    def __init__(self, address: tuple[str, int], app: App, log: Callable[[str], None] = lambda line: None):
-        handler = type("BoundHandler", (Handler,), {"app": app})
-        super().__init__(address, handler)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: App,
+        log: Callable[[str], None] = lambda line: None,
+        guard: Guard | None = None,
+        max_connections: int = 64,
+        timeout: float = 30.0,
+    ):
         self.log = log
+        self.guard = guard or Guard.serving(address[0])
+        handler = type("BoundHandler", (Handler,), {"app": app, "guard": self.guard, "timeout": timeout})
+        super().__init__(address, handler, max_connections, timeout)
+
+    def handle_error(self, request, client_address):
+        # A bug in a handler: its traceback goes to the server's log, the connection closes, the server goes on.
+        self.log(f"error answering {client_address[0]}: {traceback.format_exc()}")
+
+
+def listen(host: str, port: int, app: App, **options) -> Server:
+    """A Server on host:port, or a VidxError saying in one line why it cannot listen there."""
+    try:
+        return Server((host, port), app, **options)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise VidxError(f"Port {port} is in use on {host}: try another with --port (0 picks a free one)") from None
+        raise VidxError(f"Cannot listen on {url_host(host)}:{port}: {e.strerror or e}") from None

@@ -1,13 +1,10 @@
-"""The web UI in a real headless Chromium: type a query, see the right result, play from the moment."""
+"""The web UI in a real headless Chromium: open the link with its token, search, see the result, play the moment."""
 
 import shutil
-import threading
 
 import pytest
 import videos
-
-import vidx
-from vidx.searcher.web import App, Server
+from serving import make_app, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
@@ -32,20 +29,29 @@ def site(run, imported, library, tmp_path, vidx_home):
     shutil.copy(library["blue"], root / "blue.gif")
     shutil.copy(library["brightening"], root / "fade_in.mp4")
     run("index", root, "--quiet")
-    httpd = Server(("127.0.0.1", 0), App(vidx.Library(vidx_home)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/", target
-    httpd.shutdown()
-    httpd.server_close()
+    # Served as on a network, so a token is required; the browser reaches it through loopback all the same.
+    with serving(make_app(vidx_home), host="0.0.0.0") as httpd:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/", httpd.guard.token, target
 
 
 def test_search_and_play_from_the_moment(site, tmp_path):
-    url, target = site
+    url, token, target = site
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page()
-            page.goto(url)
+            stranger = browser.new_page()
+            assert stranger.goto(url).status == 401
+            assert stranger.goto(f"{url}?token=wrong").status == 401
+            page = browser.new_page()  # another context: no cookie yet
+            refused = []
+            page.on(
+                "console", lambda message: refused.append(message.text) if "Content Security" in message.text else None
+            )
+            assert page.goto(f"{url}?token={token}").status == 200
+            assert page.evaluate("document.cookie") == ""  # HttpOnly: no script could read the token
+            assert (
+                page.eval_on_selector("body", "body => getComputedStyle(body).maxWidth") == "960px"
+            )  # style hashed in
             page.fill("input[name=q]", "red")
             page.click("button[type=submit]")
             first = page.locator("li.result").first
@@ -58,6 +64,8 @@ def test_search_and_play_from_the_moment(site, tmp_path):
             video.evaluate("v => { v.muted = true; return v.play(); }")
             page.wait_for_function("v => v.currentTime > 0 && !v.paused", arg=video.element_handle(), timeout=20000)
             assert video.evaluate("v => v.currentTime") >= start - 0.05
+            assert token not in page.url  # the form, the thumbnails and the player got in by the cookie
+            assert refused == []
             page.screenshot(path=str(tmp_path / "page.png"))
         finally:
             browser.close()

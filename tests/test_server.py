@@ -1,45 +1,36 @@
-"""`vidx serve`: search JSON, Range requests, and nothing served outside the index."""
+"""`vidx serve`: search JSON, Range and HEAD requests, nothing served outside the index, bounded connections."""
 
 import http.client
 import json
 import os
-import shutil
+import re
+import socket
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import pytest
 from conftest import as_json
+from serving import clip_id, connect, index_colours, make_app, raw, read_all, serving, video_id
+from serving import request as get
 
-import vidx
-from vidx.config import Home
-from vidx.searcher.web import App, Server
+from vidx.config import Home, load_settings
+from vidx.searcher.bounded import WAITING_PER_WORKER
 from vidx.store import Catalog
 
 
 @pytest.fixture
-def server(run, imported, library, tmp_path, vidx_home):
-    root = tmp_path / "lib"
-    shutil.copytree(library["root"] / "colours", root)
-    os.symlink(library["brightening"], root / "outside.mp4")
-    run("index", root, "--quiet")
-    httpd = Server(("127.0.0.1", 0), App(vidx.Library(vidx_home)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, root
-    httpd.shutdown()
-    httpd.server_close()
+def indexed(run, imported, library, tmp_path, vidx_home):
+    return make_app(vidx_home), index_colours(run, library, tmp_path)
 
 
-def get(httpd, path, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=30)
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return response, body
-
-
-def video_id(vidx_home, path):
-    return Catalog(Home(vidx_home)).video(str(path)).id
+@pytest.fixture
+def server(indexed):
+    app, root = indexed
+    with serving(app) as httpd:
+        yield httpd, root
 
 
 def test_api_search_is_the_cli_json(run, server):
@@ -109,17 +100,12 @@ def test_symlink_out_of_the_root_is_not_served(server, vidx_home):
 
 def test_thumbnail(server, vidx_home):
     httpd, root = server
-    clip = Catalog(Home(vidx_home)).db.execute("select id from clips limit 1").fetchone()[0]
-    response, body = get(httpd, f"/thumb/{clip}.jpg")
+    response, body = get(httpd, f"/thumb/{clip_id(vidx_home)}.jpg")
     assert response.status == 200 and response.getheader("Content-Type") == "image/jpeg"
     assert body[:3] == b"\xff\xd8\xff"
 
 
 def test_serve_says_where_it_listens(run, imported, library):
-    import re
-    import subprocess
-    import sys
-
     run("index", library["root"] / "colours", "--quiet")
     proc = subprocess.Popen(
         [sys.executable, "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0"],
@@ -144,3 +130,157 @@ def test_serve_says_where_it_listens(run, imported, library):
         proc.kill()
         proc.wait()
         proc.stdout.close()
+
+
+def test_many_clients_at_once_on_a_fresh_server(server, vidx_home, capfd):
+    """Thumbnails not made yet, each asked for by several clients at once, between searches: all answered."""
+    httpd, _ = server
+    clips = [row[0] for row in Catalog(Home(vidx_home)).db.execute("select id from clips")]
+    paths = [f"/thumb/{clip}.jpg" for clip in clips for _ in range(8)] + ["/api/search?q=red&k=3", "/?q=blue"] * 20
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda path: get(httpd, path), paths))
+    assert [response.status for response, _ in answers] == [200] * len(paths)
+    assert all(
+        body[:3] == b"\xff\xd8\xff"
+        for (_, body), path in zip(answers, paths, strict=True)
+        if path.startswith("/thumb/")
+    )
+    assert "Traceback" not in capfd.readouterr().err
+    assert [line for line in httpd.log if "Traceback" in line] == []
+
+
+def test_head_gives_the_length_without_the_body(server, vidx_home):
+    httpd, root = server
+    size = (root / "red.mp4").stat().st_size
+    media = f"/media/{video_id(vidx_home, root / 'red.mp4')}"
+    status, headers, body = raw(httpd, f"HEAD {media} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    assert (status, headers["Content-Length"], headers["Content-Type"], body) == (
+        "HTTP/1.0 200 OK",
+        str(size),
+        "video/mp4",
+        b"",
+    )
+    status, headers, body = raw(
+        httpd, f"HEAD {media} HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=100-199\r\n\r\n".encode()
+    )
+    assert (status, headers["Content-Length"], headers["Content-Range"], body) == (
+        "HTTP/1.0 206 Partial Content",
+        "100",
+        f"bytes 100-199/{size}",
+        b"",
+    )
+    thumb = f"/thumb/{clip_id(vidx_home)}.jpg"
+    _, jpeg = get(httpd, thumb)
+    status, headers, body = raw(httpd, f"HEAD {thumb} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    assert (status, headers["Content-Length"], headers["Content-Type"], body) == (
+        "HTTP/1.0 200 OK",
+        str(len(jpeg)),
+        "image/jpeg",
+        b"",
+    )
+
+
+def test_the_form_and_the_api_take_the_same_k(server):
+    httpd, _ = server
+    _, page = get(httpd, "/")
+    assert '<input type="number" name="k" value="10" min="1" max="1000">' in page.decode()
+    assert get(httpd, "/api/search?q=red&k=1000")[0].status == 200
+    assert get(httpd, "/?q=red&k=1000")[0].status == 200
+    too_many, body = get(httpd, "/api/search?q=red&k=1001")
+    assert too_many.status == 400 and json.loads(body) == {"error": "k must be between 1 and 1000"}
+
+
+def worker_threads() -> int:
+    return sum(t.name.startswith("vidx-serve") for t in threading.enumerate())
+
+
+def test_300_idle_connections_do_not_starve_a_search(indexed, vidx_home):
+    """Connections that say nothing hold no worker, with the default settings: a new search is answered."""
+    app, root = indexed
+    settings = load_settings(Home(vidx_home)).serve
+    assert (settings.max_connections, settings.timeout) == (64, 30.0)
+    before = threading.active_count()
+    with serving(app, max_connections=settings.max_connections, timeout=settings.timeout) as httpd:
+        with ExitStack() as idle:
+            for _ in range(300):
+                idle.enter_context(connect(httpd))
+            response, body = get(httpd, "/api/search?q=red&k=1", timeout=10)
+            assert response.status == 200
+            assert json.loads(body)["results"][0]["path"] == str(root / "red.mp4")
+            assert (worker_threads(), threading.active_count() - before) == (1, 2)  # one worker, one accepting loop
+
+
+def test_a_silent_connection_is_closed_after_the_timeout(indexed):
+    app, _ = indexed
+    with serving(app, timeout=1) as httpd, connect(httpd) as silent, connect(httpd) as halfway:
+        halfway.sendall(b"GET /api/search?q=red HTTP/1.0\r\n")  # then nothing: the headers never end
+        assert silent.recv(1) == b""  # closed by the server, well before this client's own 10 s
+        assert halfway.recv(1) == b""
+    assert "Request timed out: TimeoutError('timed out')" in httpd.log
+
+
+def test_past_the_bound_a_request_waits_for_a_free_worker(indexed, vidx_home):
+    app, root = indexed
+    with serving(app, max_connections=2) as httpd, ExitStack() as stack:
+        slow = [stack.enter_context(connect(httpd)) for _ in range(2)]
+        for sock in slow:
+            sock.sendall(b"GET /api/search?q=red&k=1 HTTP/1.0\r\n")  # each holds a worker, reading headers
+        for _ in range(100):
+            if worker_threads() == 2:
+                break
+            threading.Event().wait(0.1)
+        assert worker_threads() == 2
+        waiting = stack.enter_context(connect(httpd))
+        waiting.sendall(b"GET /api/search?q=blue&k=1 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        waiting.settimeout(1)
+        with pytest.raises(TimeoutError):
+            waiting.recv(1)
+        slow[0].sendall(b"Host: 127.0.0.1\r\n\r\n")
+        status, _, body = read_all(slow[0])
+        assert status == "HTTP/1.0 200 OK" and json.loads(body)["results"][0]["path"] == str(root / "red.mp4")
+        waiting.settimeout(10)
+        status, _, body = read_all(waiting)
+        assert status == "HTTP/1.0 200 OK" and json.loads(body)["results"][0]["path"] == str(root / "blue.gif")
+        assert worker_threads() == 2
+
+
+def test_when_the_waiting_room_is_full_the_oldest_silent_connection_leaves(indexed):
+    app, _ = indexed
+    with serving(app, max_connections=1) as httpd, ExitStack() as stack:
+        # One worker: room for WAITING_PER_WORKER silent connections and one more; the next one pushes the first out.
+        idle = [stack.enter_context(connect(httpd)) for _ in range(WAITING_PER_WORKER + 2)]
+        assert idle[0].recv(1) == b""
+        assert get(httpd, "/api/search?q=red&k=1", timeout=10)[0].status == 200
+        idle[-1].settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            idle[-1].recv(1)  # still open, still waiting
+
+
+def test_port_in_use_is_one_line(run, imported):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", port, check=False)
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: Port {port} is in use on 127.0.0.1: try another with --port (0 picks a free one)\n",
+    )
+    result = run("serve", "--host", "203.0.113.7", "--port", "0", check=False)  # TEST-NET-3: never this machine's
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: Cannot listen on 203.0.113.7:0: Cannot assign requested address\n",
+    )
+
+
+def test_serve_settings(run, monkeypatch):
+    monkeypatch.setenv("VIDX_SERVE_TOKEN", "a-secret-of-twenty-chars")
+    data = as_json(run("config", "--json"))["settings"]
+    assert data["serve.max_connections"] == {"value": 64, "from": "default"}
+    assert data["serve.timeout"] == {"value": 30.0, "from": "default"}
+    assert "a-secret-of-twenty-chars" not in run("config").output
+    bad = run("--set", "serve.max_connections=0", "config", check=False)
+    assert (bad.exit_code, bad.output) == (
+        2,
+        "Error: Invalid value for serve.max_connections (flag): must be >= 1, got 0\n",
+    )
