@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import click
 
 from vidx.errors import FilesFailed, Unhealthy, VidxError
+from vidx.filenames import printable
 
 
 class CliError(click.ClickException):
@@ -34,7 +35,7 @@ class VidxGroup(click.Group):
         except (FilesFailed, Unhealthy) as e:
             raise CliError("", e.exit_code) from None  # the command has printed each failure or problem
         except VidxError as e:
-            raise CliError(str(e), e.exit_code) from None
+            raise CliError(printable(str(e)), e.exit_code) from None
 
 
 @contextlib.contextmanager
@@ -43,7 +44,7 @@ def flag_hint(kind: type[VidxError], hint: str) -> Iterator[None]:
     try:
         yield
     except kind as e:
-        raise CliError(f"{e}{hint}", e.exit_code) from None
+        raise CliError(printable(f"{e}{hint}"), e.exit_code) from None
 
 
 class _Notices(logging.Handler):
@@ -97,7 +98,18 @@ def cli(ctx, home, assignments):
 
 
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
+    """One JSON object on stdout; file names that are not UTF-8 appear with \\xNN escapes."""
+    click.echo(json.dumps(_shown(data), ensure_ascii=False))
+
+
+def _shown(data):
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {k: _shown(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_shown(v) for v in data]
+    return data
 
 
 def main() -> None:

@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from vidx.config import Settings
+from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .plan import Failure, Placement, make_plan
+from .plan import Failure, Placement, failure, make_plan
 from .stages import embed, read_isolated
 from .writer import write
 
@@ -98,7 +99,7 @@ def run_index(
         for placement in plan.moves:
             store.move_video(placement.source.id, placement.root_id, str(placement.path), placement.stat)
             summary.moved += 1
-            report(str(placement.path), f"moved from {placement.source.path}")
+            report(printable(str(placement.path)), f"moved from {placement.source.path}")
         for video, stat in plan.touches:
             store.touch_video(video.id, stat)
             summary.unchanged += 1
@@ -108,14 +109,14 @@ def run_index(
             events = embed(read_isolated(plan.embed, settings, index.timeout), make_encoder(), index.batch)
             for written in write(events, store):
                 if written.failed:
-                    summary.failed.append(Failure(str(written.job.path), written.error))
+                    summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
                 else:
                     summary.clips_embedded += written.clips
                     if written.job.known:
                         summary.changed += 1
                     else:
                         summary.added += 1
-                report(str(written.job.path), "failed" if written.failed else "indexed")
+                report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
         catalog.set_meta("vector_space", vector_space)
@@ -130,9 +131,9 @@ def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: I
     twins = catalog.videos_with_hash(placement.source_hash)
     path = str(placement.path)
     if not twins:
-        error = f"{placement.path}: same content as a file that failed to index"
-        store.save_failure(placement.root_id, path, placement.stat, error)
-        summary.failed.append(Failure(path, error))
+        failed = failure(path, "same content as a file that failed to index")
+        store.save_failure(placement.root_id, path, placement.stat, failed.error)
+        summary.failed.append(failed)
         return
     known = catalog.video(path) is not None
     store.copy_video(twins[0].id, placement.root_id, path, placement.stat)
@@ -140,7 +141,7 @@ def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: I
         summary.changed += 1
     else:
         summary.added += 1
-    report(path, f"copy of {twins[0].path}")
+    report(printable(path), f"copy of {twins[0].path}")
 
 
 def resolve_roots(paths: list[str]) -> list[Path]:

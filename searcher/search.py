@@ -54,7 +54,7 @@ def search_vector(
         seen: set[str] = set()
         for found in neighbours:
             row = found.clip
-            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.path) == excluded:
+            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.file) == excluded:
                 continue
             if min_score is not None and found.score < min_score:
                 break

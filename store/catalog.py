@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import sqlite_utils
 
 from vidx.config import Home
 from vidx.errors import VidxError
+from vidx.filenames import printable, raw_bytes
 
 from . import thumbnails, vectors
 from .faiss_file import FaissFile
@@ -21,21 +23,32 @@ from .migrations import migrations
 @dataclass(frozen=True)
 class VideoRow:
     id: int
-    path: str
+    path: str  # as shown: a name that is not UTF-8 has \xNN escapes
     size: int
     mtime_ns: int
     hash: str | None
     status: str
     error: str | None
+    raw_path: bytes | None = None
+
+    @property
+    def file(self) -> str:
+        """The name to open the file by."""
+        return os.fsdecode(self.raw_path) if self.raw_path else self.path
 
 
 @dataclass(frozen=True)
 class ClipRow:
     id: int
-    path: str
+    path: str  # as shown, like VideoRow.path
     start: float
     end: float
     video_id: int
+    raw_path: bytes | None = None
+
+    @property
+    def file(self) -> str:
+        return os.fsdecode(self.raw_path) if self.raw_path else self.path
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,10 @@ class Catalog:
         self.set_meta("generation", str(self.generation + 1))
 
     def add_root(self, path: Path) -> int:
+        if raw_bytes(str(path)) is not None:
+            # Files under it may have any name; the root itself is stored as text, to be rescanned by it.
+            shown = printable(str(path))
+            raise VidxError(f"{shown}: the folder's own name is not UTF-8; index the folder that holds it")
         with self.db.atomic():
             self.db["roots"].insert({"path": str(path), "added_at": now()}, ignore=True)
         return self.db.execute("select id from roots where path = ?", [str(path)]).fetchone()[0]
@@ -107,11 +124,13 @@ class Catalog:
     def roots(self) -> list[str]:
         return [r[0] for r in self.db.execute("select path from roots order by path")]
 
+    def _videos(self, where: str, params: list) -> list[VideoRow]:
+        columns = "id, path, size, mtime_ns, hash, status, error, raw_path"
+        return [VideoRow(*r) for r in self.db.execute(f"select {columns} from videos where {where}", params)]
+
     def video(self, path: str) -> VideoRow | None:
-        row = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where path = ?", [path]
-        ).fetchone()
-        return VideoRow(*row) if row else None
+        found = self._videos("path = ?", [printable(path)])
+        return found[0] if found else None
 
     def remove_root(self, path: str) -> list[int]:
         """Forget a root and every video under it; returns the clip ids that left."""
@@ -123,22 +142,16 @@ class Catalog:
         return removed
 
     def videos_with_hash(self, digest: str) -> list[VideoRow]:
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where hash = ? and status = 'ok'",
-            [digest],
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("hash = ? and status = 'ok'", [digest])
 
     def failures(self) -> list[VideoRow]:
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where status = 'failed' order by path"
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("status = 'failed' order by path", [])
 
     def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
         """Same content at a new path: the clips and their vectors stay as they are."""
         with self.db.atomic():
-            self.db["videos"].update(video_id, {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1]})
+            record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path)}
+            self.db["videos"].update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
 
     def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
         with self.db.atomic():
@@ -157,18 +170,14 @@ class Catalog:
 
     def videos_under(self, root: str) -> list[VideoRow]:
         prefix = root.rstrip("/") + "/"
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos"
-            " where substr(path, 1, ?) = ? order by path",
-            [len(prefix), prefix],
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("substr(path, 1, ?) = ? order by path", [len(prefix), prefix])
 
     def _put_video(self, root_id: int, path: str, stat: tuple[int, int], fields: dict) -> tuple[int, list[int]]:
         """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
         old = self.video(path)
         removed = self._delete_clips(old.id) if old else []
-        record = {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1], "indexed_at": now(), **fields}
+        record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
+        record.update(size=stat[0], mtime_ns=stat[1], **fields)
         if old:
             self.db["videos"].update(old.id, record)
             return old.id, removed
@@ -193,7 +202,7 @@ class Catalog:
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> list[int]:
         """Record why a file could not be indexed; drops any clips an earlier version of it had."""
         with self.db.atomic():
-            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": error})
+            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
             if removed:
                 self._bump_generation()
         return removed
@@ -226,7 +235,7 @@ class Catalog:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
-            f"select clips.id, videos.path, clips.start, clips.end, videos.id from clips"
+            f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.raw_path from clips"
             f" join videos on videos.id = clips.video_id where clips.id in ({marks})",
             ids,
         )
@@ -235,16 +244,17 @@ class Catalog:
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
 
-    def video_path(self, video_id: int) -> str | None:
-        row = self.db.execute("select path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
-        return row[0] if row else None
+    def video_file(self, video_id: int) -> str | None:
+        """The name to open an indexed video by (see VideoRow.file)."""
+        row = self.db.execute("select path, raw_path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
+        return (os.fsdecode(row[1]) if row[1] else row[0]) if row else None
 
     def thumbnail(self, clip_id: int) -> bytes | None:
         """The clip's thumbnail strip (JPEG), made on first request."""
         row = self.clip_row(clip_id)
         if row is None:
             return None
-        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.path, row.start, row.end)
+        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.file, row.start, row.end)
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute

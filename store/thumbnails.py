@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vidx.filenames import openable
+
 FRAMES = 4
 HEIGHT = 96
 
@@ -19,20 +21,21 @@ def thumb_path(folder: Path, clip_id: int) -> Path:
 
 def strip(video: str, start: float, end: float, frames: int = FRAMES, height: int = HEIGHT) -> bytes | None:
     """A JPEG of `frames` frames spread over [start, end), side by side; None if the video will not decode."""
-    cap = cv2.VideoCapture(video, cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        return None
     pictures = []
-    try:
-        for t in np.linspace(start, end, frames, endpoint=False):
-            cap.set(cv2.CAP_PROP_POS_MSEC, float(t) * 1000)
-            ok, frame = cap.read()
-            if not ok:
-                break
-            width = max(1, round(frame.shape[1] * height / frame.shape[0]))
-            pictures.append(cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA))
-    finally:
-        cap.release()
+    with openable(video) as name:
+        cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            return None
+        try:
+            for t in np.linspace(start, end, frames, endpoint=False):
+                cap.set(cv2.CAP_PROP_POS_MSEC, float(t) * 1000)
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                width = max(1, round(frame.shape[1] * height / frame.shape[0]))
+                pictures.append(cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA))
+        finally:
+            cap.release()
     if not pictures:
         return None
     ok, jpeg = cv2.imencode(".jpg", np.hstack(pictures), [cv2.IMWRITE_JPEG_QUALITY, 80])

@@ -353,7 +353,7 @@ class Library:
     def media_path(self, video_id: int) -> str | None:
         """The file of an indexed video, if it is still there and inside its root (not a symlink out of it)."""
         catalog = self.catalog
-        path = catalog.video_path(video_id)
+        path = catalog.video_file(video_id)
         if path is None or not os.path.isfile(path):
             return None
         real = os.path.realpath(path)
