@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from vidx.indexer.run import IndexProgress
+if TYPE_CHECKING:
+    from vidx import IndexProgress
 
 
 class TerminalProgress:
