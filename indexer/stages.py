@@ -7,9 +7,11 @@ time a hostile file can take and lets decoding overlap inference.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -83,6 +85,25 @@ def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
     out.put(None)
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a spawned child without it running the caller's `__main__` again.
+
+    multiprocessing's spawn re-imports the parent's main script in the child, so a user's script that calls
+    `Library.index` without an `if __name__ == "__main__"` guard would index again, and again. The child's
+    target lives in vidx, so it needs nothing from `__main__`.
+    """
+    main = sys.modules["__main__"]
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> Iterator[Event]:
     """`read` in a child process; a file that yields no clip for `timeout` seconds, or kills the decoder,
     fails alone, and a fresh child goes on with the files after it."""
@@ -91,7 +112,8 @@ def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> I
     while pending:
         events = context.Queue(maxsize=2 * settings.index.batch + 2)
         child = context.Process(target=_child, args=(pending, settings, events), daemon=True)
-        child.start()
+        with _main_module_hidden():
+            child.start()
         finished = 0
         last = time.monotonic()
         try:
