@@ -1,5 +1,5 @@
 """vidx.store: everything on disk about the library (SQLite catalogue, FAISS vectors)."""
 
-from .catalog import Catalog, ClipRow, ClipVector, VideoRow
+from .catalog import Catalog, ClipArrays, ClipRow, ClipVector, VideoFacts, VideoRow
 
-__all__ = ["Catalog", "ClipRow", "ClipVector", "VideoRow"]
+__all__ = ["Catalog", "ClipArrays", "ClipRow", "ClipVector", "VideoFacts", "VideoRow"]
