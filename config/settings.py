@@ -39,6 +39,7 @@ class IndexSettings:
 @dataclass(frozen=True)
 class SearchSettings:
     k: int
+    moment_margin: float
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ _MINIMUM = {
     "index.timeout": 1,
     "index.ann_threshold": 1,
     "search.k": 1,
+    "search.moment_margin": 0,
     "model.int8_min_cosine": -1,
 }
 
@@ -130,7 +132,7 @@ def _check(key: str, value: object, origin: str) -> None:
         raise ConfigError(f"Invalid value for {where}: must be >= {_MINIMUM[key]}, got {value!r}")
     if key == "model.precision" and value not in PRECISIONS:
         raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(PRECISIONS)}, got {value!r}")
-    if key == "model.int8_min_cosine" and value > 1:
+    if key in ("model.int8_min_cosine", "search.moment_margin") and value > 1:
         raise ConfigError(f"Invalid value for {where}: must be <= 1, got {value!r}")
     if key == "index.extensions" and not all(e.startswith(".") for e in value):
         raise ConfigError(f"Invalid value for {where}: each extension starts with a dot, got {list(value)!r}")

@@ -67,3 +67,11 @@ def read(path: Path) -> list[np.ndarray]:
         if not ok:
             return frames
         frames.append(frame)
+
+
+GREY, RED, GREEN, BLUE = (128, 128, 128), (40, 40, 220), (40, 200, 40), (220, 40, 40)
+
+
+def segments(*parts: tuple[tuple[int, int, int], float], fps: float = 10.0) -> list[np.ndarray]:
+    """Solid BGR colours held for so many seconds each, e.g. segments((GREY, 12), (RED, 16), (GREY, 12))."""
+    return [frame for bgr, seconds in parts for frame in solid(bgr, round(seconds * fps))]
