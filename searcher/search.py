@@ -10,6 +10,8 @@ import numpy as np
 from vidx.config import UsageError, VidxError
 from vidx.store import Catalog, vectors
 
+from .filters import Filters
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -34,8 +36,12 @@ def search_vector(
     min_score: float | None = None,
     under: str | None = None,
     exclude: str | None = None,
+    filters: Filters | None = None,
 ) -> list[Hit]:
-    """Top-k videos (or clips) for one query vector; a video scores as its best clip; `exclude` is a path."""
+    """Top-k videos (or clips) for one query vector; a video scores as its best clip; `exclude` is a path.
+
+    Videos that fail `filters` are skipped like those outside `under`: the request widens until k pass.
+    """
     index = catalog.load_index(mapped=True)
     if index is None or index.ntotal == 0:
         return []
@@ -51,6 +57,8 @@ def search_vector(
         for score, clip_id in zip(scores[0], ids[0], strict=True):
             row = rows.get(int(clip_id))
             if row is None or (prefix and not row.path.startswith(prefix)) or row.path == exclude:
+                continue
+            if filters and not filters.accepts(row):
                 continue
             if min_score is not None and score < min_score:
                 break
