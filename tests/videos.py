@@ -112,3 +112,10 @@ def write_av(
             for packet in audio.encode(None):
                 out.mux(packet)
     return path
+
+
+def sweep(hue_from: float, hue_to: float, seconds: float, fps: float = 10.0) -> list[np.ndarray]:
+    """Saturated colour whose hue (degrees) turns steadily: every clip of it has a mean colour of its own."""
+    n = round(seconds * fps)
+    hues = np.linspace(hue_from, hue_to, n, endpoint=False) % 360 / 2  # OpenCV keeps hue in 0-179
+    return [cv2.cvtColor(np.full((H, W, 3), (h, 220, 230), np.uint8), cv2.COLOR_HSV2BGR) for h in hues]
