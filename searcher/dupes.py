@@ -110,7 +110,7 @@ def group_duplicates(
     durations = np.array([v.duration for v in videos], np.float64)
     np.maximum.at(durations, owner, ends)  # a video of unrecorded duration lasts at least to its last clip
     matches = _align_all(pairs.a, pairs.b, owner, starts, ends, durations, min_overlap)
-    near = _near_groups(videos, matches)
+    near = _near_groups(videos, durations, matches)
     near.sort(key=lambda g: (-g.overlap, g.videos[0].path))
     return Duplicates(tuple(exact + near))
 
@@ -171,7 +171,7 @@ def _align(v: int, w: int, a, b, starts, ends, length: float, shorter: float) ->
     return _Match(v, w, v_span, w_span, round(overlap, 3))
 
 
-def _near_groups(videos: list[VideoFacts], matches: list[_Match]) -> list[Group]:
+def _near_groups(videos: list[VideoFacts], durations: np.ndarray, matches: list[_Match]) -> list[Group]:
     """Connected videos form a group around its longest video; each other video shows the stretch it shares with
     that one (or, linked only through another member, with its best partner)."""
     parent: dict[int, int] = {}
@@ -187,10 +187,13 @@ def _near_groups(videos: list[VideoFacts], matches: list[_Match]) -> list[Group]
     members: dict[int, list[int]] = defaultdict(list)
     for x in list(parent):
         members[root(x)].append(x)
+    edges: dict[int, list[_Match]] = defaultdict(list)
+    for m in matches:
+        edges[root(m.v)].append(m)
     groups = []
-    for component in members.values():
-        anchor = min(component, key=lambda i: (-videos[i].duration, videos[i].path))
-        mine = [m for m in matches if m.v in component]
+    for key, component in members.items():
+        anchor = min(component, key=lambda i: (-durations[i], videos[i].path))
+        mine = edges[key]
         spans, overlaps, anchor_spans = {}, [], []
         for i in sorted(component, key=lambda i: videos[i].path):
             if i == anchor:
@@ -205,7 +208,7 @@ def _near_groups(videos: list[VideoFacts], matches: list[_Match]) -> list[Group]
         end = max(e for _, e in anchor_spans)
         ordered = [(anchor, (start, end))] + [(i, spans[i]) for i in sorted(spans, key=lambda i: videos[i].path)]
         shared = tuple(
-            SharedSpan(videos[i].path, videos[i].duration, round(s, 3), round(e, 3)) for i, (s, e) in ordered
+            SharedSpan(videos[i].path, float(durations[i]), round(s, 3), round(e, 3)) for i, (s, e) in ordered
         )
         groups.append(Group("near", shared, min(overlaps)))
     return groups
