@@ -273,6 +273,9 @@ class _Span:
     def _emit(self, until: float) -> None:
         """Encode the pending frame, on screen from max(its time, a) (0 for the first) until `until`."""
         frame, t = self.pending
+        if self.written == 0 and frame.rotation:
+            # Phones record upright video as rotated frames plus a display matrix: keep it, or browsers turn it.
+            self.vout.set_display_rotation(frame.rotation)
         begin = 0.0 if self.written == 0 else max(t, self.a) - self.a
         out = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
         out.pts = round(begin / TIME_BASE)

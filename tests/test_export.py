@@ -239,3 +239,10 @@ def test_real_videos(tmp_path, name, start, end, frames, sound):
     assert picture_end == pytest.approx(end - start, abs=EXACT)
     if sound:
         assert len(samples) / rate == pytest.approx(end - start, abs=0.05)
+
+
+def test_display_rotation_is_kept(tmp_path):
+    source = videos.write_av(tmp_path / "phone.mp4", videos.segments((videos.RED, 3)), rotation=90)
+    done = export(source, 0.5, 2.5, tmp_path / "upright.mp4")
+    with av.open(str(done.path)) as c:
+        assert next(c.decode(video=0)).rotation == 90

@@ -78,10 +78,15 @@ def segments(*parts: tuple[tuple[int, int, int], float], fps: float = 10.0) -> l
 
 
 def write_av(
-    path: Path, frames: list[np.ndarray], fps: int = 10, sound: tuple[float, float] | None = None, gop: int = 50
+    path: Path,
+    frames: list[np.ndarray],
+    fps: int = 10,
+    sound: tuple[float, float] | None = None,
+    gop: int = 50,
+    rotation: int = 0,
 ) -> Path:
     """H.264 through PyAV, a keyframe every `gop` frames; `sound` adds an AAC track, silent but for a 440 Hz tone
-    from `sound[0]` to `sound[1]` seconds."""
+    from `sound[0]` to `sound[1]` seconds; `rotation` sets the display matrix a phone would."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +96,8 @@ def write_av(
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.codec_context.gop_size = gop
         video.codec_context.options = {"keyint_min": str(gop), "sc_threshold": "0"}
+        if rotation:
+            video.set_display_rotation(rotation)
         audio = out.add_stream("aac", rate=44100, layout="mono") if sound else None
         for i, bgr in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(bgr), format="bgr24")
