@@ -30,7 +30,14 @@ _TIME = re.compile(r"^\d+(\.\d*)?$")
 
 
 class ExportError(VidxError):
-    """A span that cannot be written: unreadable source, empty or out-of-range span, unwritable target."""
+    """A span that cannot be written: unreadable source, empty or out-of-range span, unwritable target.
+
+    `reason` is the message without the file it is about, for callers that must not show paths (the web app).
+    """
+
+    def __init__(self, about: Path, reason: str):
+        super().__init__(f"{about}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -85,32 +92,32 @@ def export_into(
 
 def _export(source: Path, start: float, end: float, pad: float, target_for: Callable[[float, float], Path]) -> Exported:
     if start < 0 or end < 0 or pad < 0:
-        raise ExportError(f"{source}: a span cannot be negative (asked {start:g} to {end:g}, pad {pad:g})")
+        raise ExportError(source, f"a span cannot be negative (asked {start:g} to {end:g}, pad {pad:g})")
     if end <= start:
-        raise ExportError(f"{source}: empty span {clock(start)} to {clock(end)}: END must come after START")
+        raise ExportError(source, f"empty span {clock(start)} to {clock(end)}: END must come after START")
     if not source.is_file():
-        raise ExportError(f"{source}: no such file (moved or deleted?)")
+        raise ExportError(source, "no such file (moved or deleted?)")
     try:
         container = av.open(str(source))
     except (av.FFmpegError, OSError) as e:
-        raise ExportError(f"{source}: cannot read it as a video ({_reason(e)})") from None
+        raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
     with container:
         if not container.streams.video:
-            raise ExportError(f"{source}: has no video stream")
+            raise ExportError(source, "has no video stream")
         video = container.streams.video[0]
         audio = container.streams.audio[0] if container.streams.audio else None
         try:
             length = _picture_end(container, video)
         except av.FFmpegError as e:
-            raise ExportError(f"{source}: cannot read it as a video ({_reason(e)})") from None
+            raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
         if length is None:
-            raise ExportError(f"{source}: no video frame in it could be read")
+            raise ExportError(source, "no video frame in it could be read")
         step = _frame_step(video)
         video_end = f"past the end of the video ({clock(length)})"
         if start >= length - step / 2:
-            raise ExportError(f"{source}: the span starts at {clock(start)}, {video_end}")
+            raise ExportError(source, f"the span starts at {clock(start)}, {video_end}")
         if end > length + step:
-            raise ExportError(f"{source}: the span ends at {clock(end)}, {video_end}")
+            raise ExportError(source, f"the span ends at {clock(end)}, {video_end}")
         a, b = max(0.0, start - pad), min(length, end + pad)
         target = target_for(a, b).expanduser().absolute()
         tmp = _temp_beside(target)
@@ -120,10 +127,10 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
             os.replace(tmp, target)
         except OSError as e:  # FFmpeg's I/O errors are OSErrors too; the source already read well up to here
             tmp.unlink(missing_ok=True)
-            raise ExportError(f"{target}: cannot write it ({_reason(e)})") from None
+            raise ExportError(target, f"cannot write it ({_reason(e)})") from None
         except av.FFmpegError as e:
             tmp.unlink(missing_ok=True)
-            raise ExportError(f"{source}: cannot decode {clock(a)} to {clock(b)} ({_reason(e)})") from None
+            raise ExportError(source, f"cannot decode {clock(a)} to {clock(b)} ({_reason(e)})") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -138,13 +145,13 @@ def _temp_beside(target: Path) -> Path:
     """A hidden temporary file in the target's folder, so the final rename is atomic and a failure leaves nothing."""
     folder = target.parent
     if not folder.is_dir():
-        raise ExportError(f"{folder}: no such folder to write {target.name} in")
+        raise ExportError(folder, f"no such folder to write {target.name} in")
     if target.is_dir():
-        raise ExportError(f"{target}: is a folder; give a file name, e.g. {target / 'clip.mp4'}")
+        raise ExportError(target, f"is a folder; give a file name, e.g. {target / 'clip.mp4'}")
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
     except OSError as e:
-        raise ExportError(f"{folder}: cannot write there ({_reason(e)})") from None
+        raise ExportError(folder, f"cannot write there ({_reason(e)})") from None
     os.close(fd)
     return Path(name)
 

@@ -218,9 +218,12 @@ def test_write_failure_midway_leaves_nothing_behind(tmp_path, source):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_errors_are_vidx_errors(tmp_path, source):
-    with pytest.raises(ExportError):
-        export(source, 2, 1, tmp_path / "x.mp4")
+def test_errors_say_the_reason_apart_from_the_path(tmp_path, source):
+    # The web app answers a bad span with the reason alone: it never shows a path.
+    with pytest.raises(ExportError) as error:
+        export(source, 10, 13, tmp_path / "x.mp4")
+    assert error.value.reason == "the span ends at 0:13.00, past the end of the video (0:12.00)"
+    assert str(error.value) == f"{source}: {error.value.reason}"
 
 
 @pytest.mark.skipif(not SHARED_VIDEOS.is_dir(), reason="../shared/videos is absent: no real videos to export from")
