@@ -44,6 +44,8 @@ class ClipRow:
     start: float
     end: float
     video_id: int
+    mtime_ns: int = 0  # the video's, for the date and duration filters
+    duration: float | None = None
     raw_path: bytes | None = None
 
     @property
@@ -73,6 +75,24 @@ class ClipVector:
     start: float
     end: float
     vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    id: int
+    path: str
+    duration: float
+    hash: str | None
+
+
+@dataclass(frozen=True)
+class ClipArrays:
+    """Every clip of the library as arrays, ordered by video and then by position in it."""
+
+    video_ids: np.ndarray  # int64 [n]
+    starts: np.ndarray  # float64 [n]
+    ends: np.ndarray  # float64 [n]
+    vectors: np.ndarray  # float32 [n, dim]
 
 
 def now() -> str:
@@ -231,15 +251,42 @@ class Catalog:
         return np.asarray(ids, np.int64), np.stack(vecs)
 
     def clip_rows(self, ids: list[int]) -> dict[int, ClipRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.raw_path from clips"
-            f" join videos on videos.id = clips.video_id where clips.id in ({marks})",
-            ids,
-        )
-        return {r[0]: ClipRow(*r) for r in rows}
+        found = {}
+        # SQLite takes at most 32766 parameters a statement; a filtered search may ask about more clips.
+        for at in range(0, len(ids), 30_000):
+            chunk = ids[at : at + 30_000]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.mtime_ns, videos.duration,"
+                f" videos.raw_path from clips join videos on videos.id = clips.video_id where clips.id in ({marks})",
+                chunk,
+            )
+            found.update({r[0]: ClipRow(*r) for r in rows})
+        return found
+
+    def clip_vectors(self, video_id: int) -> list[ClipVector]:
+        """One video's clips in order, with their vectors."""
+        rows = self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [video_id])
+        return [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in rows]
+
+    def indexed_videos(self) -> list[VideoFacts]:
+        rows = self.db.execute("select id, path, duration, hash from videos where status = 'ok' order by path")
+        return [VideoFacts(i, p, d or 0.0, h) for i, p, d, h in rows]
+
+    def clip_arrays(self) -> ClipArrays:
+        """All clips at once, read row by row into one preallocated matrix (2 GB at a million clips)."""
+        with self.db.atomic():  # one snapshot: an index run committing meanwhile cannot change the count
+            n = self.counts()["clips"]
+            first = self.db.execute("select vector from clips limit 1").fetchone()
+            dim = len(first[0]) // 4 if first else 0
+            video_ids = np.empty(n, np.int64)
+            starts, ends = np.empty(n), np.empty(n)
+            vecs = np.empty((n, dim), np.float32)
+            rows = self.db.execute("select video_id, start, end, vector from clips order by video_id, idx")
+            for i, (video_id, start, end, blob) in enumerate(rows):
+                video_ids[i], starts[i], ends[i] = video_id, start, end
+                vecs[i] = np.frombuffer(blob, dtype=np.float32)
+        return ClipArrays(video_ids, starts, ends, vecs)
 
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)

@@ -57,8 +57,8 @@ def test_search_and_play_from_the_moment(site, tmp_path):
             first = page.locator("li.result").first
             first.wait_for()
             assert first.locator(".path").inner_text() == str(target)
-            start = float(first.get_attribute("data-start"))
-            assert start >= 4.0, "the red half starts at 4 s"
+            start, end = float(first.get_attribute("data-start")), float(first.get_attribute("data-end"))
+            assert 4.0 - 3.2 <= start <= 4.0 and end == 8.0, "the moment: the red half, 4-8 s, to within a clip"
             assert first.locator("img.strip").evaluate("img => img.complete && img.naturalWidth > 0")
             video = first.locator("video")
             video.evaluate("v => { v.muted = true; return v.play(); }")

@@ -287,16 +287,22 @@ class Library:
         clips: bool = False,
         min_score: float | None = None,
         under: str | os.PathLike | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_duration: float | None = None,
+        max_duration: float | None = None,
     ) -> list[Hit]:
-        """The top-k videos for `text`, each with its best moment; `clips` lists single clips instead."""
-        from vidx.searcher import check_query, search_vector
+        """The top-k videos for `text`, each with its moment; `clips` lists single clips instead.
+
+        `since`/`until`: ISO dates bounding the file's modification time (`until` takes in that whole day);
+        `min_duration`/`max_duration`: seconds. Filters never shorten the top-k while enough videos pass.
+        """
+        from vidx.searcher import check_query
+        from vidx.searcher.filters import Filters
 
         check_query(text)
-        k = self._k(k)
-        if self.is_empty():
-            return []
-        vector = self._text_encoder().embed([text])[0]
-        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under))
+        chosen = Filters.parse(since, until, min_duration, max_duration)
+        return self._nearest(lambda: self._text_encoder().embed([text])[0], k, clips, min_score, under, chosen)
 
     def like(
         self,
@@ -306,17 +312,35 @@ class Library:
         clips: bool = False,
         min_score: float | None = None,
         under: str | os.PathLike | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_duration: float | None = None,
+        max_duration: float | None = None,
     ) -> list[Hit]:
         """Query by example: the videos nearest to the clip of `video` that holds second `at`, `video` left out."""
         from vidx.indexer.decode import clip_at
-        from vidx.searcher import search_vector
+        from vidx.searcher.filters import Filters
 
         path = existing_file(video)
+        chosen = Filters.parse(since, until, min_duration, max_duration)
+
+        def vector():
+            return self._video_encoder().embed(clip_at(path, self.settings.clip, at).pixels[None])[0]
+
+        return self._nearest(vector, k, clips, min_score, under, chosen, exclude=str(path))
+
+    def _nearest(self, vector, k, clips, min_score, under, chosen, exclude: str | None = None) -> list[Hit]:
+        """Hits for the query vector `vector()` makes, computed only when the index has something to find."""
+        from vidx.searcher import search_vector
+        from vidx.searcher.moments import with_moments
+
         k = self._k(k)
         if self.is_empty():
             return []
-        vector = self._video_encoder().embed(clip_at(path, self.settings.clip, at).pixels[None])[0]
-        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under), exclude=str(path))
+        query = vector()
+        folder = _folder(under)
+        hits = search_vector(self.catalog, query, k, clips, min_score, folder, exclude, chosen)
+        return hits if clips else with_moments(self.catalog, query, hits, self.settings.search.moment_margin)
 
     def embed_text(self, texts: Iterable[str] | str) -> np.ndarray:
         """Raw text vectors, [n, 512]."""
@@ -345,6 +369,32 @@ class Library:
         if batch:
             flush()
         return out
+
+    def export(self, video: str | os.PathLike, start: float, end: float, out_file: str | os.PathLike, pad: float = 0.0):
+        """Write [start, end] of `video` (widened by `pad`, within the video) as H.264 MP4; returns what was written."""
+        from vidx.searcher.export import export
+
+        return export(resolved(video), start, end, out_file, pad)
+
+    def export_hits(self, hits: list[Hit], folder: str | os.PathLike, pad: float = 0.0) -> list:
+        """Each hit's moment as `<rank>-<video stem>-<mmss>-<mmss>.mp4` in `folder`, in the order of `hits`."""
+        from vidx.errors import NotWritable
+        from vidx.searcher.export import export_into
+
+        target = Path(os.path.abspath(os.path.expanduser(os.fspath(folder))))
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise NotWritable(f"{target}: cannot make the export folder ({e.strerror or e})") from None
+        files = [self.catalog.video_file(h.video_id) or h.path for h in hits]
+        return [export_into(target, h.rank, f, h.start, h.end, pad) for h, f in zip(hits, files, strict=True)]
+
+    def dupes(self, min_overlap: float = 0.8):
+        """Groups of videos holding the same footage (`near`), or the same bytes (`exact`)."""
+        from vidx.searcher.dupes import check_overlap, find_duplicates
+
+        check_overlap(min_overlap)
+        return find_duplicates(self.catalog, min_overlap)
 
     def thumbnail(self, clip_id: int) -> bytes | None:
         """A JPEG strip of the clip's frames, made on first request; None for an unknown clip."""
@@ -405,9 +455,14 @@ class Library:
         }
 
 
+def resolved(path: str | os.PathLike) -> Path:
+    """A user's path as vidx compares and reports it: absolute, `~`, `..` and symlinks resolved."""
+    return Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
+
+
 def existing_file(path: str | os.PathLike) -> Path:
-    """A user's path as vidx compares and reports it: absolute, `..` and symlinks resolved; it must be a file."""
-    target = Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
+    """`resolved(path)`, which must be a file."""
+    target = resolved(path)
     if not target.is_file():
         raise NoSuchFile(f"{os.fspath(path)}: no such video file")
     return target
