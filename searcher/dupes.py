@@ -172,43 +172,31 @@ def _align(v: int, w: int, a, b, starts, ends, length: float, shorter: float) ->
 
 
 def _near_groups(videos: list[VideoFacts], durations: np.ndarray, matches: list[_Match]) -> list[Group]:
-    """Connected videos form a group around its longest video; each other video shows the stretch it shares with
-    that one (or, linked only through another member, with its best partner)."""
-    parent: dict[int, int] = {}
+    """Each group is a video and the videos that hold its footage, each matched with it directly.
 
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    Longest videos anchor first. Matches are not chained: a short clip matching a stretch of two different
+    videos (a shared intro, a static shot) must not make those two one group.
+    """
+    partners: dict[int, dict[int, _Match]] = defaultdict(dict)
     for m in matches:
-        parent[root(m.v)] = root(m.w)
-    members: dict[int, list[int]] = defaultdict(list)
-    for x in list(parent):
-        members[root(x)].append(x)
-    edges: dict[int, list[_Match]] = defaultdict(list)
-    for m in matches:
-        edges[root(m.v)].append(m)
+        partners[m.v][m.w] = partners[m.w][m.v] = m
+    placed: set[int] = set()
     groups = []
-    for key, component in members.items():
-        anchor = min(component, key=lambda i: (-durations[i], videos[i].path))
-        mine = edges[key]
-        spans, overlaps, anchor_spans = {}, [], []
-        for i in sorted(component, key=lambda i: videos[i].path):
-            if i == anchor:
-                continue
-            direct = [m for m in mine if {m.v, m.w} == {anchor, i}]
-            match = direct[0] if direct else max((m for m in mine if i in (m.v, m.w)), key=lambda m: m.overlap)
-            spans[i] = match.v_span if match.v == i else match.w_span
-            overlaps.append(match.overlap)
-            if direct:
-                anchor_spans.append(match.v_span if match.v == anchor else match.w_span)
-        start = min(s for s, _ in anchor_spans)
-        end = max(e for _, e in anchor_spans)
-        ordered = [(anchor, (start, end))] + [(i, spans[i]) for i in sorted(spans, key=lambda i: videos[i].path)]
+    for anchor in sorted(partners, key=lambda i: (-durations[i], videos[i].path)):
+        if anchor in placed:
+            continue
+        members = sorted((i for i in partners[anchor] if i not in placed), key=lambda i: videos[i].path)
+        if not members:
+            continue
+        placed.update([anchor, *members])
+        found = [partners[anchor][i] for i in members]
+        anchor_spans = [m.v_span if m.v == anchor else m.w_span for m in found]
+        start, end = min(s for s, _ in anchor_spans), max(e for _, e in anchor_spans)
+        ordered = [(anchor, (start, end))] + [
+            (i, m.v_span if m.v == i else m.w_span) for i, m in zip(members, found, strict=True)
+        ]
         shared = tuple(
             SharedSpan(videos[i].path, float(durations[i]), round(s, 3), round(e, 3)) for i, (s, e) in ordered
         )
-        groups.append(Group("near", shared, min(overlaps)))
+        groups.append(Group("near", shared, min(m.overlap for m in found)))
     return groups

@@ -141,3 +141,18 @@ def test_bad_overlap_in_the_library():
         group_duplicates(
             [], ClipArrays(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 4), np.float32)), 0
         )
+
+
+def test_a_shared_intro_does_not_chain_two_videos(run, imported, tmp_path):
+    """An intro found in two different videos is a duplicate of each, but the two are not of each other."""
+    intro, one, two = videos.sweep(0, 120, 12), videos.sweep(120, 240, 12), videos.sweep(240, 360, 12)
+    root = tmp_path / "lib"
+    first = videos.write(root / "a-first.mp4", intro + one)
+    second = videos.write(root / "b-second.mp4", intro + two)
+    alone = videos.write(root / "intro.mp4", intro[:60])
+    run("index", root, "--quiet")
+    groups = as_json(run("dupes", "--json"))["groups"]
+    assert [(g["kind"], [v["path"] for v in g["videos"]]) for g in groups] == [("near", [str(first), str(alone)])], (
+        "the longest video anchors the intro's group; the second video shares only half, so it stays out"
+    )
+    assert str(second) not in run("dupes").output
