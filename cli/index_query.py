@@ -95,7 +95,12 @@ def query_command(state, text, k, as_json, clips, min_score, under, like, html_f
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
     if html_file:
-        _write_page(lib.page(label, hits), html_file, open_page)
+        page = lib.write_page(label, hits, html_file)
+        click.echo(f"Wrote the page to {page}", err=True)
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(page.as_uri())
     if as_json:
         emit_json({"query": label, "results": [h.as_json() for h in hits]})
         return
@@ -105,12 +110,3 @@ def query_command(state, text, k, as_json, clips, min_score, under, like, html_f
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
-
-
-def _write_page(page: str, html_file: str, open_page: bool) -> None:
-    import webbrowser
-
-    target = Path(html_file).expanduser().absolute()
-    target.write_text(page, encoding="utf-8")
-    if open_page:
-        webbrowser.open(target.as_uri())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidx.config import PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
-from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, UsageError, VidxError
+from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, NotWritable, UsageError, VidxError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -374,6 +374,16 @@ class Library:
             return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
 
         return render(title, hits, thumb, link)
+
+    def write_page(self, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
+        """Write `page(title, hits)` to `path`; returns the file, absolute."""
+        target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+        page = self.page(title, hits)
+        try:
+            target.write_text(page, encoding="utf-8")
+        except OSError as e:
+            raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
+        return target
 
     # -- looking at it ---------------------------------------------------------------------------------------
 
