@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import click
 
+from vidx.config.home import DEFAULT_HOME
 from vidx.errors import FilesFailed, Unhealthy, VidxError
 
 
@@ -76,7 +77,7 @@ pass_state = click.make_pass_decorator(State)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
-    help="Data folder (default: $VIDX_HOME, else $XDG_DATA_HOME/vidx, i.e. ~/.local/share/vidx).",
+    help=f"Data folder (default: {DEFAULT_HOME}).",
 )
 @click.option(
     "--set",
@@ -96,6 +97,11 @@ def cli(ctx, home, assignments):
     ctx.obj = State(home, list(assignments))
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 clip`, `2 clips`, `0 failed files`: the nouns vidx counts take an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 
@@ -105,4 +111,4 @@ def main() -> None:
     cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "emit_json", "flag_hint", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state"]

@@ -9,7 +9,7 @@ import click
 
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
 
-from .app import cli, emit_json, flag_hint, pass_state
+from .app import cli, counted, emit_json, flag_hint, pass_state
 
 _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -18,7 +18,7 @@ def summary_line(s) -> str:
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed; "
-        f"{s.clips_embedded} clips embedded in {s.seconds:.1f} s"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s"
     )
 
 

@@ -6,15 +6,24 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# How `vidx --help` and the README word the default home; tests hold both to it.
+DEFAULT_HOME = "$VIDX_HOME, else $XDG_DATA_HOME/vidx, else ~/.local/share/vidx"
+
+
+def locate_home(flag: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The home folder and where it came from: --home beats VIDX_HOME beats $XDG_DATA_HOME/vidx beats
+    ~/.local/share/vidx."""
+    if flag:
+        return Path(flag).expanduser().absolute(), "flag"
+    if os.environ.get("VIDX_HOME"):
+        return Path(os.environ["VIDX_HOME"]).expanduser().absolute(), "env VIDX_HOME"
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]).expanduser().absolute() / "vidx", "env XDG_DATA_HOME"
+    return (Path.home() / ".local" / "share").absolute() / "vidx", "default"
+
 
 def resolve_home(flag: str | os.PathLike | None = None) -> Path:
-    """--home beats VIDX_HOME beats $XDG_DATA_HOME/vidx (~/.local/share/vidx)."""
-    if flag:
-        return Path(flag).expanduser().absolute()
-    if os.environ.get("VIDX_HOME"):
-        return Path(os.environ["VIDX_HOME"]).expanduser().absolute()
-    xdg = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(xdg).expanduser().absolute() / "vidx"
+    return locate_home(flag)[0]
 
 
 @dataclass(frozen=True)

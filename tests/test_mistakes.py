@@ -3,10 +3,13 @@ exit code, no traceback, no library noise (issue 15). The read-only home is in t
 test_crash.py, the busy port in test_server.py."""
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import OFFLINE_ENV, vidx_subprocess
+import videos
+from conftest import OFFLINE_ENV, as_json, vidx_subprocess
 
 TOY_MODEL = Path(__file__).with_name("toy_model.py")
 KAGGLE = "https://www.kaggle.com/models/deepmind/mil-nce/TensorFlow1/s3d/1"
@@ -41,3 +44,37 @@ def test_the_page_says_where_it_went_and_json_stays_clean(run, colours, tmp_path
     assert result.stderr == f"Wrote the page to {tmp_path / 'page.html'}\n"
     assert json.loads(result.stdout)["results"][0]["path"] == str(colours / "red.mp4")
     assert (tmp_path / "page.html").read_text().startswith("<!doctype html>")
+
+
+def test_roots_remove_counts_what_it_forgot(run, imported, library, tmp_path):
+    root = tmp_path / "mixed"
+    root.mkdir()
+    shutil.copy(library["red"], root / "red.mp4")
+    (root / "empty.mp4").write_bytes(b"")
+    (root / "notes.avi").write_text("not a video\n" * 50)
+    assert run("index", root, "--quiet", check=False).exit_code == 3
+    result = run("roots", "remove", root)
+    assert (result.stdout, result.stderr) == (f"Forgot {root}: 1 video and 2 failed files.\n", "")
+    assert as_json(run("failed", "--json")) == [] and as_json(run("status", "--json"))["videos"] == 0
+
+
+def test_empty_lists_say_so_on_stderr(run, vidx_home):
+    for args, line in ((["failed"], "no failed files\n"), (["roots"], "no roots yet: vidx index FOLDER\n")):
+        result = run(*args)
+        assert (result.stdout, result.stderr) == ("", line)
+        assert as_json(run(*args, "--json")) == []
+
+
+def test_counts_take_the_right_plural(run, imported, tmp_path):
+    videos.write(tmp_path / "one" / "single.mp4", videos.solid((220, 40, 40), 1))
+    line = run("index", tmp_path / "one").stdout
+    assert re.fullmatch(
+        r"1 added, 0 changed, 0 moved, 0 removed, 0 unchanged, 0 failed; 1 clip embedded in \d+\.\d s\n", line
+    )
+    assert run("status").stdout.splitlines()[0] == "1 video, 1 clip, 1 vector, 0 failed"
+
+
+def test_k_below_one_names_the_option(run, colours):
+    result = run("query", "red", "-k", "0", check=False)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: Invalid value for '-k': 0 is not in the range x>=1."
