@@ -5,6 +5,8 @@ test_crash.py, the busy port in test_server.py."""
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,10 @@ def test_k_below_one_names_the_option(run, colours):
     result = run("query", "red", "-k", "0", check=False)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Error: Invalid value for '-k': 0 is not in the range x>=1."
+
+
+def test_the_toy_model_script_prints_only_its_folder(tmp_path):
+    out = tmp_path / "toy"
+    result = subprocess.run([sys.executable, str(TOY_MODEL), str(out)], capture_output=True, text=True, timeout=600)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{out}\n", "")
+    assert (out / "saved_model.pb").is_file()
