@@ -48,6 +48,17 @@ def test_the_page_says_where_it_went_and_json_stays_clean(run, colours, tmp_path
     assert (tmp_path / "page.html").read_text().startswith("<!doctype html>")
 
 
+def test_index_of_a_missing_folder_fails_before_any_model_work(vidx_home):
+    """In a fresh home, offline: a download attempt would print its notice and fail on the network instead."""
+    result = vidx_subprocess("index", "/does-not-exist", env=OFFLINE_ENV, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "Error: /does-not-exist: no such folder; give the folder that holds your videos\n",
+    )
+    assert not vidx_home.exists(), "nothing was made: no home, no model"
+
+
 def test_roots_remove_counts_what_it_forgot(run, imported, library, tmp_path):
     root = tmp_path / "mixed"
     root.mkdir()

@@ -227,6 +227,8 @@ class Library:
         if not roots:
             raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
         for root in roots:
+            if not root.exists():
+                raise NoSuchFile(f"{root}: no such folder; give the folder that holds your videos")
             if not root.is_dir():
                 raise VidxError(f"{root}: not a folder; give the folder that holds your videos")
         with index_lock(self.home, wait):
