@@ -3,6 +3,7 @@ exit code, no traceback, no library noise (issue 15). The read-only home is in t
 test_crash.py, the busy port in test_server.py."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -48,6 +49,29 @@ def test_the_page_says_where_it_went_and_json_stays_clean(run, colours, tmp_path
     assert (tmp_path / "page.html").read_text().startswith("<!doctype html>")
 
 
+def test_like_and_embed_resolve_the_users_path(run, colours, tmp_path, monkeypatch):
+    red = colours / "red.mp4"
+    monkeypatch.chdir(tmp_path)
+    dotted = os.path.relpath(red)  # ../../library0/colours/red.mp4, as a user types it
+    assert dotted.startswith("..")
+    link = tmp_path / "alias.mp4"
+    link.symlink_to(red)
+    for spelling in (dotted, link):
+        results = as_json(run("query", "--like", spelling, "--json"))["results"]
+        assert sorted(r["path"] for r in results) == [str(colours / "blue.gif"), str(colours / "green.avi")]
+        assert as_json(run("embed", "video", spelling, "--json"))["path"] == str(red)
+
+
+def test_like_past_the_end_says_how_long_the_video_is(run, colours):
+    red = colours / "red.mp4"
+    result = run("query", "--like", f"{red}@99:00", check=False)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"Error: {red} is 4 s long: there is no second 5940 in it\n",
+    )
+
+
 def test_index_of_a_missing_folder_fails_before_any_model_work(vidx_home):
     """In a fresh home, offline: a download attempt would print its notice and fail on the network instead."""
     result = vidx_subprocess("index", "/does-not-exist", env=OFFLINE_ENV, check=False)
@@ -57,6 +81,34 @@ def test_index_of_a_missing_folder_fails_before_any_model_work(vidx_home):
         "Error: /does-not-exist: no such folder; give the folder that holds your videos\n",
     )
     assert not vidx_home.exists(), "nothing was made: no home, no model"
+
+
+def test_a_query_before_anything_is_indexed_needs_no_model(run, vidx_home, offline):
+    result = run("query", "red")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "The index is empty: run `vidx index FOLDER` first.\n",
+        "",
+    )
+    assert as_json(run("query", "red", "--json")) == {"query": "red", "results": []}
+    assert not (vidx_home / "models").exists(), "no model import was attempted"
+    missing = run("query", "--like", "nothere.mp4", check=False)
+    assert (missing.exit_code, missing.stdout, missing.stderr) == (
+        1,
+        "",
+        "Error: nothere.mp4: no such video file for --like\n",
+    )
+
+
+def test_a_query_of_an_index_whose_model_is_gone_imports_it_first(run, colours, vidx_home, offline):
+    shutil.rmtree(vidx_home / "models")
+    result = run("query", "red", check=False)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"No model installed yet: importing {KAGGLE} (once).",
+        f"Error: Could not download the model from {KAGGLE} (no network connection).",
+    ]
+    assert "Traceback" not in result.stderr
 
 
 def test_roots_remove_counts_what_it_forgot(run, imported, library, tmp_path):
