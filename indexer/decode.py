@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -13,6 +15,22 @@ from vidx.config.settings import ClipSettings
 from vidx.errors import DecodeError, UsageError, VidxError
 
 from .clips import Clip, Frame, cut_clips, preprocess
+
+
+def open_video(path: str | os.PathLike) -> cv2.VideoCapture:
+    """A capture through FFmpeg that keeps quiet: a file that will not open is vidx's one line, not OpenCV's
+    warning and FFmpeg's log on the terminal."""
+    _quiet()
+    return cv2.VideoCapture(os.fspath(path), cv2.CAP_FFMPEG)
+
+
+@cache
+def _quiet() -> None:
+    # OpenCV reads OPENCV_FFMPEG_LOGLEVEL when it first starts FFmpeg, so this must run before any capture;
+    # a user who set either variable (to debug a file) keeps what they asked for.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 @dataclass
@@ -35,7 +53,7 @@ def read_frames(
     `delay` sleeps that many seconds per decoded frame, for tests that need a slow decoder.
     """
     stats = stats if stats is not None else DecodeStats()
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    cap = open_video(path)
     if not cap.isOpened():
         raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
     container_fps = cap.get(cv2.CAP_PROP_FPS)

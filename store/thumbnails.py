@@ -9,6 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vidx.indexer.decode import open_video
+
 FRAMES = 4
 HEIGHT = 96
 
@@ -19,7 +21,7 @@ def thumb_path(folder: Path, clip_id: int) -> Path:
 
 def strip(video: str, start: float, end: float, frames: int = FRAMES, height: int = HEIGHT) -> bytes | None:
     """A JPEG of `frames` frames spread over [start, end), side by side; None if the video will not decode."""
-    cap = cv2.VideoCapture(video, cv2.CAP_FFMPEG)
+    cap = open_video(video)
     if not cap.isOpened():
         return None
     pictures = []

@@ -111,6 +111,28 @@ def test_a_query_of_an_index_whose_model_is_gone_imports_it_first(run, colours, 
     assert "Traceback" not in result.stderr
 
 
+def test_a_file_opencv_cannot_open_is_our_line_alone(colours, tmp_path):
+    notes = tmp_path / "SOURCES.md"
+    notes.write_text("# Where the sample videos come from\n" * 20)
+    result = vidx_subprocess("query", "--like", notes, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"Error: {notes}: not a video OpenCV can open (unknown format or damaged header)\n",
+    )
+
+
+def test_a_thumbnail_of_a_damaged_file_makes_no_noise(run, imported, library, tmp_path):
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root)
+    run("index", root, "--quiet")
+    (root / "red.mp4").write_text("overwritten since it was indexed\n" * 100)
+    page = tmp_path / "page.html"
+    result = vidx_subprocess("query", "red", "--html", page, check=False)
+    assert (result.returncode, result.stderr) == (0, f"Wrote the page to {page}\n")
+    assert page.read_text().count("data:image/jpeg;base64,") == 2, "the two readable videos keep their strip"
+
+
 def test_roots_remove_counts_what_it_forgot(run, imported, library, tmp_path):
     root = tmp_path / "mixed"
     root.mkdir()
