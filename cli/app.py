@@ -66,7 +66,9 @@ class State:
 
         overrides = dict(parse_assignment(text) for text in self.assignments)
         overrides.update({k: v for k, v in flags.items() if v is not None})
-        return Library(self.home_flag, overrides)
+        lib = Library(self.home_flag, overrides)
+        click.get_current_context().call_on_close(lib.close)
+        return lib
 
 
 pass_state = click.make_pass_decorator(State)

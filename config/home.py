@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vidx.errors import NotWritable
+
 # How `vidx --help` and the README word the default home; tests hold both to it.
 DEFAULT_HOME = "$VIDX_HOME, else $XDG_DATA_HOME/vidx, else ~/.local/share/vidx"
 
@@ -24,6 +26,17 @@ def locate_home(flag: str | os.PathLike | None = None) -> tuple[Path, str]:
 
 def resolve_home(flag: str | os.PathLike | None = None) -> Path:
     return locate_home(flag)[0]
+
+
+def writable(folder: Path) -> bool:
+    """Whether this user can write `folder`, or create it: the nearest folder that exists decides."""
+    return os.access(_nearest_existing(folder), os.W_OK)
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 @dataclass(frozen=True)
@@ -57,3 +70,29 @@ class Home:
     def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True)
         return self
+
+    def _blocker(self) -> Path | None:
+        """The first place this user cannot write that a write to the home needs, if any."""
+        root = _nearest_existing(self.root)
+        for path in (root, self.db, self.index_dir, self.models):
+            if path.exists() and not os.access(path, os.W_OK):
+                return path
+        return None
+
+    def writable(self) -> bool:
+        return self._blocker() is None
+
+    def require_writable(self) -> None:
+        """NotWritable, in one line saying where, when this user cannot write the home (a read-only mount,
+        another user's folder)."""
+        blocker = self._blocker()
+        if blocker is None:
+            return
+        try:
+            reason = "read-only file system" if os.statvfs(blocker).f_flag & os.ST_RDONLY else "permission denied"
+        except OSError:
+            reason = "permission denied"
+        where = reason if blocker == self.root else f"{blocker}: {reason}"
+        if not self.root.exists():
+            raise NotWritable(f"The home {self.root} cannot be created ({where})")
+        raise NotWritable(f"The home {self.root} is not writable ({where}): it can be searched but not changed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -47,17 +48,26 @@ def cached_strip(folder: Path, clip_id: int, video: str, start: float, end: floa
         return path.read_bytes()
     data = strip(video, start, end)
     if data is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        # A temporary name of its own per writer: threads of one server make the same thumbnail at once.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+            _keep(path, data)
+        except OSError as e:
+            # A home this user cannot write (a read-only mount, another user's) serves thumbnails uncached.
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
     return data
+
+
+def _keep(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A temporary name of its own per writer: threads of one server make the same thumbnail at once.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def drop(folder: Path, clip_ids: list[int]) -> None:
