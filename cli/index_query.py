@@ -39,8 +39,14 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
     from .progress import TerminalProgress
 
     lib = state.library(**{"index.batch": batch, "clip.fps": fps})
-    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
-        summary = lib.index(list(paths), TerminalProgress(quiet or as_json), retry_failed, wait)
+    progress = TerminalProgress(quiet or as_json)
+    try:
+        with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+            summary = lib.index(list(paths), progress, retry_failed, wait)
+    except KeyboardInterrupt:
+        progress.stop()
+        click.echo(progress.interrupted(), err=True)
+        raise click.exceptions.Exit(130) from None
     if as_json:
         emit_json(summary.as_json())
     else:
