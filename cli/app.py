@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import click
 
+from vidx.config.home import DEFAULT_HOME
 from vidx.errors import FilesFailed, Unhealthy, VidxError
 from vidx.filenames import printable
 
@@ -66,7 +67,9 @@ class State:
 
         overrides = dict(parse_assignment(text) for text in self.assignments)
         overrides.update({k: v for k, v in flags.items() if v is not None})
-        return Library(self.home_flag, overrides)
+        lib = Library(self.home_flag, overrides)
+        click.get_current_context().call_on_close(lib.close)
+        return lib
 
 
 pass_state = click.make_pass_decorator(State)
@@ -77,7 +80,7 @@ pass_state = click.make_pass_decorator(State)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
-    help="Data folder (default: $VIDX_HOME, else $XDG_DATA_HOME/vidx, i.e. ~/.local/share/vidx).",
+    help=f"Data folder (default: {DEFAULT_HOME}).",
 )
 @click.option(
     "--set",
@@ -95,6 +98,11 @@ def cli(ctx, home, assignments):
         notices.setLevel(logging.INFO)
         notices.propagate = False
     ctx.obj = State(home, list(assignments))
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 clip`, `2 clips`, `0 failed files`: the nouns vidx counts take an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def emit_json(data) -> None:
@@ -117,4 +125,4 @@ def main() -> None:
     cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "emit_json", "flag_hint", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state"]

@@ -9,7 +9,7 @@ import click
 
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
 
-from .app import cli, emit_json, flag_hint, pass_state
+from .app import cli, counted, emit_json, flag_hint, pass_state
 
 _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -18,7 +18,7 @@ def summary_line(s) -> str:
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed; "
-        f"{s.clips_embedded} clips embedded in {s.seconds:.1f} s"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s"
     )
 
 
@@ -39,8 +39,14 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
     from .progress import TerminalProgress
 
     lib = state.library(**{"index.batch": batch, "clip.fps": fps})
-    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
-        summary = lib.index(list(paths), TerminalProgress(quiet or as_json), retry_failed, wait)
+    progress = TerminalProgress(quiet or as_json)
+    try:
+        with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+            summary = lib.index(list(paths), progress, retry_failed, wait)
+    except KeyboardInterrupt:
+        progress.stop()
+        click.echo(progress.interrupted(), err=True)
+        raise click.exceptions.Exit(130) from None
     if as_json:
         emit_json(summary.as_json())
     else:
@@ -121,7 +127,12 @@ def query_command(
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
     if html_file:
-        _write_page(lib.page(label, hits), html_file, open_page)
+        page = lib.write_page(label, hits, html_file)
+        click.echo(f"Wrote the page to {page}", err=True)
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(page.as_uri())
     exported = lib.export_hits(hits, export_dir, pad) if export_dir else []
     if as_json:
         results = [h.as_json() for h in hits]
@@ -137,12 +148,3 @@ def query_command(
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
     for done in exported:
         click.echo(f"exported {done.path}", err=True)
-
-
-def _write_page(page: str, html_file: str, open_page: bool) -> None:
-    import webbrowser
-
-    target = Path(html_file).expanduser().absolute()
-    target.write_text(page, encoding="utf-8")
-    if open_page:
-        webbrowser.open(target.as_uri())

@@ -11,7 +11,7 @@ import cv2
 
 from vidx.config.settings import ClipSettings
 from vidx.errors import DecodeError, UsageError, VidxError
-from vidx.filenames import openable
+from vidx.filenames import video_capture
 
 from .clips import Clip, Frame, cut_clips, preprocess
 
@@ -36,8 +36,7 @@ def read_frames(
     `delay` sleeps that many seconds per decoded frame, for tests that need a slow decoder.
     """
     stats = stats if stats is not None else DecodeStats()
-    with openable(path) as name:
-        cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+    with video_capture(path) as cap:
         if not cap.isOpened():
             raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
         container_fps = cap.get(cv2.CAP_PROP_FPS)
@@ -46,30 +45,27 @@ def read_frames(
         period = 1.0 / fps if fps > 0 else 0.0
         next_sample = 0.0
         previous = None
-        try:
-            while cap.grab():
-                if delay:
-                    time.sleep(delay)
-                t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-                if previous is not None:
-                    if t > previous:
-                        step = t - previous
-                    else:
-                        t = previous + step
-                previous = t
-                stats.frames += 1
-                stats.duration = t + step
-                if period and t + 1e-6 < next_sample:
-                    continue
-                ok, bgr = cap.retrieve()
-                if not ok or bgr is None:
-                    continue
-                if period:
-                    while next_sample <= t + 1e-6:
-                        next_sample += period
-                yield Frame(t, t + (period or step), preprocess(bgr, size))
-        finally:
-            cap.release()
+        while cap.grab():
+            if delay:
+                time.sleep(delay)
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if previous is not None:
+                if t > previous:
+                    step = t - previous
+                else:
+                    t = previous + step
+            previous = t
+            stats.frames += 1
+            stats.duration = t + step
+            if period and t + 1e-6 < next_sample:
+                continue
+            ok, bgr = cap.retrieve()
+            if not ok or bgr is None:
+                continue
+            if period:
+                while next_sample <= t + 1e-6:
+                    next_sample += period
+            yield Frame(t, t + (period or step), preprocess(bgr, size))
         if stats.frames == 0:
             raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")
 

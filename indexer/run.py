@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -104,19 +105,23 @@ def run_index(
             store.touch_video(video.id, stat)
             summary.unchanged += 1
 
+        if stored_space is None:
+            # A first run stopped half-way must still say which model made the vectors it kept.
+            catalog.set_meta("vector_space", vector_space)
         if plan.embed:
             index = settings.index
-            events = embed(read_isolated(plan.embed, settings, index.timeout), make_encoder(), index.batch)
-            for written in write(events, store):
-                if written.failed:
-                    summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
-                else:
-                    summary.clips_embedded += written.clips
-                    if written.job.known:
-                        summary.changed += 1
+            # Closed at once however the loop ends (Ctrl-C included), so the decoder child never outlives it.
+            with contextlib.closing(read_isolated(plan.embed, settings, index.timeout)) as decoded:
+                for written in write(embed(decoded, make_encoder(), index.batch), store):
+                    if written.failed:
+                        summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
                     else:
-                        summary.added += 1
-                report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
+                        summary.clips_embedded += written.clips
+                        if written.job.known:
+                            summary.changed += 1
+                        else:
+                            summary.added += 1
+                    report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
         catalog.set_meta("vector_space", vector_space)

@@ -11,7 +11,9 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -80,6 +82,7 @@ def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
     # FFmpeg and OpenCV warn on stderr about every damaged file; the events already say what failed, once.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+    _end_with_parent()
     for event in read(jobs, settings):
         out.put(event)
     out.put(None)
@@ -104,6 +107,35 @@ def _main_module_hidden() -> Iterator[None]:
         main.__dict__.update(saved)
 
 
+def _end_with_parent() -> None:
+    """However the parent ends (kill -9 included), this child ends with it instead of decoding for no one."""
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C reaches every process of the terminal's group. A child started while SIGINT is ignored keeps
+    ignoring it (Python leaves an inherited SIG_IGN alone), so it prints no KeyboardInterrupt of its own: the
+    parent stops and kills it on the way out. SIGINT is blocked meanwhile, so a Ctrl-C in that moment waits for
+    the parent's own handler instead of being lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread sets handlers, and only it ever receives KeyboardInterrupt
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> Iterator[Event]:
     """`read` in a child process; a file that yields no clip for `timeout` seconds, or kills the decoder,
     fails alone, and a fresh child goes on with the files after it."""
@@ -112,7 +144,7 @@ def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> I
     while pending:
         events = context.Queue(maxsize=2 * settings.index.batch + 2)
         child = context.Process(target=_child, args=(pending, settings, events), daemon=True)
-        with _main_module_hidden():
+        with _main_module_hidden(), _sigint_ignored():
             child.start()
         finished = 0
         last = time.monotonic()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import sqlite_utils
 
 from vidx.config import Home
-from vidx.errors import VidxError
+from vidx.errors import NotWritable, VidxError
 from vidx.filenames import printable, raw_bytes
 
 from . import thumbnails, vectors
@@ -105,15 +107,35 @@ class Catalog:
     def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
         self.home = home
         self.faiss = FaissFile(home.index_dir, ann_threshold)
-        home.ensure()
-        home.index_dir.mkdir(exist_ok=True)
+        self.read_only = not home.writable()
         try:
-            self.db = sqlite_utils.Database(home.db)
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.enable_wal()
-            migrations.apply(self.db)
+            self.db = self._open_read_only() if self.read_only else self._open()
         except sqlite3.DatabaseError as e:
-            raise VidxError(f"Cannot open the database {home.db}: {e}; run `vidx doctor`") from None
+            raise VidxError(f"Cannot open the database {self.home.db}: {e}; run `vidx doctor`") from None
+
+    def _open(self) -> sqlite_utils.Database:
+        self.home.ensure()
+        self.home.index_dir.mkdir(exist_ok=True)
+        db = sqlite_utils.Database(_connect(str(self.home.db)))
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        migrations.apply(db)
+        return db
+
+    def _open_read_only(self) -> sqlite_utils.Database:
+        """A home this user cannot write (a read-only mount, another user's) is read as it is, never changed."""
+        path = self.home.db
+        if not path.exists():
+            db = sqlite_utils.Database(_connect(":memory:"))  # nothing indexed yet: an empty catalogue, kept nowhere
+            migrations.apply(db)
+            return db
+        db = sqlite_utils.Database(_read_only_connection(path))
+        if migrations.pending(db):
+            raise NotWritable(
+                f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
+                "be written"
+            )
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -334,3 +356,30 @@ class Catalog:
         """Vectors in the current FAISS file (0 when there is none)."""
         index = self.faiss.load(mapped=True)
         return index.ntotal if index is not None else 0
+
+
+def _connect(database: str, **options) -> sqlite3.Connection:
+    """Each thread has a Catalog of its own (Library.catalog); not tying the connection to its thread only lets
+    Library.close() close them all from the thread that closes the library."""
+    return sqlite3.connect(database, check_same_thread=False, **options)
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """WAL readers share the -shm file with writers. Read-only, it serves when no writer is at work, or one is at a
+    point where a reader can join without writing there; with no writer and no -shm, the file is read immutable."""
+    uri = f"file:{quote(str(path))}"
+    wal = path.with_name(path.name + "-wal")
+    for _ in range(20):
+        conn = _connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+        if not wal.exists() or wal.stat().st_size == 0:
+            return _connect(f"{uri}?immutable=1", uri=True)
+        time.sleep(0.1)
+    raise VidxError(
+        f"Cannot read {path} while another process writes it: this user cannot write {path}-shm, which readers "
+        "share with the writer; try again when it is done"
+    )

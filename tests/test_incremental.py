@@ -95,7 +95,7 @@ def test_roots(run, lib, library):
     assert as_json(run("roots", "--json")) == sorted([str(lib), str(other)])
     assert run("roots").stdout == "".join(f"{p}\n" for p in sorted([str(lib), str(other)]))
     removed = run("roots", "remove", lib)
-    assert removed.stdout == f"Forgot {lib} and its 5 videos.\n"
+    assert removed.stdout == f"Forgot {lib}: 5 videos and 0 failed files.\n"
     assert as_json(run("roots", "--json")) == [str(other)]
     status = as_json(run("status", "--json"))
     assert status["videos"] == 1 and status["clips"] == status["vectors"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import cache
 
 
 def printable(text: str) -> str:
@@ -33,3 +34,29 @@ def openable(path: str | os.PathLike) -> Iterator[str]:
         yield f"/proc/self/fd/{fd}"
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def video_capture(path: str | os.PathLike):
+    """An OpenCV capture of `path` through FFmpeg, whatever bytes its name holds, quiet, released on leaving.
+
+    A file that will not open is vidx's one line, not OpenCV's warning and FFmpeg's log on the terminal.
+    """
+    import cv2
+
+    _quiet(cv2)
+    with openable(path) as name:
+        capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+        try:
+            yield capture
+        finally:
+            capture.release()
+
+
+@cache
+def _quiet(cv2) -> None:
+    # OpenCV reads OPENCV_FFMPEG_LOGLEVEL when it first starts FFmpeg, so this must run before any capture;
+    # a user who set either variable (to debug a file) keeps what they asked for.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidx.config import PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
-from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, UsageError, VidxError
+from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, NotWritable, UsageError, VidxError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -133,6 +133,7 @@ class Library:
         """Convert SOURCE (hub URL, SavedModel folder or .tar.gz; default model.source) into this home's IRs."""
         from vidx.model.importer import import_model
 
+        self.home.require_writable()
         return import_model(self.home, source or self.settings.model.source, force=force)
 
     def model_info(self) -> dict:
@@ -154,6 +155,7 @@ class Library:
         from vidx.indexer.decode import clips_in_turn
         from vidx.model.quantize import quantize
 
+        self.home.require_writable()
         self.model_folder()
         paths = self._calibration_paths(calibration)
         report = quantize(self.settings, (c.pixels for c in clips_in_turn(paths, self.settings.clip)), clips, heldout)
@@ -193,6 +195,7 @@ class Library:
             )
         if precision == "bf16" and not cpu_has_bf16():
             raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
+        self.home.require_writable()
         write_user_setting(self.home, "model.precision", precision)
         self.settings = load_settings(self.home, self._overrides)
         self._video = None
@@ -227,8 +230,11 @@ class Library:
         if not roots:
             raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
         for root in roots:
+            if not root.exists():
+                raise NoSuchFile(f"{root}: no such folder; give the folder that holds your videos")
             if not root.is_dir():
                 raise VidxError(f"{root}: not a folder; give the folder that holds your videos")
+        self.home.require_writable()
         with index_lock(self.home, wait):
             folder = self.model_folder()
             space = self.vector_space()
@@ -245,6 +251,7 @@ class Library:
         from vidx.store import StoreWriter
 
         (root,) = resolve_roots([os.fspath(path)])
+        self.home.require_writable()
         with index_lock(self.home, wait):
             catalog = self.catalog
             if str(root) not in catalog.roots():
@@ -262,6 +269,8 @@ class Library:
         from vidx.indexer.lock import index_lock
         from vidx.store.doctor import check
 
+        if repair:
+            self.home.require_writable()
         with index_lock(self.home) if repair else contextlib.nullcontext():
             return check(self.catalog, repair)
 
@@ -425,6 +434,16 @@ class Library:
 
         return render(title, hits, thumb, link)
 
+    def write_page(self, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
+        """Write `page(title, hits)` to `path`; returns the file, absolute."""
+        target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+        page = self.page(title, hits)
+        try:
+            target.write_text(page, encoding="utf-8")
+        except OSError as e:
+            raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
+        return target
+
     # -- looking at it ---------------------------------------------------------------------------------------
 
     def roots(self) -> list[str]:
@@ -450,7 +469,7 @@ class Library:
             "fingerprint": manifest.fingerprint if manifest else None,
             "precision": self.settings.model.precision,
             "index_bytes": path.stat().st_size if path else 0,
-            "db_bytes": self.home.db.stat().st_size,
+            "db_bytes": self.home.db.stat().st_size if self.home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),
         }
 
