@@ -7,6 +7,7 @@ walk and a stat per file.
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,7 @@ def make_plan(
             continue
         if not reembed_all and digest in by_hash:
             plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, st, digest))
-        elif digest in embedding or (not reembed_all and any(v.file in seen for v in catalog.videos_with_hash(digest))):
+        elif digest in embedding or (not reembed_all and any(_unchanged(v) for v in catalog.videos_with_hash(digest))):
             plan.copies.append(Placement(None, Path(path), root_id, st, digest))
         else:
             plan.embed.append(VideoJob(Path(path), root_id, *st, digest))
@@ -125,6 +126,15 @@ def make_plan(
     moved = {p.source.id for p in plan.moves}
     plan.removals = [v for v in vanished if v.id not in moved]
     return plan
+
+
+def _unchanged(video: VideoRow) -> bool:
+    """An indexed file still on disk as it was indexed, in this run's folders or another root's."""
+    try:
+        st = os.stat(video.file)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (video.size, video.mtime_ns)
 
 
 def _hash(path: Path, plan: Plan) -> str | None:
