@@ -153,6 +153,10 @@ def _temp_beside(target: Path) -> Path:
     except OSError as e:
         raise ExportError(folder, f"cannot write there ({_reason(e)})") from None
     os.close(fd)
+    # mkstemp makes the file private; an exported clip is for sharing, so it gets the user's usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
     return Path(name)
 
 

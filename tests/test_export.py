@@ -1,5 +1,7 @@
 """Export: the asked span as H.264 MP4, cut to the frame, a picture from the first frame, sound kept."""
 
+import os
+
 import av
 import numpy as np
 import pytest
@@ -153,6 +155,9 @@ def test_cli_export(run, tmp_path, source):
     result = run("export", source, "0:03.55", "6.25", "-o", out)
     assert result.output == f"Wrote {out} (0:03.55 to 0:06.25 of {source})\n"
     assert decode(out)[2] == pytest.approx(2.7, abs=EXACT)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask, "as readable as any file the user makes"
 
 
 def test_cli_export_pad_and_no_sound(run, tmp_path, silent):
