@@ -129,6 +129,10 @@ class Catalog:
         )
         return [VideoRow(*r) for r in rows]
 
+    def ok_sizes(self) -> set[int]:
+        """Sizes of the indexed videos: a file of another size cannot hold the same content as any of them."""
+        return {r[0] for r in self.db.execute("select distinct size from videos where status = 'ok'")}
+
     def failures(self) -> list[VideoRow]:
         rows = self.db.execute(
             "select id, path, size, mtime_ns, hash, status, error from videos where status = 'failed' order by path"
