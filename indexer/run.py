@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -14,9 +16,9 @@ from vidx.config import Settings
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .plan import Failure, Placement, make_plan
-from .stages import embed, read_isolated
-from .writer import write
+from .plan import Failure, Placement, VideoJob, make_plan
+from .stages import Event, embed, read_isolated
+from .writer import Written, write
 
 
 @dataclass
@@ -53,6 +55,28 @@ ProgressCallback = Callable[[IndexProgress], None]
 EncoderFactory = Callable[[], Callable[[np.ndarray], np.ndarray]]
 
 
+class Engine(Protocol):
+    """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end."""
+
+    lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
+
+    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]: ...
+
+
+class LocalEngine:
+    """This machine: the reader in a child process, the embedder here, batches spanning videos."""
+
+    lazy_hash = False
+
+    def __init__(self, settings: Settings, make_encoder: EncoderFactory):
+        self.settings = settings
+        self.make_encoder = make_encoder
+
+    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
+        index = self.settings.index
+        return embed(read_isolated(jobs, self.settings, index.timeout), self.make_encoder(), index.batch)
+
+
 class _Reporter:
     def __init__(self, callback: ProgressCallback | None, summary: IndexSummary):
         self.callback = callback
@@ -74,7 +98,7 @@ def run_index(
     catalog: Catalog,
     roots: list[Path],
     settings: Settings,
-    make_encoder: EncoderFactory,
+    engine: Engine,
     vector_space: str,
     progress: ProgressCallback | None = None,
     retry_failed: bool = False,
@@ -85,7 +109,7 @@ def run_index(
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
     with StoreWriter(catalog) as store:
-        plan = make_plan(catalog, roots, settings, reembed_all, retry_failed)
+        plan = make_plan(catalog, roots, settings, reembed_all, retry_failed, engine.lazy_hash)
         summary.unchanged = plan.unchanged
         summary.failed += plan.failed
         report.total = len(plan.embed)
@@ -104,18 +128,11 @@ def run_index(
             summary.unchanged += 1
 
         if plan.embed:
-            index = settings.index
-            events = embed(read_isolated(plan.embed, settings, index.timeout), make_encoder(), index.batch)
-            for written in write(events, store):
-                if written.failed:
-                    summary.failed.append(Failure(str(written.job.path), written.error))
-                else:
-                    summary.clips_embedded += written.clips
-                    if written.job.known:
-                        summary.changed += 1
-                    else:
-                        summary.added += 1
-                report(str(written.job.path), "failed" if written.failed else "indexed")
+            # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
+            with contextlib.closing(engine.embed(plan.embed)) as events:
+                for written in write(events, store):
+                    _count(written, summary)
+                    report(str(written.job.path), "failed" if written.failed else "indexed")
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
         catalog.set_meta("vector_space", vector_space)
@@ -123,6 +140,17 @@ def run_index(
     summary.seconds = round(time.perf_counter() - report.started, 2)
     report(finished=True)
     return summary
+
+
+def _count(written: Written, summary: IndexSummary) -> None:
+    if written.failed:
+        summary.failed.append(Failure(str(written.job.path), written.error))
+        return
+    summary.clips_embedded += written.clips
+    if written.job.known:
+        summary.changed += 1
+    else:
+        summary.added += 1
 
 
 def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: IndexSummary, report) -> None:
