@@ -309,6 +309,11 @@ def _session(address: str) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    # Ray Data's threads can outlive a run that ended early by a moment; a Ray call from one after ray.shutdown
+    # would start (or connect) a new Ray in this process. Off for the life of the process: vidx calls ray.init.
+    from ray._private import auto_init_hook
+
+    auto_init_hook.enable_auto_connect = False
     # This process's C++ log says at error level, for each actor, that its constructor arguments are in the
     # object store (Ray Data puts them there): at fatal level it prints only the line saying so, during init.
     saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_BACKEND_LOG_LEVEL")}
@@ -441,6 +446,9 @@ class RayEngine:
         context.print_on_execution_start = False
         context.enable_auto_log_stats = False
         context.max_errored_blocks = 0  # a file's failure comes back as a row: an error here is a bug
+        # A lost node kills actors as they start; a worker that cannot start at all (vidx missing on a node)
+        # still fails the run, with its own error.
+        context.max_consecutive_actor_init_deaths = 5
         context.execution_no_progress_timeout_s = -1  # the ledger's watchdog bounds the run instead
         return dataset
 
