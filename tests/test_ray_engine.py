@@ -7,6 +7,9 @@ process already started, as a notebook's would be, and leaves it running.
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +207,43 @@ def test_address_without_the_ray_engine_is_a_usage_error(run, imported, library)
     assert (result.exit_code, result.output) == (2, "Error: --address is the Ray cluster's: give --engine ray too\n")
     with pytest.raises(VidxError, match="^engine must be one of local, ray, got 'spark'$"):
         vidx.Library().index(library["root"], engine="spark")
+
+
+def assert_healed(run, library):
+    status = as_json(run("status", "--json"))
+    assert status["videos"] == 6 + len(list(library["root"].glob("real/*")))
+    assert status["clips"] == status["vectors"]
+    assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+    raytools.index_rows(Path(os.environ["VIDX_HOME"]))  # no video twice
+
+
+def test_kill_9_of_a_local_run_is_healed_by_the_ray_engine(run, imported, library, vidx_home, local_ray):
+    from test_crash import start_index, videos_written, wait_for
+
+    proc = start_index(library["root"])
+    assert wait_for(lambda: videos_written(vidx_home) >= 2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    healed = as_json(run("index", "--engine", "ray", "--json"))
+    assert healed["added"] + healed["unchanged"] + healed["changed"] == 6 + len(list(library["root"].glob("real/*")))
+    assert_healed(run, library)
+
+
+def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, library, vidx_home, local_ray):
+    from test_crash import videos_written, wait_for
+
+    address = local_ray.get_runtime_context().gcs_address
+    code = (
+        "import sys\nfrom vidx.cli import main\n"
+        f"sys.argv = ['vidx', 'index', {str(library['root'])!r}, '--engine', 'ray', '--address', {address!r}]\nmain()"
+    )
+    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.05"}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: videos_written(vidx_home) >= 2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    healed = as_json(run("index", "--json"))
+    assert healed["added"] + healed["unchanged"] + healed["changed"] == 6 + len(list(library["root"].glob("real/*")))
+    assert_healed(run, library)
