@@ -100,7 +100,7 @@ def test_engine_and_ray_settings(run, monkeypatch):
     data = as_json(run("config", "--json"))["settings"]
     assert data["index.engine"] == {"value": "local", "from": "default"}
     assert data["ray.address"] == {"value": "local", "from": "default"}
-    assert (data["ray.cpus_per_worker"]["value"], data["ray.workers"]["value"]) == (1, 0)
+    assert (data["ray.cpus_per_worker"]["value"], data["ray.workers"]["value"]) == (2, 0)
     monkeypatch.setenv("RAY_ADDRESS", "head.example:6379")
     assert as_json(run("config", "--json"))["settings"]["ray.address"] == {
         "value": "head.example:6379",

@@ -27,6 +27,7 @@ FAULTS = {
     "VIDX_DEBUG_DECODE_CRASH": "crash.mp4",
     "VIDX_DEBUG_DECODE_DELAY": "stall.mp4=30",  # 30 s a frame: stalled past index.timeout
     "VIDX_INDEX_TIMEOUT": "3",
+    "VIDX_RAY_CPUS_PER_WORKER": "1",  # two workers on the two CPUs: a stalled file holds up only its own
 }
 
 
@@ -200,6 +201,12 @@ def test_without_the_extra_one_line_says_what_to_install(imported, library):
     result = vidx_subprocess("index", library["root"] / "colours", "--engine", "ray", prelude=block, check=False)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == "Error: The ray engine needs Ray (No module named 'ray'): pip install 'vidx[ray]'\n"
+
+
+def test_a_worker_bigger_than_any_node_is_one_line(run, imported, library, local_ray):
+    result = run("--set", "ray.cpus_per_worker=4", "index", library["root"], "--engine", "ray", "--quiet", check=False)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "Error: No node of the Ray cluster has 4 CPUs for a worker; lower ray.cpus_per_worker\n"
 
 
 def test_address_without_the_ray_engine_is_a_usage_error(run, imported, library):

@@ -42,7 +42,7 @@ def lib(tmp_path, library):
 
 
 def index(root, address, timeout, progress=None):
-    settings = {"ray.address": address, "index.timeout": timeout}
+    settings = {"ray.address": address, "index.timeout": timeout, "ray.cpus_per_worker": 1}
     with vidx.Library(settings=settings) as lib:
         return lib.index(root, progress=progress, engine="ray")
 
