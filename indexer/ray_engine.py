@@ -396,15 +396,16 @@ class RayEngine:
             where = NodeAffinitySchedulingStrategy(here, soft=False)
             ledger = ray.remote(num_cpus=0)(Ledger).options(scheduling_strategy=where).remote(self._model())
             silence = 2 * self.settings.index.timeout  # a live worker yields a clip at least every index.timeout
+            rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
             try:
-                dataset = self._dataset(jobs, workers, ledger)
-                for row in _rows(dataset, ledger, silence, max(silence, STARTUP_SECONDS)):
+                for row in rows:
                     if row["status"] == "fatal":
                         raise VidxError(f"The Ray engine cannot embed: {row['reason']}")
                     if row["status"] == "cancelled" or str(row["path"]) not in pending:
                         continue  # delivered twice (a retried task): the file is committed once
                     yield from _events(pending.pop(str(row["path"])), row)
             finally:
+                rows.close()
                 ray.kill(ledger)
         for job in pending.values():
             yield VideoUnfinished(
@@ -453,35 +454,54 @@ class RayEngine:
         return dataset
 
 
-def _rows(dataset, ledger, silence: float, startup: float) -> Iterator[dict]:
+class _Rows:
     """Each file's row as soon as its worker is done; ends early when no worker has shown life for `silence`
     seconds (`startup` before the first), as when every node able to run one is lost."""
-    out: queue.Queue = queue.Queue()
 
-    def pump() -> None:
+    def __init__(self, dataset, ledger, silence: float, startup: float):
+        self.dataset = dataset
+        self.ledger = ledger
+        self.limits = (silence, startup)
+        self.out: queue.Queue = queue.Queue()
+        self.pump = threading.Thread(target=self._pump, name="vidx-ray-rows", daemon=True)
+
+    def _pump(self) -> None:
         try:
             # Whole blocks, nothing prefetched: a finished file is not held back until the next one finishes.
-            for batch in dataset.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+            for batch in self.dataset.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
                 for i in range(len(batch["path"])):
-                    out.put({key: column[i] for key, column in batch.items()})
+                    self.out.put({key: column[i] for key, column in batch.items()})
         except Exception as e:  # noqa: BLE001 - handed to the driver's thread, which raises it
-            out.put(e)
+            self.out.put(e)
         else:
-            out.put(None)
+            self.out.put(None)
 
-    threading.Thread(target=pump, name="vidx-ray-rows", daemon=True).start()
-    while True:
-        try:
-            item = out.get(timeout=1.0)
-        except queue.Empty:
-            alive, quiet = ray.get(ledger.silence.remote())
-            if quiet > (silence if alive else startup):
-                ledger.stop.remote()  # workers still queued return at once, so the dataset drains
+    def __iter__(self) -> Iterator[dict]:
+        self.pump.start()
+        silence, startup = self.limits
+        while True:
+            try:
+                item = self.out.get(timeout=1.0)
+            except queue.Empty:
+                alive, quiet = ray.get(self.ledger.silence.remote())
+                if quiet > (silence if alive else startup):
+                    return
+                continue
+            if item is None:
                 return
-            continue
-        if item is None:
+            if isinstance(item, Exception):
+                lines = [line for line in str(item).splitlines() if line.strip()]
+                raise VidxError(f"Ray failed: {type(item).__name__}: {lines[-1] if lines else ''}") from None
+            yield item
+
+    def close(self) -> None:
+        """Stop an execution that is still running (given up on), before Ray itself is shut down."""
+        if not self.pump.is_alive():
             return
-        if isinstance(item, Exception):
-            lines = [line for line in str(item).splitlines() if line.strip()]
-            raise VidxError(f"Ray failed: {type(item).__name__}: {lines[-1] if lines else ''}") from None
-        yield item
+        self.ledger.stop.remote()  # workers still queued return at once
+        # Ray Data's executor thread would otherwise outlive the run and fail noisily once Ray is shut down.
+        # Dataset._current_executor is private (Ray 2.60); it is set once the first row has arrived.
+        executor = getattr(self.dataset, "_current_executor", None)
+        if executor is not None:
+            executor.shutdown(force=True)
+        self.pump.join(timeout=10)
