@@ -86,8 +86,8 @@ def interleaved_rates(runs: dict[str, Callable[[], object]], items: int, repeats
     return {name: round(items / statistics.median(t), 2) for name, t in times.items()}
 
 
-def prepare(init_clips: np.ndarray) -> dict:
-    """The full-size model set on `init_clips` (cached), imported and quantized through vidx's own commands."""
+def imported(init_clips: np.ndarray) -> tuple[Path, Path]:
+    """The full-size model set on `init_clips` (cached), imported through `vidx model import`: (SavedModel, home)."""
     # Keyed on the builder and the clips it is set on, so a change to either rebuilds it.
     key = hashlib.sha1(Path(s3d_model.__file__).read_bytes() + init_clips.tobytes()).hexdigest()[:10]
     savedmodel = CACHE / f"s3d-{key}"
@@ -95,6 +95,19 @@ def prepare(init_clips: np.ndarray) -> dict:
         s3d_model.build(savedmodel, init_clips)
     home = CACHE / "home"
     vidx(home, "model", "import", str(savedmodel))
+    return savedmodel, home
+
+
+def prepare_fp32() -> Path:
+    """The folder of the full-size model as `prepare` sets it, imported but not quantized."""
+    calibration, _ = media.quantize_split()
+    _, home = imported(calibration[: media.INIT_CLIPS])
+    return Path(json.loads(vidx(home, "model", "info", "--json").stdout)["folder"])
+
+
+def prepare(init_clips: np.ndarray) -> dict:
+    """The full-size model set on `init_clips` (cached), imported and quantized through vidx's own commands."""
+    savedmodel, home = imported(init_clips)
     # Quantized on every run (about a minute), so the INT8 measured is what this vidx makes.
     vidx(home, "model", "quantize", "--calibration", str(media.SHARED))
     info = json.loads(vidx(home, "model", "info", "--json").stdout)

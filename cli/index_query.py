@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
 
 from .app import cli, counted, emit_json, flag_hint, pass_state
@@ -30,15 +31,19 @@ def summary_line(s) -> str:
 @click.option("--quiet", is_flag=True, help="Print only errors and the summary.")
 @click.option("--retry-failed", is_flag=True, help="Try again the files that failed before, changed or not.")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for another running index to finish.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Decode and embed here or on a Ray cluster (index.engine).")
+@click.option("--address", help="The Ray cluster's head, HOST:PORT, or local (ray.address).")
 @pass_state
-def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait):
+def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, engine, address):
     """Index the videos under PATHS (default: every folder indexed before).
 
     Exit codes: 0 all well, 3 finished but some files failed, 1 could not run, 2 usage error.
     """
     from .progress import TerminalProgress
 
-    lib = state.library(**{"index.batch": batch, "clip.fps": fps})
+    lib = state.library(**{"index.batch": batch, "clip.fps": fps, "index.engine": engine, "ray.address": address})
+    if address and lib.settings.index.engine != "ray":
+        raise UsageError("--address is the Ray cluster's: give --engine ray too")
     progress = TerminalProgress(quiet or as_json)
     try:
         with flag_hint(LockHeld, ", or pass --wait SECONDS"):

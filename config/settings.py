@@ -18,6 +18,7 @@ else:
     import tomli as tomllib
 
 PRECISIONS = ("fp32", "bf16", "int8")
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class IndexSettings:
     batch: int
     timeout: float
     ann_threshold: int
+    engine: str
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    address: str
+    cpus_per_worker: int
+    workers: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class Settings:
     search: SearchSettings
     serve: ServeSettings
     model: ModelSettings
+    ray: RaySettings
     origins: dict[str, str] = field(default_factory=dict, compare=False)
     overrides: dict[str, object] = field(default_factory=dict, compare=False)  # the flags it was loaded with
 
@@ -84,6 +94,7 @@ _SECTIONS = {
     "search": SearchSettings,
     "serve": ServeSettings,
     "model": ModelSettings,
+    "ray": RaySettings,
 }
 
 # Environment variables that look like settings but are not: VIDX_SERVE_TOKEN is a secret for `vidx serve
@@ -105,6 +116,8 @@ _MINIMUM = {
     "serve.timeout": 1,
     "search.moment_margin": 0,
     "model.int8_min_cosine": -1,
+    "ray.cpus_per_worker": 1,
+    "ray.workers": 0,
 }
 
 
@@ -153,6 +166,10 @@ def _check(key: str, value: object, origin: str) -> None:
         raise ConfigError(f"Invalid value for {where}: must be >= {_MINIMUM[key]}, got {value!r}")
     if key == "model.precision" and value not in PRECISIONS:
         raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(PRECISIONS)}, got {value!r}")
+    if key == "index.engine" and value not in ENGINES:
+        raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(ENGINES)}, got {value!r}")
+    if key == "ray.address" and not value:
+        raise ConfigError(f"Invalid value for {where}: give HOST:PORT of the Ray head, or local")
     if key in ("model.int8_min_cosine", "search.moment_margin") and value > 1:
         raise ConfigError(f"Invalid value for {where}: must be <= 1, got {value!r}")
     if key == "index.extensions" and not all(e.startswith(".") for e in value):
@@ -186,6 +203,9 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
 
     for key, value in templates.items():
         put(key, value, "default")
+    if os.environ.get("RAY_ADDRESS"):
+        # Ray's own variable is where a cluster's users already keep its address: it stands for the default.
+        put("ray.address", os.environ["RAY_ADDRESS"], "env RAY_ADDRESS")
 
     user = _read_user_file(home.config_file)
     for section, table in user.items():

@@ -1,7 +1,8 @@
 """Decide, per file, what a run must do: nothing, embed, move, copy, refresh or remove.
 
 Path, size and mtime decide first; a content hash only where they disagree, so an unchanged library costs a
-walk and a stat per file.
+walk and a stat per file. With `lazy_hash` (an engine whose workers hash what they read), a file is hashed here
+only when its size says it could be a move, a copy or an unchanged touch: equal content means equal size.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,7 @@ class VideoJob:
     root_id: int
     size: int
     mtime_ns: int
-    hash: str
+    hash: str  # "" when the plan left hashing to the engine's worker
     known: bool = False
 
 
@@ -74,7 +76,12 @@ def failure(path: Path | str, reason: str) -> Failure:
 
 
 def make_plan(
-    catalog: Catalog, roots: list[Path], settings: Settings, reembed_all: bool = False, retry_failed: bool = False
+    catalog: Catalog,
+    roots: list[Path],
+    settings: Settings,
+    reembed_all: bool = False,
+    retry_failed: bool = False,
+    lazy_hash: bool = False,
 ) -> Plan:
     plan = Plan()
     seen: dict[str, tuple[int, tuple[int, int]]] = {}
@@ -93,14 +100,22 @@ def make_plan(
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
+    rows = {path: catalog.video(path) for path in seen}
+    # Sizes a new file must share with something to be a move or a copy of it (lazy_hash only).
+    fresh_sizes = Counter(st[0] for path, (_, st) in seen.items() if rows[path] is None)
+    indexed_sizes = catalog.ok_sizes() if lazy_hash else set()
     fresh: list[tuple[str, int, tuple[int, int]]] = []
     for path, (root_id, st) in seen.items():
-        known = catalog.video(path)
+        known = rows[path]
         if known is None:
             fresh.append((path, root_id, st))
             continue
         if (known.size, known.mtime_ns) == st and not reembed_all and not (retry_failed and known.status == "failed"):
             plan.unchanged += 1
+            continue
+        maybe_touched = known.size == st[0] and known.status == "ok" and not reembed_all
+        if lazy_hash and not maybe_touched and not fresh_sizes[st[0]]:
+            plan.embed.append(VideoJob(Path(path), root_id, *st, "", known=True))
             continue
         digest = _hash(Path(path), plan)
         if digest is None:
@@ -112,7 +127,11 @@ def make_plan(
 
     # Copies wait for their twin: one already indexed, or one embedded earlier in this run.
     embedding = {job.hash for job in plan.embed}
+    embedding_sizes = {job.size for job in plan.embed}
     for path, root_id, st in fresh:
+        if lazy_hash and fresh_sizes[st[0]] == 1 and st[0] not in indexed_sizes | embedding_sizes:
+            plan.embed.append(VideoJob(Path(path), root_id, *st, ""))
+            continue
         digest = _hash(Path(path), plan)
         if digest is None:
             continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -16,9 +17,9 @@ from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .plan import Failure, Placement, failure, make_plan
-from .stages import embed, read_isolated
-from .writer import write
+from .plan import Failure, Placement, VideoJob, failure, make_plan
+from .stages import Event, embed, read_isolated
+from .writer import Written, write
 
 
 @dataclass
@@ -55,6 +56,28 @@ ProgressCallback = Callable[[IndexProgress], None]
 EncoderFactory = Callable[[], Callable[[np.ndarray], np.ndarray]]
 
 
+class Engine(Protocol):
+    """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end."""
+
+    lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
+
+    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]: ...
+
+
+class LocalEngine:
+    """This machine: the reader in a child process, the embedder here, batches spanning videos."""
+
+    lazy_hash = False
+
+    def __init__(self, settings: Settings, make_encoder: EncoderFactory):
+        self.settings = settings
+        self.make_encoder = make_encoder
+
+    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
+        index = self.settings.index
+        return embed(read_isolated(jobs, self.settings, index.timeout), self.make_encoder(), index.batch)
+
+
 class _Reporter:
     def __init__(self, callback: ProgressCallback | None, summary: IndexSummary):
         self.callback = callback
@@ -76,7 +99,7 @@ def run_index(
     catalog: Catalog,
     roots: list[Path],
     settings: Settings,
-    make_encoder: EncoderFactory,
+    engine: Engine,
     vector_space: str,
     progress: ProgressCallback | None = None,
     retry_failed: bool = False,
@@ -87,7 +110,7 @@ def run_index(
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
     with StoreWriter(catalog) as store:
-        plan = make_plan(catalog, roots, settings, reembed_all, retry_failed)
+        plan = make_plan(catalog, roots, settings, reembed_all, retry_failed, engine.lazy_hash)
         summary.unchanged = plan.unchanged
         summary.failed += plan.failed
         report.total = len(plan.embed)
@@ -109,18 +132,10 @@ def run_index(
             # A first run stopped half-way must still say which model made the vectors it kept.
             catalog.set_meta("vector_space", vector_space)
         if plan.embed:
-            index = settings.index
-            # Closed at once however the loop ends (Ctrl-C included), so the decoder child never outlives it.
-            with contextlib.closing(read_isolated(plan.embed, settings, index.timeout)) as decoded:
-                for written in write(embed(decoded, make_encoder(), index.batch), store):
-                    if written.failed:
-                        summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
-                    else:
-                        summary.clips_embedded += written.clips
-                        if written.job.known:
-                            summary.changed += 1
-                        else:
-                            summary.added += 1
+            # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
+            with contextlib.closing(engine.embed(plan.embed)) as events:
+                for written in write(events, store):
+                    _count(written, summary)
                     report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
@@ -129,6 +144,17 @@ def run_index(
     summary.seconds = round(time.perf_counter() - report.started, 2)
     report(finished=True)
     return summary
+
+
+def _count(written: Written, summary: IndexSummary) -> None:
+    if written.failed:
+        summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
+        return
+    summary.clips_embedded += written.clips
+    if written.job.known:
+        summary.changed += 1
+    else:
+        summary.added += 1
 
 
 def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: IndexSummary, report) -> None:

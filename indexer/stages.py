@@ -28,8 +28,10 @@ from .clips import Clip
 from .decode import DecodeStats, video_clips
 from .plan import VideoJob
 
-# Seconds to sleep per decoded frame, for tests that must catch a run mid-write or a stalled decoder.
+# Test hooks. Seconds to sleep per decoded frame, for tests that must catch a run mid-write or a stalled decoder
+# ("NAME=SECONDS": only files so named); a file name on which the decoder dies of SIGSEGV.
 DEBUG_DELAY = "VIDX_DEBUG_DECODE_DELAY"
+DEBUG_CRASH = "VIDX_DEBUG_DECODE_CRASH"
 
 
 @dataclass
@@ -57,9 +59,11 @@ Event = ClipReady | VideoDone | VideoFailed
 def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
     """Decode each file into clips in this process; a file that fails yields VideoFailed and the run goes on."""
     clip = settings.clip
-    delay = float(os.environ.get(DEBUG_DELAY) or 0)
     for job in jobs:
         stats = DecodeStats()
+        delay = _debug_delay(job.path)
+        if os.environ.get(DEBUG_CRASH) == job.path.name:
+            os.kill(os.getpid(), signal.SIGSEGV)
         if not job.path.exists():
             yield VideoFailed(job, f"{job.path}: vanished during the run")
             continue
@@ -78,13 +82,22 @@ def read(jobs: Iterable[VideoJob], settings: Settings) -> Iterator[Event]:
         yield VideoDone(job, VideoInfo(job.hash, round(stats.duration, 3), round(stats.fps, 3), stats.frames))
 
 
-def _child(jobs: list[VideoJob], settings: Settings, out) -> None:
+def _debug_delay(path) -> float:
+    name, named, seconds = (os.environ.get(DEBUG_DELAY) or "").rpartition("=")
+    return float(seconds or 0) if not named or path.name == name else 0.0
+
+
+def _child(jobs: list[VideoJob], settings: Settings, out, received) -> None:
     # FFmpeg and OpenCV warn on stderr about every damaged file; the events already say what failed, once.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     _end_with_parent()
     for event in read(jobs, settings):
         out.put(event)
+        if not isinstance(event, ClipReady):
+            # The queue sends from a thread: a crash on the next file would lose this end still unsent, and the
+            # parent would blame this file. Start the next one only once the parent has this end.
+            received.acquire()
     out.put(None)
 
 
@@ -143,7 +156,8 @@ def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> I
     pending = list(jobs)
     while pending:
         events = context.Queue(maxsize=2 * settings.index.batch + 2)
-        child = context.Process(target=_child, args=(pending, settings, events), daemon=True)
+        received = context.Semaphore(0)
+        child = context.Process(target=_child, args=(pending, settings, events, received), daemon=True)
         with _main_module_hidden(), _sigint_ignored():
             child.start()
         finished = 0
@@ -171,6 +185,7 @@ def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> I
                     break
                 if not isinstance(event, ClipReady):
                     finished += 1
+                    received.release()
                 yield event
         finally:
             if child.is_alive():

@@ -12,6 +12,15 @@ from .plan import VideoJob
 from .stages import ClipReady, Event, VideoDone, VideoFailed
 
 
+@dataclass
+class VideoUnfinished:
+    """A file the engine could not finish this run (no worker left for it): reported, not recorded, so the next
+    run tries it again."""
+
+    job: VideoJob
+    error: str
+
+
 @dataclass(frozen=True)
 class Written:
     """One file the writer committed: indexed with `clips` clips, or failed with `error`."""
@@ -25,7 +34,7 @@ class Written:
         return self.error is not None
 
 
-def write(events: Iterable[Event], store: StoreWriter) -> Iterator[Written]:
+def write(events: Iterable[Event | VideoUnfinished], store: StoreWriter) -> Iterator[Written]:
     """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
@@ -41,4 +50,7 @@ def write(events: Iterable[Event], store: StoreWriter) -> Iterator[Written]:
         elif isinstance(event, VideoFailed):
             collected.pop(job.path, None)
             store.save_failure(job.root_id, str(job.path), stat, event.error)
+            yield Written(job, error=event.error)
+        elif isinstance(event, VideoUnfinished):
+            collected.pop(job.path, None)
             yield Written(job, error=event.error)

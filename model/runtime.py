@@ -40,10 +40,11 @@ def cpu_has_bf16() -> bool:
     return "BF16" in core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
 
-def compile_config(precision: str, home: Home) -> dict:
+def compile_config(precision: str, home: Home, threads: int | None = None) -> dict:
     """FP32 means true f32: without the hint the CPU plugin silently runs bf16 where the CPU has it.
 
     The compiled-model cache lives in the home; a read-only home (an archive on a read-only mount) goes without.
+    `threads` caps inference threads (OpenVINO ignores OMP_NUM_THREADS); None lets it use every core.
     """
     if precision == "bf16":
         if not cpu_has_bf16():
@@ -51,7 +52,9 @@ def compile_config(precision: str, home: Home) -> dict:
         hint = "bf16"
     else:
         hint = "f32"
-    config = {"INFERENCE_PRECISION_HINT": hint}
+    config: dict = {"INFERENCE_PRECISION_HINT": hint}
+    if threads is not None:
+        config["INFERENCE_NUM_THREADS"] = threads
     cache_dir = home.cache / "openvino"
     if writable(cache_dir):
         config["CACHE_DIR"] = str(cache_dir)
@@ -81,7 +84,9 @@ class TextEncoder:
 class VideoEncoder:
     """Clips [B, T, H, W, 3] float32 RGB in [0, 1] in, raw 512-d video embeddings out."""
 
-    def __init__(self, home: Home, precision: str, frames: int, size: int, folder: Path | None = None):
+    def __init__(
+        self, home: Home, precision: str, frames: int, size: int, folder: Path | None = None, threads: int | None = None
+    ):
         import openvino as ov
 
         self.folder = folder or registry.require_active(home)
@@ -93,7 +98,16 @@ class VideoEncoder:
         wanted = [-1, frames, size, size, 3]
         if [d.get_length() if d.is_static else -1 for d in model.input(0).get_partial_shape()] != wanted:
             model.reshape({model.input(0).get_any_name(): ov.PartialShape(wanted)})
-        self._compiled = core().compile_model(model, "CPU", compile_config(precision, home))
+        self._compiled = core().compile_model(model, "CPU", compile_config(precision, home, threads))
+
+    @property
+    def inference_precision(self) -> str:
+        """What the CPU plugin really computes in (f32, bf16): the hint it was compiled with, as it took it."""
+        return self._compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
+
+    @property
+    def threads(self) -> int:
+        return int(self._compiled.get_property("INFERENCE_NUM_THREADS"))
 
     @classmethod
     def from_settings(cls, settings: Settings, folder: Path | None = None, precision: str | None = None):

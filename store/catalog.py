@@ -186,6 +186,10 @@ class Catalog:
     def videos_with_hash(self, digest: str) -> list[VideoRow]:
         return self._videos("hash = ? and status = 'ok'", [digest])
 
+    def ok_sizes(self) -> set[int]:
+        """Sizes of the indexed videos: a file of another size cannot hold the same content as any of them."""
+        return {r[0] for r in self.db.execute("select distinct size from videos where status = 'ok'")}
+
     def failures(self) -> list[VideoRow]:
         return self._videos("status = 'failed' order by path", [])
 

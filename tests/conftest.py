@@ -31,6 +31,7 @@ def vidx_home(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("VIDX_") and name != "VIDX_HOME":
             monkeypatch.delenv(name)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)  # it stands for ray.address
     return home
 
 

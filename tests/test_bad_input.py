@@ -141,3 +141,16 @@ def test_unreadable_file(run, imported, library, tmp_path):
     result = run("index", root, "--json", check=False)
     assert result.exit_code == 3
     assert as_json(result)["failed"][0]["error"] == f"{root / 'locked.mp4'}: cannot read (Permission denied)"
+
+
+def test_a_decoder_crash_fails_that_file_alone(run, imported, library, tmp_path, monkeypatch):
+    root = tmp_path / "crashy"
+    shutil.copytree(library["root"] / "colours", root)
+    monkeypatch.setenv("VIDX_DEBUG_DECODE_CRASH", "green.avi")
+    result = run("index", root, "--json", check=False)
+    assert result.exit_code == 3
+    summary = as_json(result)
+    assert summary["added"] == 2
+    assert summary["failed"] == [
+        {"path": str(root / "green.avi"), "error": f"{root / 'green.avi'}: the decoder crashed (exit code -11)"}
+    ]

@@ -100,3 +100,25 @@ def test_bad_user_file_and_flag(run, vidx_home):
 def test_load_settings_raises_config_error(vidx_home):
     with pytest.raises(ConfigError):
         load_settings(Home(vidx_home), {"index.batch": "0"})
+
+
+def test_engine_and_ray_settings(run, monkeypatch):
+    data = as_json(run("config", "--json"))["settings"]
+    assert data["index.engine"] == {"value": "local", "from": "default"}
+    assert data["ray.address"] == {"value": "local", "from": "default"}
+    assert (data["ray.cpus_per_worker"]["value"], data["ray.workers"]["value"]) == (2, 0)
+    monkeypatch.setenv("RAY_ADDRESS", "head.example:6379")
+    assert as_json(run("config", "--json"))["settings"]["ray.address"] == {
+        "value": "head.example:6379",
+        "from": "env RAY_ADDRESS",
+    }
+    monkeypatch.setenv("VIDX_RAY_ADDRESS", "other:6379")
+    assert "ray.address = other:6379  (env VIDX_RAY_ADDRESS)" in run("config").output.splitlines()
+    bad = run("--set", "index.engine=spark", "config", check=False)
+    assert (bad.exit_code, bad.output) == (
+        2,
+        "Error: Invalid value for index.engine (flag): must be one of local, ray, got 'spark'\n",
+    )
+    assert run("--set", "ray.cpus_per_worker=0", "config", check=False).output == (
+        "Error: Invalid value for ray.cpus_per_worker (flag): must be >= 1, got 0\n"
+    )

@@ -124,3 +124,40 @@ def test_search_widens_past_many_clips_of_one_video(catalog, tmp_path):
         put(writer, root, tmp_path / "other.mp4", [0.1 * unit(0)])
     hits = search_vector(catalog, unit(0), 2)
     assert [Path(h.path).name for h in hits] == ["long.mp4", "other.mp4"]
+
+
+def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_path):
+    """An engine whose workers hash what they read gets new files of a size nothing else has unhashed."""
+    settings = load_settings(catalog.home)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name, data in [("kept.mp4", b"kept"), ("gone.mp4", b"gone!"), ("grown.mp4", b"old")]:
+        (lib / name).write_bytes(data)
+    root = catalog.add_root(lib)
+    with StoreWriter(catalog) as writer:
+        for name in ("kept.mp4", "gone.mp4", "grown.mp4"):
+            put(writer, root, lib / name, [unit(0)], content_hash(lib / name))
+    os.rename(lib / "gone.mp4", lib / "moved.mp4")
+    (lib / "grown.mp4").write_bytes(b"grown up")
+    (lib / "copy.mp4").write_bytes(b"kept")
+    (lib / "unique.mp4").write_bytes(b"a size of its own")
+    (lib / "twin-a.mp4").write_bytes(b"twins")
+    (lib / "twin-b.mp4").write_bytes(b"twins")
+    (lib / "like-grown.mp4").write_bytes(b"grown up")
+
+    eager = make_plan(catalog, [lib], settings)
+    lazy = make_plan(catalog, [lib], settings, lazy_hash=True)
+    for plan in (eager, lazy):
+        assert [(p.source.path, p.path.name) for p in plan.moves] == [(str(lib / "gone.mp4"), "moved.mp4")]
+        assert sorted(p.path.name for p in plan.copies) == ["copy.mp4", "like-grown.mp4", "twin-b.mp4"]
+    assert {j.path.name: j.hash for j in eager.embed} == {
+        n: content_hash(lib / n) for n in ("grown.mp4", "unique.mp4", "twin-a.mp4")
+    }
+    # grown.mp4 shares its new size with a new file, so it is hashed to see that file is its copy.
+    assert {j.path.name: j.hash for j in lazy.embed} == {
+        "grown.mp4": content_hash(lib / "grown.mp4"),
+        "unique.mp4": "",
+        "twin-a.mp4": content_hash(lib / "twin-a.mp4"),
+    }
+    os.remove(lib / "like-grown.mp4")
+    assert {j.path.name: j.hash for j in make_plan(catalog, [lib], settings, lazy_hash=True).embed}["grown.mp4"] == ""

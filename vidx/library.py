@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vidx.config import PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
+from vidx.config import ENGINES, PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
 from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, NotWritable, UsageError, VidxError
 
 if TYPE_CHECKING:
@@ -215,15 +215,22 @@ class Library:
         progress: ProgressCallback | None = None,
         retry_failed: bool = False,
         wait: float = 0.0,
+        engine: str | None = None,
     ) -> IndexSummary:
         """Index the videos under `paths` (default: every folder indexed before); returns what the run did.
 
         Files that fail are listed in the summary's `failed`; waits up to `wait` seconds for another indexer.
+        `engine`: "local" or "ray" (default: the index.engine setting; Ray's address is ray.address).
         """
         from vidx.indexer.lock import index_lock
-        from vidx.indexer.run import resolve_roots, run_index
+        from vidx.indexer.run import LocalEngine, resolve_roots, run_index
         from vidx.model.runtime import VideoEncoder
 
+        engine = engine or self.settings.index.engine
+        if engine not in ENGINES:
+            raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        if engine == "ray":
+            ray_engine = _ray_engine()
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         roots = resolve_roots([os.fspath(p) for p in paths] if paths else self.catalog.roots())
@@ -242,7 +249,11 @@ class Library:
             def make_encoder():
                 return VideoEncoder.from_settings(self.settings, folder).embed
 
-            return run_index(self.catalog, roots, self.settings, make_encoder, space, progress, retry_failed)
+            if engine == "ray":
+                runner = ray_engine.RayEngine(self.settings, folder, space)
+            else:
+                runner = LocalEngine(self.settings, make_encoder)
+            return run_index(self.catalog, roots, self.settings, runner, space, progress, retry_failed)
 
     def remove_root(self, path: str | os.PathLike, wait: float = 0.0) -> RootRemoval:
         """Forget an indexed folder and every video under it."""
@@ -472,6 +483,15 @@ class Library:
             "db_bytes": self.home.db.stat().st_size if self.home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),
         }
+
+
+def _ray_engine():
+    """The Ray engine's module, which imports Ray: only when asked for, and one line when Ray is missing."""
+    try:
+        from vidx.indexer import ray_engine
+    except ImportError as e:
+        raise VidxError(f"The ray engine needs Ray ({e}): pip install 'vidx[ray]'") from None
+    return ray_engine
 
 
 def resolved(path: str | os.PathLike) -> Path:

@@ -1,0 +1,507 @@
+"""The Ray engine: Ray Data actors decode and embed the files on a cluster; this process commits them.
+
+The driver (where `vidx index` runs) keeps the lock, the plan and the store, and commits video by video
+through the same writer as the local engine. Each actor compiles the model once, decodes its files in a
+child process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
+vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
+so they need no path to the home; the videos must be at the same path on every node (a shared mount).
+Ray is imported here only: the local engine and the query path never load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import multiprocessing
+import os
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import ray
+import ray.data
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from vidx.config import Home, Settings
+from vidx.errors import VidxError
+from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
+from vidx.store import VideoInfo
+
+from .clips import Clip
+from .plan import VideoJob, content_hash
+from .stages import ClipReady, Event, VideoDone, VideoFailed, embed, read
+from .writer import VideoUnfinished
+
+log = logging.getLogger("vidx")
+
+# A file whose worker process died this many times (killed it, or its node was lost) fails instead of a retry.
+MAX_ATTEMPTS = 2
+# Test hook: a file name on which the worker process kills itself (stands for an out-of-memory kill).
+DEBUG_KILL = "VIDX_DEBUG_KILL_WORKER"
+# Seconds the run waits for its first worker to start (a cluster pulling the model, compiling it) at least.
+STARTUP_SECONDS = 120.0
+_NO_PIXELS = np.empty(0, np.uint8)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The video IR as the workers receive it: file name -> object-store ref of its bytes, and what it must be."""
+
+    refs: dict
+    sha256: str  # of the files' bytes, in name order
+    space: str  # the driver's vector space, "<fingerprint[:16]>:<precision>"
+    precision: str
+
+
+def _digest(blobs: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(blobs):
+        digest.update(name.encode() + b"\0" + blobs[name])
+    return digest.hexdigest()
+
+
+class Ledger:
+    """On the driver's node: the model's refs, how often each file was started (across actor restarts and lost
+    nodes), when a worker last showed life, and whether the driver has given up."""
+
+    def __init__(self, model: ModelFiles) -> None:
+        # Handed out here rather than as the workers' constructor arguments, which Ray would keep in the object
+        # store and warn (at error level) that a restarted actor could lose.
+        self._model = model
+        self.attempts: dict[str, int] = {}
+        self.last = time.monotonic()
+        self.alive = False
+        self.stopped = False
+
+    def model(self) -> ModelFiles:
+        return self._model
+
+    def begin(self, path: str) -> int:
+        """This start's number for `path`, 1 for the first; 0 once the driver has given up."""
+        if self.stopped:
+            return 0
+        self.attempts[path] = self.attempts.get(path, 0) + 1
+        self.beat()
+        return self.attempts[path]
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+        self.alive = True
+
+    def silence(self) -> tuple[bool, float]:
+        """Whether any worker has shown life yet, and the seconds since one last did."""
+        return self.alive, time.monotonic() - self.last
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class Decoder:
+    """`read` in one child process kept across files; a file that stalls it or kills it fails alone, and the
+    next file gets a fresh child. The reasons are the local engine's (`read_isolated`), word for word."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.timeout = settings.index.timeout
+        self.context = multiprocessing.get_context("spawn")
+        self.child = None
+
+    def _start(self) -> None:
+        self.inbox = self.context.Queue()
+        self.outbox = self.context.Queue(maxsize=2 * self.settings.index.batch + 2)
+        self.child = self.context.Process(
+            target=_decode_files, args=(self.inbox, self.outbox, self.settings, os.getpid()), daemon=True
+        )
+        self.child.start()
+
+    def stop(self) -> None:
+        if self.child is not None:
+            if self.child.is_alive():
+                self.child.kill()
+            self.child.join()
+            self.inbox.close()
+            self.outbox.close()
+            self.child = None
+
+    def read(self, job: VideoJob) -> Iterator[Event]:
+        """The file's clips, then its VideoDone or VideoFailed."""
+        if self.child is None:
+            self._start()
+        # The child takes the next file only when this one's end has been received, so a crash is this file's.
+        self.inbox.put(job)
+        last = time.monotonic()
+        finished = False
+        try:
+            while True:
+                try:
+                    event = self.outbox.get(timeout=1.0)
+                except queue.Empty:
+                    stalled = time.monotonic() - last > self.timeout
+                    if self.child.is_alive() and not stalled:
+                        continue
+                    reason = (
+                        f"no frame decoded for {self.timeout:g} s (index.timeout); skipped"
+                        if stalled
+                        else f"the decoder crashed (exit code {self.child.exitcode})"
+                    )
+                    self.stop()
+                    finished = True
+                    yield VideoFailed(job, f"{job.path}: {reason}")
+                    return
+                last = time.monotonic()
+                finished = not isinstance(event, ClipReady)
+                yield event
+                if finished:
+                    return
+        finally:
+            if not finished:  # abandoned mid-file: the child is still in it
+                self.stop()
+
+
+def _decode_files(inbox, outbox, settings: Settings, parent: int) -> None:
+    """The decoder child: files from `inbox` in turn, until its worker is gone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # FFmpeg's complaints about damaged files; the events say what failed, once
+
+    def jobs() -> Iterator[VideoJob]:
+        while True:
+            try:
+                job = inbox.get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != parent:
+                    return
+                continue
+            yield job
+
+    for event in read(jobs(), settings):
+        outbox.put(event)
+
+
+class Worker:
+    """One Ray Data actor: compiles the model once, then decodes and embeds one file per call."""
+
+    def __init__(self, settings: Settings, ledger, debug: dict[str, str]):
+        os.environ.update(debug)
+        self.settings = settings
+        self.ledger = ledger
+        self.node = ray.util.get_node_ip_address()
+        self.fatal: str | None = None
+        self.beaten = 0.0
+        ledger.beat.remote()
+        # Ray gives the actor CPUs and sets OMP_NUM_THREADS, which OpenVINO ignores: size its pool here.
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
+        self.threads = max(1, int(cpus))
+        try:
+            self.encoder = self._compile(ray.get(ledger.model.remote()))
+        except VidxError as e:
+            self.fatal = str(e)
+        self.decoder = Decoder(settings)
+        self.hasher = ThreadPoolExecutor(1)
+        ledger.beat.remote()
+
+    def _compile(self, model: ModelFiles):
+        from vidx.model.runtime import VideoEncoder
+
+        blobs = {name: ray.get(ref) for name, ref in model.refs.items()}
+        if _digest(blobs) != model.sha256:
+            raise VidxError("the model arrived damaged (its bytes differ from the driver's)")
+        scratch = Path(tempfile.mkdtemp(prefix="vidx-worker-"))
+        try:
+            folder = scratch / "model"
+            folder.mkdir()
+            for name, data in blobs.items():
+                (folder / name).write_bytes(data)
+            space = f"{Manifest.load(folder).fingerprint[:16]}:{model.precision}"
+            if space != model.space:
+                raise VidxError(f"its model is {space}, the index holds {model.space}")
+            clip = self.settings.clip
+            encoder = VideoEncoder(Home(scratch), model.precision, clip.frames, clip.size, folder, self.threads)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)  # compiled: the files and OpenVINO's cache are not needed
+        wanted = "bf16" if model.precision == "bf16" else "f32"
+        if encoder.inference_precision != wanted:
+            raise VidxError(f"it computes in {encoder.inference_precision}, the index holds {model.precision} vectors")
+        return encoder
+
+    def _encode(self, pixels: np.ndarray) -> np.ndarray:
+        vectors = self.encoder.embed(pixels)
+        if time.monotonic() - self.beaten > 1.0:
+            self.ledger.beat.remote()
+            self.beaten = time.monotonic()
+        return vectors
+
+    def __call__(self, batch: dict) -> dict:
+        job = VideoJob(Path(str(batch["path"][0])), 0, int(batch["size"][0]), 0, str(batch["hash"][0]))
+        if self.fatal:
+            return self._row(job, "fatal", f"worker on {self.node}: {self.fatal}")
+        attempt = ray.get(self.ledger.begin.remote(str(job.path)))
+        if attempt == 0:
+            return self._row(job, "cancelled", "")
+        if attempt > MAX_ATTEMPTS:
+            return self._row(
+                job, "failed", f"{job.path}: the Ray worker died on it {MAX_ATTEMPTS} times (out of memory?); skipped"
+            )
+        if os.environ.get(DEBUG_KILL) == job.path.name:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if not job.path.parent.is_dir():
+            return self._row(
+                job, "failed", f"{job.path}: not found on {self.node}; is the library mounted at the same path there?"
+            )
+        hashing = self.hasher.submit(content_hash, job.path) if not job.hash else None
+        clips, info, error = [], None, None
+        for event in embed(self.decoder.read(job), self._encode, self.settings.index.batch):
+            if isinstance(event, ClipReady):
+                clips.append((event.clip.number, event.clip.start, event.clip.end, event.vector))
+            elif isinstance(event, VideoDone):
+                info = event.info
+            else:
+                error = event.error
+        if info is not None and hashing is not None:
+            try:
+                info = replace(info, hash=hashing.result())
+            except OSError as e:
+                info, error = None, f"{job.path}: cannot read ({e.strerror or e})"
+        if info is None:
+            return self._row(job, "failed", error)
+        return self._row(job, "done", "", info, clips)
+
+    def _row(self, job: VideoJob, status: str, reason: str, info=None, clips=()) -> dict:
+        times = np.array([c[:3] for c in clips], np.float64).reshape(-1, 3)
+        vectors = np.stack([c[3] for c in clips]).astype(np.float32) if clips else np.zeros((0, 0), np.float32)
+        return {
+            "path": [str(job.path)],
+            "status": [status],
+            "reason": [reason],
+            "hash": [info.hash if info else ""],
+            "duration": [info.duration if info else 0.0],
+            "fps": [info.fps if info else 0.0],
+            "frames": [info.frames if info else 0],
+            "clips": [times.tobytes()],
+            "vectors": [vectors.tobytes()],
+        }
+
+
+def _events(job: VideoJob, row: dict) -> Iterator[Event]:
+    """A worker's row as the writer takes it: each clip with its vector, then the file's end."""
+    if row["status"] != "done":
+        yield VideoFailed(job, str(row["reason"]))
+        return
+    times = np.frombuffer(row["clips"], np.float64).reshape(-1, 3)
+    vectors = np.frombuffer(row["vectors"], np.float32).reshape(len(times), -1)
+    for (number, start, end), vector in zip(times, vectors, strict=True):
+        yield ClipReady(job, Clip(int(number), float(start), float(end), _NO_PIXELS), vector)
+    yield VideoDone(job, VideoInfo(str(row["hash"]), float(row["duration"]), float(row["fps"]), int(row["frames"])))
+
+
+@contextlib.contextmanager
+def _session(address: str) -> Iterator[None]:
+    """Ray for one run: a local one started and stopped, or a connection to a cluster opened and closed. A
+    process that already called ray.init (a notebook) keeps its Ray as it is."""
+    if ray.is_initialized():
+        yield
+        return
+    # Ray Data's threads can outlive a run that ended early by a moment; a Ray call from one after ray.shutdown
+    # would start (or connect) a new Ray in this process. Off for the life of the process: vidx calls ray.init.
+    from ray._private import auto_init_hook
+
+    auto_init_hook.enable_auto_connect = False
+    # This process's C++ log says at error level, for each actor, that its constructor arguments are in the
+    # object store (Ray Data puts them there): at fatal level it prints only the line saying so, during init.
+    saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_BACKEND_LOG_LEVEL")}
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
+    try:
+        with _stderr_silenced():
+            if address == "local":
+                # Token auth is Ray's default for a local cluster (since 2.60): its ports listen on every interface.
+                ray.init(address="local", include_dashboard=False, object_store_memory=256 * 2**20, **quiet)
+            else:
+                try:
+                    ray.init(address=address, **quiet)
+                except (ConnectionError, RuntimeError, ValueError) as e:
+                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    raise VidxError(f"Cannot reach the Ray cluster at {address}: {first}") from None
+        yield
+    finally:
+        ray.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 to /dev/null: what Ray's C++ side prints while it starts. Errors still raise."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep vidx's output its own while Ray runs: Ray Data's notices, and the raylet's lines about dead workers
+    and nodes, which Ray prints to stdout whatever log_to_driver says (they would break `--json`). The summary
+    reports what they mean, and Ray's logs on each node keep them."""
+    import ray._private.worker as ray_worker
+
+    # Ray Data's notices, and the notice that a local Ray turned token auth on, its default.
+    loggers = [logging.getLogger(name) for name in ("ray.data", "ray._private.authentication")]
+    levels, printing = [x.level for x in loggers], getattr(ray_worker, "_worker_logs_enabled", True)
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    ray_worker._worker_logs_enabled = False
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        ray_worker._worker_logs_enabled = printing
+
+
+class RayEngine:
+    """Embeds a run's files on Ray (index.engine = "ray")."""
+
+    lazy_hash = True  # the workers hash the files the plan leaves unhashed, as they read them
+
+    def __init__(self, settings: Settings, model_folder: Path, vector_space: str):
+        self.settings = settings
+        self.folder = model_folder
+        self.space = vector_space
+
+    def embed(self, jobs: list[VideoJob]) -> Iterator[Event | VideoUnfinished]:
+        pending = {str(j.path): j for j in jobs}
+        with _quiet(), _session(self.settings.ray.address):
+            workers = self._pool_size(len(jobs))
+            here = ray.get_runtime_context().get_node_id()
+            # On the driver's node, so losing a worker node loses no count.
+            where = NodeAffinitySchedulingStrategy(here, soft=False)
+            ledger = ray.remote(num_cpus=0)(Ledger).options(scheduling_strategy=where).remote(self._model())
+            silence = 2 * self.settings.index.timeout  # a live worker yields a clip at least every index.timeout
+            rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
+            try:
+                for row in rows:
+                    if row["status"] == "fatal":
+                        raise VidxError(f"The Ray engine cannot embed: {row['reason']}")
+                    if row["status"] == "cancelled" or str(row["path"]) not in pending:
+                        continue  # delivered twice (a retried task): the file is committed once
+                    yield from _events(pending.pop(str(row["path"])), row)
+            finally:
+                rows.close()
+                ray.kill(ledger)
+        for job in pending.values():
+            yield VideoUnfinished(
+                job, f"{job.path}: not indexed, no Ray worker made progress for {silence:g} s; the next run tries it"
+            )
+
+    def _pool_size(self, files: int) -> int:
+        cpus = self.settings.ray.cpus_per_worker
+        fit = sum(int(n["Resources"].get("CPU", 0) // cpus) for n in ray.nodes() if n["Alive"])
+        if fit == 0:
+            raise VidxError(f"No node of the Ray cluster has {cpus} CPUs for a worker; lower ray.cpus_per_worker")
+        wanted = self.settings.ray.workers or fit
+        if wanted > fit:
+            log.info("The Ray cluster has CPUs for %d workers of %d CPUs, not %d: starting %d.", fit, cpus, wanted, fit)
+        return min(wanted, fit, files)
+
+    def _model(self) -> ModelFiles:
+        precision = self.settings.model.precision
+        xml = VIDEO_IR[precision]
+        names = (MANIFEST, xml, str(Path(xml).with_suffix(".bin")))
+        blobs = {name: (self.folder / name).read_bytes() for name in names}
+        refs = {name: ray.put(data) for name, data in blobs.items()}
+        return ModelFiles(refs, _digest(blobs), self.space, precision)
+
+    def _dataset(self, jobs: list[VideoJob], workers: int, ledger):
+        # The biggest files first, so a long one does not start last and hold the run's end.
+        items = [{"path": str(j.path), "size": j.size, "hash": j.hash} for j in sorted(jobs, key=lambda j: -j.size)]
+        debug = {k: v for k, v in os.environ.items() if k.startswith("VIDX_DEBUG_")}
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            Worker,
+            # One file per call, one call at a time per actor: a file never waits behind a slow one.
+            compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
+            batch_size=1,
+            num_cpus=self.settings.ray.cpus_per_worker,
+            fn_constructor_kwargs={"settings": self.settings, "ledger": ledger, "debug": debug},
+        )
+        context = dataset.context
+        context.enable_progress_bars = False  # vidx reports progress itself
+        context.print_on_execution_start = False
+        context.enable_auto_log_stats = False
+        context.max_errored_blocks = 0  # a file's failure comes back as a row: an error here is a bug
+        # A lost node kills actors as they start; a worker that cannot start at all (vidx missing on a node)
+        # still fails the run, with its own error.
+        context.max_consecutive_actor_init_deaths = 5
+        context.execution_no_progress_timeout_s = -1  # the ledger's watchdog bounds the run instead
+        return dataset
+
+
+class _Rows:
+    """Each file's row as soon as its worker is done; ends early when no worker has shown life for `silence`
+    seconds (`startup` before the first), as when every node able to run one is lost."""
+
+    def __init__(self, dataset, ledger, silence: float, startup: float):
+        self.dataset = dataset
+        self.ledger = ledger
+        self.limits = (silence, startup)
+        self.out: queue.Queue = queue.Queue()
+        self.pump = threading.Thread(target=self._pump, name="vidx-ray-rows", daemon=True)
+
+    def _pump(self) -> None:
+        try:
+            # Whole blocks, nothing prefetched: a finished file is not held back until the next one finishes.
+            for batch in self.dataset.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+                for i in range(len(batch["path"])):
+                    self.out.put({key: column[i] for key, column in batch.items()})
+        except Exception as e:  # noqa: BLE001 - handed to the driver's thread, which raises it
+            self.out.put(e)
+        else:
+            self.out.put(None)
+
+    def __iter__(self) -> Iterator[dict]:
+        self.pump.start()
+        silence, startup = self.limits
+        while True:
+            try:
+                item = self.out.get(timeout=1.0)
+            except queue.Empty:
+                alive, quiet = ray.get(self.ledger.silence.remote())
+                if quiet > (silence if alive else startup):
+                    return
+                continue
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                lines = [line for line in str(item).splitlines() if line.strip()]
+                raise VidxError(f"Ray failed: {type(item).__name__}: {lines[-1] if lines else ''}") from None
+            yield item
+
+    def close(self) -> None:
+        """Stop an execution that is still running (given up on), before Ray itself is shut down."""
+        if not self.pump.is_alive():
+            return
+        self.ledger.stop.remote()  # workers still queued return at once
+        # Ray Data's executor thread would otherwise outlive the run and fail noisily once Ray is shut down.
+        # Dataset._current_executor is private (Ray 2.60); it is set once the first row has arrived.
+        executor = getattr(self.dataset, "_current_executor", None)
+        if executor is not None:
+            executor.shutdown(force=True)
+        self.pump.join(timeout=10)

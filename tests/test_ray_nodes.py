@@ -1,0 +1,93 @@
+"""Nodes lost mid-run, on a cluster of three Ray nodes on this machine: a head without CPUs (the driver's
+side) and two one-CPU workers. Nothing is lost or committed twice, and the next run completes what a run
+could not finish. vidx connects by address, as `vidx index --engine ray --address HOST:6379` does."""
+
+import os
+import shutil
+import threading
+
+import pytest
+import raytools
+
+import vidx
+
+SLOW = "0.1"  # VIDX_DEBUG_DECODE_DELAY: 4 s a file, so there is a run to cut into
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster_utils = pytest.importorskip("ray.cluster_utils", reason="the ray extra is not installed")
+    mark = raytools.new_mark()
+    os.environ[raytools.MARK] = mark
+    try:
+        made = cluster_utils.Cluster(
+            initialize_head=True,
+            head_node_args={"num_cpus": 0, "include_dashboard": False, "object_store_memory": 100 * 2**20},
+        )
+        for _ in range(2):
+            made.add_node(num_cpus=1, object_store_memory=100 * 2**20)
+    finally:
+        del os.environ[raytools.MARK]
+    yield made
+    made.shutdown()
+    assert raytools.wait_until_gone(mark) == [], "Ray processes left behind"
+
+
+@pytest.fixture
+def lib(tmp_path, library):
+    root = tmp_path / "lib"
+    for folder in ("colours", "light", "motion"):
+        shutil.copytree(library["root"] / folder, root / folder)
+    return root
+
+
+def index(root, address, timeout, progress=None):
+    settings = {"ray.address": address, "index.timeout": timeout, "ray.cpus_per_worker": 1}
+    with vidx.Library(settings=settings) as lib:
+        return lib.index(root, progress=progress, engine="ray")
+
+
+def remove_a_node_after(cluster, files):
+    """A progress callback that kills a worker node (its raylet and workers, SIGKILL) once `files` are done."""
+    node = next(iter(cluster.worker_nodes))
+
+    def progress(event):
+        if event.outcome == "indexed" and event.done == files:
+            threading.Thread(target=cluster.remove_node, args=(node, False)).start()
+
+    return progress
+
+
+def test_a_node_lost_mid_run_loses_and_doubles_nothing(imported, lib, tmp_path, vidx_home, cluster, monkeypatch):
+    shutil.copytree(vidx_home / "models", tmp_path / "local-home" / "models", symlinks=True)
+    with vidx.Library(home=tmp_path / "local-home") as local:
+        assert local.index(lib).added == 6
+    monkeypatch.setenv("VIDX_DEBUG_DECODE_DELAY", SLOW)
+    summary = index(lib, cluster.address, 10, remove_a_node_after(cluster, 1))
+    assert len(cluster.worker_nodes) == 1
+    assert (summary.added, summary.failed, summary.clips_embedded) == (6, [], 11)
+    raytools.assert_same_index(tmp_path / "local-home", vidx_home)
+    again = index(lib, cluster.address, 10)
+    assert (again.unchanged, again.clips_embedded) == (6, 0)
+
+
+def test_the_last_node_lost_ends_the_run_and_the_next_run_completes_it(imported, lib, cluster, monkeypatch):
+    if not cluster.worker_nodes:
+        cluster.add_node(num_cpus=1, object_store_memory=100 * 2**20)
+    while len(cluster.worker_nodes) > 1:
+        cluster.remove_node(next(iter(cluster.worker_nodes)), False)
+    monkeypatch.setenv("VIDX_DEBUG_DECODE_DELAY", SLOW)
+    cut = index(lib, cluster.address, 5, remove_a_node_after(cluster, 1))
+    assert cut.added >= 1 and cut.added + len(cut.failed) == 6
+    unfinished = sorted(f.path for f in cut.failed)
+    assert [f.error for f in sorted(cut.failed, key=lambda f: f.path)] == [
+        f"{path}: not indexed, no Ray worker made progress for 10 s; the next run tries it" for path in unfinished
+    ]
+    with vidx.Library() as lib_:
+        assert lib_.failures() == [], "unfinished files are not recorded as failed"
+    cluster.add_node(num_cpus=1, object_store_memory=100 * 2**20)
+    done = index(lib, cluster.address, 5)
+    assert (done.added, done.unchanged, done.failed) == (len(unfinished), cut.added, [])
+    with vidx.Library() as lib_:
+        status = lib_.status()
+    assert (status["videos"], status["clips"], status["vectors"]) == (6, 11, 11)
