@@ -347,8 +347,9 @@ def write_markdown(f: dict, args) -> None:
         f"Quantization report: `{json.dumps(f['quantization'])}`",
         "",
     ]
-    notes = HERE / "notes.md"
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n" + (notes.read_text() if notes.exists() else ""))
+    # Hand-written notes, then the sections other scripts write (benchmarks/dupes.py), kept across runs.
+    kept = [p.read_text() for p in (HERE / "notes.md", HERE / "dupes.md") if p.exists()]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n" + "\n".join(kept))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import click
 
+from vidx.config.home import DEFAULT_HOME
 from vidx.errors import FilesFailed, Unhealthy, VidxError
+from vidx.filenames import printable
 
 
 class CliError(click.ClickException):
@@ -34,7 +36,7 @@ class VidxGroup(click.Group):
         except (FilesFailed, Unhealthy) as e:
             raise CliError("", e.exit_code) from None  # the command has printed each failure or problem
         except VidxError as e:
-            raise CliError(str(e), e.exit_code) from None
+            raise CliError(printable(str(e)), e.exit_code) from None
 
 
 @contextlib.contextmanager
@@ -43,7 +45,7 @@ def flag_hint(kind: type[VidxError], hint: str) -> Iterator[None]:
     try:
         yield
     except kind as e:
-        raise CliError(f"{e}{hint}", e.exit_code) from None
+        raise CliError(printable(f"{e}{hint}"), e.exit_code) from None
 
 
 class _Notices(logging.Handler):
@@ -65,7 +67,9 @@ class State:
 
         overrides = dict(parse_assignment(text) for text in self.assignments)
         overrides.update({k: v for k, v in flags.items() if v is not None})
-        return Library(self.home_flag, overrides)
+        lib = Library(self.home_flag, overrides)
+        click.get_current_context().call_on_close(lib.close)
+        return lib
 
 
 pass_state = click.make_pass_decorator(State)
@@ -76,7 +80,7 @@ pass_state = click.make_pass_decorator(State)
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
-    help="Data folder (default: $VIDX_HOME, else $XDG_DATA_HOME/vidx, i.e. ~/.local/share/vidx).",
+    help=f"Data folder (default: {DEFAULT_HOME}).",
 )
 @click.option(
     "--set",
@@ -96,8 +100,24 @@ def cli(ctx, home, assignments):
     ctx.obj = State(home, list(assignments))
 
 
+def counted(n: int, noun: str) -> str:
+    """`1 clip`, `2 clips`, `0 failed files`: the nouns vidx counts take an s."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
+    """One JSON object on stdout; file names that are not UTF-8 appear with \\xNN escapes."""
+    click.echo(json.dumps(_shown(data), ensure_ascii=False))
+
+
+def _shown(data):
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {k: _shown(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_shown(v) for v in data]
+    return data
 
 
 def main() -> None:
@@ -105,4 +125,4 @@ def main() -> None:
     cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "emit_json", "flag_hint", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state"]

@@ -10,7 +10,7 @@ import click
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
 
-from .app import cli, emit_json, flag_hint, pass_state
+from .app import cli, counted, emit_json, flag_hint, pass_state
 
 _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -19,7 +19,7 @@ def summary_line(s) -> str:
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed; "
-        f"{s.clips_embedded} clips embedded in {s.seconds:.1f} s"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s"
     )
 
 
@@ -44,8 +44,14 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
     lib = state.library(**{"index.batch": batch, "clip.fps": fps, "index.engine": engine, "ray.address": address})
     if address and lib.settings.index.engine != "ray":
         raise UsageError("--address is the Ray cluster's: give --engine ray too")
-    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
-        summary = lib.index(list(paths), TerminalProgress(quiet or as_json), retry_failed, wait)
+    progress = TerminalProgress(quiet or as_json)
+    try:
+        with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+            summary = lib.index(list(paths), progress, retry_failed, wait)
+    except KeyboardInterrupt:
+        progress.stop()
+        click.echo(progress.interrupted(), err=True)
+        raise click.exceptions.Exit(130) from None
     if as_json:
         emit_json(summary.as_json())
     else:
@@ -73,10 +79,35 @@ def parse_like(spec: str) -> tuple[str, float]:
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
 @click.option("--like", metavar="VIDEO[@mm:ss]", help="Query by example: the videos nearest to that clip.")
+@click.option("--since", metavar="DATE", help="Only files modified on or after DATE (ISO, e.g. 2024-05-01).")
+@click.option("--until", metavar="DATE", help="Only files modified on or before DATE (that whole day).")
+@click.option("--min-duration", type=float, metavar="S", help="Only videos at least S seconds long.")
+@click.option("--max-duration", type=float, metavar="S", help="Only videos at most S seconds long.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write a result page to this file.")
 @click.option("--open", "open_page", is_flag=True, help="Open the --html page in the browser.")
+@click.option(
+    "--export", "export_dir", type=click.Path(file_okay=False), metavar="DIR", help="Write each result's moment to DIR."
+)
+@click.option("--pad", type=float, default=0.0, metavar="S", help="Seconds added on each side of an exported moment.")
 @pass_state
-def query_command(state, text, k, as_json, clips, min_score, under, like, html_file, open_page):
+def query_command(
+    state,
+    text,
+    k,
+    as_json,
+    clips,
+    min_score,
+    under,
+    like,
+    since,
+    until,
+    min_duration,
+    max_duration,
+    html_file,
+    open_page,
+    export_dir,
+    pad,
+):
     """Find the videos, and the moment in each, that best match TEXT (or --like a clip)."""
     if like and text is not None:
         raise UsageError("Give TEXT or --like VIDEO, not both")
@@ -85,7 +116,8 @@ def query_command(state, text, k, as_json, clips, min_score, under, like, html_f
     if open_page and not html_file:
         raise UsageError("--open opens the --html page: give --html FILE too")
     lib = state.library()
-    options = {"k": k, "clips": clips, "min_score": min_score, "under": under}
+    options = {"k": k, "clips": clips, "min_score": min_score, "under": under, "since": since, "until": until}
+    options.update(min_duration=min_duration, max_duration=max_duration)
     if like is None:
         label, hits = text, lib.search(text, **options)
     else:
@@ -100,9 +132,18 @@ def query_command(state, text, k, as_json, clips, min_score, under, like, html_f
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
     if html_file:
-        _write_page(lib.page(label, hits), html_file, open_page)
+        page = lib.write_page(label, hits, html_file)
+        click.echo(f"Wrote the page to {page}", err=True)
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(page.as_uri())
+    exported = lib.export_hits(hits, export_dir, pad) if export_dir else []
     if as_json:
-        emit_json({"query": label, "results": [h.as_json() for h in hits]})
+        results = [h.as_json() for h in hits]
+        for result, done in zip(results, exported, strict=False):
+            result["export"] = str(done.path)
+        emit_json({"query": label, "results": results})
         return
     from vidx.searcher.page import moment
 
@@ -110,12 +151,5 @@ def query_command(state, text, k, as_json, clips, min_score, under, like, html_f
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
-
-
-def _write_page(page: str, html_file: str, open_page: bool) -> None:
-    import webbrowser
-
-    target = Path(html_file).expanduser().absolute()
-    target.write_text(page, encoding="utf-8")
-    if open_page:
-        webbrowser.open(target.as_uri())
+    for done in exported:
+        click.echo(f"exported {done.path}", err=True)

@@ -6,7 +6,7 @@ import click
 
 from vidx.errors import LockHeld, Unhealthy
 
-from .app import cli, emit_json, flag_hint, pass_state
+from .app import cli, counted, emit_json, flag_hint, pass_state
 
 
 @cli.group("roots", invoke_without_command=True)
@@ -19,9 +19,11 @@ def roots_group(ctx, as_json):
     roots = ctx.obj.library().roots()
     if as_json:
         emit_json(roots)
-    else:
-        for root in roots:
-            click.echo(root)
+        return
+    if not roots:
+        click.echo("no roots yet: vidx index FOLDER", err=True)
+    for root in roots:
+        click.echo(root)
 
 
 @roots_group.command("remove")
@@ -32,7 +34,8 @@ def roots_remove(state, path, wait):
     """Forget PATH and every video indexed under it."""
     with flag_hint(LockHeld, ", or pass --wait SECONDS"):
         removed = state.library().remove_root(path, wait)
-    click.echo(f"Forgot {removed.root} and its {removed.videos + removed.failed} videos.")
+    videos, failed = counted(removed.videos, "video"), counted(removed.failed, "failed file")
+    click.echo(f"Forgot {removed.root}: {videos} and {failed}.")
 
 
 @cli.command("failed")
@@ -44,6 +47,8 @@ def failed_command(state, as_json):
     if as_json:
         emit_json([{"path": r.path, "error": r.error} for r in rows])
         return
+    if not rows:
+        click.echo("no failed files", err=True)
     for r in rows:
         click.echo(r.error)
 
@@ -65,4 +70,4 @@ def doctor_command(state, as_json, repair):
         if result.healthy:
             click.echo("healthy")
     if not result.healthy:
-        raise Unhealthy(f"{len(result.problems)} problems; `vidx doctor --repair` fixes what it can")
+        raise Unhealthy(f"{counted(len(result.problems), 'problem')}; `vidx doctor --repair` fixes what it can")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from vidx.indexer.run import IndexProgress
+if TYPE_CHECKING:
+    from vidx import IndexProgress
 
 
 class TerminalProgress:
@@ -17,13 +19,19 @@ class TerminalProgress:
         self.quiet = quiet
         self.bar = None
         self.task = None
+        self.total: int | None = None  # files to embed, once the run has planned
+        self.indexed = 0
+        self.failed = 0
 
     def __call__(self, event: IndexProgress) -> None:
+        if event.path is None and not event.finished:
+            self.total = event.total
+        self.indexed += event.outcome == "indexed"
+        self.failed += event.outcome == "failed"
         if self.quiet:
             return
         if event.finished:
-            if self.bar is not None:
-                self.bar.stop()
+            self.stop()
         elif event.path is None:
             self._start(event.total)
         elif self.bar is not None:
@@ -31,6 +39,18 @@ class TerminalProgress:
             self.bar.update(self.task, advance=advance, description=event.path[-60:])
         else:
             self._log(f"{event.outcome} {event.path}")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def interrupted(self) -> str:
+        """What a Ctrl-C kept: every file finished before it is committed, and the next run goes on from there."""
+        if self.total is None:
+            return "interrupted before any file was indexed; run vidx index again to finish"
+        failed = f", {self.failed} failed" if self.failed else ""
+        return f"interrupted: {self.indexed} of {self.total} files indexed{failed}; run vidx index again to finish"
 
     def _start(self, total: int) -> None:
         if sys.stderr.isatty():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, emit_json, pass_state
+from .app import cli, counted, emit_json, pass_state
 
 
 @cli.command("config")
@@ -12,18 +12,22 @@ from .app import cli, emit_json, pass_state
 @pass_state
 def config_command(state, as_json):
     """Show the effective settings and where each came from."""
+    from vidx.config import locate_home
+
     settings = state.library().settings
+    _, home_from = locate_home(state.home_flag)
     if as_json:
         emit_json(
             {
                 "home": str(settings.home.root),
+                "home_from": home_from,
                 "settings": {
                     k: {"value": list(v) if isinstance(v, tuple) else v, "from": o} for k, v, o in settings.items()
                 },
             }
         )
         return
-    click.echo(f"home = {settings.home.root}")
+    click.echo(f"home = {settings.home.root}  ({home_from})")
     for key, value, origin in settings.items():
         shown = ", ".join(value) if isinstance(value, tuple) else value
         click.echo(f"{key} = {shown}  ({origin})")
@@ -39,7 +43,10 @@ def status_command(state, as_json):
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['videos']} videos, {data['clips']} clips, {data['vectors']} vectors, {data['failed']} failed")
+    click.echo(
+        f"{counted(data['videos'], 'video')}, {counted(data['clips'], 'clip')}, "
+        f"{counted(data['vectors'], 'vector')}, {data['failed']} failed"
+    )
     click.echo(f"roots: {', '.join(data['roots']) or '(none)'}")
     click.echo(f"model: {data['model'] or '(none)'} [{data['precision']}]")
     click.echo(f"index: {data['index_bytes']} bytes; database: {data['db_bytes']} bytes")

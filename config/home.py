@@ -6,15 +6,37 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vidx.errors import NotWritable
+
+# How `vidx --help` and the README word the default home; tests hold both to it.
+DEFAULT_HOME = "$VIDX_HOME, else $XDG_DATA_HOME/vidx, else ~/.local/share/vidx"
+
+
+def locate_home(flag: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """The home folder and where it came from: --home beats VIDX_HOME beats $XDG_DATA_HOME/vidx beats
+    ~/.local/share/vidx."""
+    if flag:
+        return Path(flag).expanduser().absolute(), "flag"
+    if os.environ.get("VIDX_HOME"):
+        return Path(os.environ["VIDX_HOME"]).expanduser().absolute(), "env VIDX_HOME"
+    if os.environ.get("XDG_DATA_HOME"):
+        return Path(os.environ["XDG_DATA_HOME"]).expanduser().absolute() / "vidx", "env XDG_DATA_HOME"
+    return (Path.home() / ".local" / "share").absolute() / "vidx", "default"
+
 
 def resolve_home(flag: str | os.PathLike | None = None) -> Path:
-    """--home beats VIDX_HOME beats $XDG_DATA_HOME/vidx (~/.local/share/vidx)."""
-    if flag:
-        return Path(flag).expanduser().absolute()
-    if os.environ.get("VIDX_HOME"):
-        return Path(os.environ["VIDX_HOME"]).expanduser().absolute()
-    xdg = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(xdg).expanduser().absolute() / "vidx"
+    return locate_home(flag)[0]
+
+
+def writable(folder: Path) -> bool:
+    """Whether this user can write `folder`, or create it: the nearest folder that exists decides."""
+    return os.access(_nearest_existing(folder), os.W_OK)
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 @dataclass(frozen=True)
@@ -48,3 +70,29 @@ class Home:
     def ensure(self) -> Home:
         self.root.mkdir(parents=True, exist_ok=True)
         return self
+
+    def _blocker(self) -> Path | None:
+        """The first place this user cannot write that a write to the home needs, if any."""
+        root = _nearest_existing(self.root)
+        for path in (root, self.db, self.index_dir, self.models):
+            if path.exists() and not os.access(path, os.W_OK):
+                return path
+        return None
+
+    def writable(self) -> bool:
+        return self._blocker() is None
+
+    def require_writable(self) -> None:
+        """NotWritable, in one line saying where, when this user cannot write the home (a read-only mount,
+        another user's folder)."""
+        blocker = self._blocker()
+        if blocker is None:
+            return
+        try:
+            reason = "read-only file system" if os.statvfs(blocker).f_flag & os.ST_RDONLY else "permission denied"
+        except OSError:
+            reason = "permission denied"
+        where = reason if blocker == self.root else f"{blocker}: {reason}"
+        if not self.root.exists():
+            raise NotWritable(f"The home {self.root} cannot be created ({where})")
+        raise NotWritable(f"The home {self.root} is not writable ({where}): it can be searched but not changed")

@@ -49,6 +49,7 @@ class RaySettings:
 @dataclass(frozen=True)
 class SearchSettings:
     k: int
+    moment_margin: float
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ _MINIMUM = {
     "search.k": 1,
     "serve.max_connections": 1,
     "serve.timeout": 1,
+    "search.moment_margin": 0,
     "model.int8_min_cosine": -1,
     "ray.cpus_per_worker": 1,
     "ray.workers": 0,
@@ -168,7 +170,7 @@ def _check(key: str, value: object, origin: str) -> None:
         raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(ENGINES)}, got {value!r}")
     if key == "ray.address" and not value:
         raise ConfigError(f"Invalid value for {where}: give HOST:PORT of the Ray head, or local")
-    if key == "model.int8_min_cosine" and value > 1:
+    if key in ("model.int8_min_cosine", "search.moment_margin") and value > 1:
         raise ConfigError(f"Invalid value for {where}: must be <= 1, got {value!r}")
     if key == "index.extensions" and not all(e.startswith(".") for e in value):
         raise ConfigError(f"Invalid value for {where}: each extension starts with a dot, got {list(value)!r}")

@@ -11,6 +11,7 @@ import cv2
 
 from vidx.config.settings import ClipSettings
 from vidx.errors import DecodeError, UsageError, VidxError
+from vidx.filenames import video_capture
 
 from .clips import Clip, Frame, cut_clips, preprocess
 
@@ -35,16 +36,15 @@ def read_frames(
     `delay` sleeps that many seconds per decoded frame, for tests that need a slow decoder.
     """
     stats = stats if stats is not None else DecodeStats()
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
-    container_fps = cap.get(cv2.CAP_PROP_FPS)
-    # Only a fallback for streams without timestamps; the container's own figure is never trusted otherwise.
-    step = 1.0 / container_fps if 1 <= container_fps <= 240 else 1.0 / 25
-    period = 1.0 / fps if fps > 0 else 0.0
-    next_sample = 0.0
-    previous = None
-    try:
+    with video_capture(path) as cap:
+        if not cap.isOpened():
+            raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
+        container_fps = cap.get(cv2.CAP_PROP_FPS)
+        # Only a fallback for streams without timestamps; the container's own figure is never trusted otherwise.
+        step = 1.0 / container_fps if 1 <= container_fps <= 240 else 1.0 / 25
+        period = 1.0 / fps if fps > 0 else 0.0
+        next_sample = 0.0
+        previous = None
         while cap.grab():
             if delay:
                 time.sleep(delay)
@@ -66,10 +66,8 @@ def read_frames(
                 while next_sample <= t + 1e-6:
                     next_sample += period
             yield Frame(t, t + (period or step), preprocess(bgr, size))
-    finally:
-        cap.release()
-    if stats.frames == 0:
-        raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")
+        if stats.frames == 0:
+            raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")
 
 
 def video_clips(path: Path, clip: ClipSettings, stats: DecodeStats | None = None, delay: float = 0.0) -> Iterator[Clip]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidx.config import Settings
+from vidx.filenames import printable
 from vidx.store import Catalog, VideoRow
 
 from .walk import walk
@@ -68,8 +69,10 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _printable(path: Path) -> str:
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+def failure(path: Path | str, reason: str) -> Failure:
+    """A file the run could not index, named as vidx shows names (see vidx.store.paths)."""
+    shown = printable(str(path))
+    return Failure(shown, f"{shown}: {printable(reason)}")
 
 
 def make_plan(
@@ -86,21 +89,16 @@ def make_plan(
         root_id = catalog.add_root(root)
         for path in walk(root, settings.index.extensions):
             try:
-                os.fsencode(path).decode("utf-8")
-            except UnicodeDecodeError:
-                plan.failed.append(Failure(_printable(path), f"{_printable(path)}: file name is not UTF-8; rename it"))
-                continue
-            try:
                 st = path.stat()
             except OSError as e:
-                plan.failed.append(Failure(str(path), f"{path}: cannot read ({e.strerror or e}; dangling link?)"))
+                plan.failed.append(failure(path, f"cannot read ({e.strerror or e}; dangling link?)"))
                 continue
             if not stat.S_ISREG(st.st_mode):
-                plan.failed.append(Failure(str(path), f"{path}: not a regular file (a pipe or a device?)"))
+                plan.failed.append(failure(path, "not a regular file (a pipe or a device?)"))
                 continue
             seen[str(path)] = (root_id, (st.st_size, st.st_mtime_ns))
 
-    vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.path not in seen]
+    vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
     rows = {path: catalog.video(path) for path in seen}
     # Sizes a new file must share with something to be a move or a copy of it (lazy_hash only).
@@ -139,7 +137,7 @@ def make_plan(
             continue
         if not reembed_all and digest in by_hash:
             plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, st, digest))
-        elif digest in embedding or (not reembed_all and any(v.path in seen for v in catalog.videos_with_hash(digest))):
+        elif digest in embedding or (not reembed_all and any(_unchanged(v) for v in catalog.videos_with_hash(digest))):
             plan.copies.append(Placement(None, Path(path), root_id, st, digest))
         else:
             plan.embed.append(VideoJob(Path(path), root_id, *st, digest))
@@ -149,9 +147,18 @@ def make_plan(
     return plan
 
 
+def _unchanged(video: VideoRow) -> bool:
+    """An indexed file still on disk as it was indexed, in this run's folders or another root's."""
+    try:
+        st = os.stat(video.file)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (video.size, video.mtime_ns)
+
+
 def _hash(path: Path, plan: Plan) -> str | None:
     try:
         return content_hash(path)
     except OSError as e:
-        plan.failed.append(Failure(str(path), f"{path}: cannot read ({e.strerror or e})"))
+        plan.failed.append(failure(path, f"cannot read ({e.strerror or e})"))
         return None

@@ -13,10 +13,11 @@ from typing import Protocol
 import numpy as np
 
 from vidx.config import Settings
+from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .plan import Failure, Placement, VideoJob, make_plan
+from .plan import Failure, Placement, VideoJob, failure, make_plan
 from .stages import Event, embed, read_isolated
 from .writer import Written, write
 
@@ -74,7 +75,9 @@ class LocalEngine:
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
         index = self.settings.index
-        return embed(read_isolated(jobs, self.settings, index.timeout), self.make_encoder(), index.batch)
+        # Closed at once however the run ends (Ctrl-C included), so the decoder child never outlives it.
+        with contextlib.closing(read_isolated(jobs, self.settings, index.timeout)) as decoded:
+            yield from embed(decoded, self.make_encoder(), index.batch)
 
 
 class _Reporter:
@@ -122,17 +125,20 @@ def run_index(
         for placement in plan.moves:
             store.move_video(placement.source.id, placement.root_id, str(placement.path), placement.stat)
             summary.moved += 1
-            report(str(placement.path), f"moved from {placement.source.path}")
+            report(printable(str(placement.path)), f"moved from {placement.source.path}")
         for video, stat in plan.touches:
             store.touch_video(video.id, stat)
             summary.unchanged += 1
 
+        if stored_space is None:
+            # A first run stopped half-way must still say which model made the vectors it kept.
+            catalog.set_meta("vector_space", vector_space)
         if plan.embed:
             # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
             with contextlib.closing(engine.embed(plan.embed)) as events:
                 for written in write(events, store):
                     _count(written, summary)
-                    report(str(written.job.path), "failed" if written.failed else "indexed")
+                    report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
         catalog.set_meta("vector_space", vector_space)
@@ -144,7 +150,7 @@ def run_index(
 
 def _count(written: Written, summary: IndexSummary) -> None:
     if written.failed:
-        summary.failed.append(Failure(str(written.job.path), written.error))
+        summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
         return
     summary.clips_embedded += written.clips
     if written.job.known:
@@ -158,9 +164,9 @@ def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: I
     twins = catalog.videos_with_hash(placement.source_hash)
     path = str(placement.path)
     if not twins:
-        error = f"{placement.path}: same content as a file that failed to index"
-        store.save_failure(placement.root_id, path, placement.stat, error)
-        summary.failed.append(Failure(path, error))
+        failed = failure(path, "same content as a file that failed to index")
+        store.save_failure(placement.root_id, path, placement.stat, failed.error)
+        summary.failed.append(failed)
         return
     known = catalog.video(path) is not None
     store.copy_video(twins[0].id, placement.root_id, path, placement.stat)
@@ -168,7 +174,7 @@ def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: I
         summary.changed += 1
     else:
         summary.added += 1
-    report(path, f"copy of {twins[0].path}")
+    report(printable(path), f"copy of {twins[0].path}")
 
 
 def resolve_roots(paths: list[str]) -> list[Path]:

@@ -7,10 +7,13 @@ time a hostile file can take and lets decoding overlap inference.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -88,6 +91,7 @@ def _child(jobs: list[VideoJob], settings: Settings, out, received) -> None:
     # FFmpeg and OpenCV warn on stderr about every damaged file; the events already say what failed, once.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+    _end_with_parent()
     for event in read(jobs, settings):
         out.put(event)
         if not isinstance(event, ClipReady):
@@ -95,6 +99,54 @@ def _child(jobs: list[VideoJob], settings: Settings, out, received) -> None:
             # parent would blame this file. Start the next one only once the parent has this end.
             received.acquire()
     out.put(None)
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a spawned child without it running the caller's `__main__` again.
+
+    multiprocessing's spawn re-imports the parent's main script in the child, so a user's script that calls
+    `Library.index` without an `if __name__ == "__main__"` guard would index again, and again. The child's
+    target lives in vidx, so it needs nothing from `__main__`.
+    """
+    main = sys.modules["__main__"]
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
+def _end_with_parent() -> None:
+    """However the parent ends (kill -9 included), this child ends with it instead of decoding for no one."""
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ctrl-C reaches every process of the terminal's group. A child started while SIGINT is ignored keeps
+    ignoring it (Python leaves an inherited SIG_IGN alone), so it prints no KeyboardInterrupt of its own: the
+    parent stops and kills it on the way out. SIGINT is blocked meanwhile, so a Ctrl-C in that moment waits for
+    the parent's own handler instead of being lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread sets handlers, and only it ever receives KeyboardInterrupt
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> Iterator[Event]:
@@ -106,7 +158,8 @@ def read_isolated(jobs: list[VideoJob], settings: Settings, timeout: float) -> I
         events = context.Queue(maxsize=2 * settings.index.batch + 2)
         received = context.Semaphore(0)
         child = context.Process(target=_child, args=(pending, settings, events, received), daemon=True)
-        child.start()
+        with _main_module_hidden(), _sigint_ignored():
+            child.start()
         finished = 0
         last = time.monotonic()
         try:

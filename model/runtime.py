@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from vidx.config import Home, Settings
+from vidx.config.home import writable
 from vidx.errors import VidxError
 
 from . import registry
@@ -56,16 +56,9 @@ def compile_config(precision: str, home: Home, threads: int | None = None) -> di
     if threads is not None:
         config["INFERENCE_NUM_THREADS"] = threads
     cache_dir = home.cache / "openvino"
-    if _writable(cache_dir):
+    if writable(cache_dir):
         config["CACHE_DIR"] = str(cache_dir)
     return config
-
-
-def _writable(folder: Path) -> bool:
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    return os.access(existing, os.W_OK)
 
 
 class TextEncoder:

@@ -10,6 +10,8 @@ import numpy as np
 from vidx.errors import UsageError, VidxError
 from vidx.store import Catalog
 
+from .filters import Filters
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -36,10 +38,12 @@ def search_vector(
     min_score: float | None = None,
     under: str | None = None,
     exclude: str | None = None,
+    filters: Filters | None = None,
 ) -> list[Hit]:
     """Top-k videos (or clips) for one query vector; a video scores as its best clip.
 
-    `under` keeps videos below that folder; `exclude` leaves out one file, however its path is spelt.
+    `under` keeps videos below that folder; `exclude` leaves out one file, however its path is spelt. Videos that
+    fail `filters` are skipped like those outside `under`: the request widens until k pass.
     """
     if k < 1:
         raise UsageError(f"k must be at least 1, got {k}")
@@ -54,7 +58,9 @@ def search_vector(
         seen: set[str] = set()
         for found in neighbours:
             row = found.clip
-            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.path) == excluded:
+            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.file) == excluded:
+                continue
+            if filters and not filters.accepts(row):
                 continue
             if min_score is not None and found.score < min_score:
                 break

@@ -14,17 +14,20 @@ import json
 import mimetypes
 import os
 import re
+import tempfile
 import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from vidx.errors import VidxError
 
 from .bounded import BoundedServer
+from .export import ExportError, export_name
 from .guard import Guard, parse_cookies, url_host
-from .page import MAX_K, STYLE, render
+from .page import FILTERS, MAX_K, SCRIPT, STYLE, render
 
 _MEDIA = re.compile(r"^/media/(\d+)$")
 _THUMB = re.compile(r"^/thumb/(\d+)\.jpg$")
@@ -51,8 +54,16 @@ class App:
         self.library = library
         self.default_k = library.settings.search.k
 
-    def search(self, query: str, k: int):
-        return self.library.search(query, k)
+    def search(self, query: str, k: int, filters: dict):
+        return self.library.search(query, k, **filters)
+
+    def export(self, video_id: int, start: float, end: float, folder: str) -> Path:
+        """The span written as MP4 into `folder`; ExportError's `reason` says what was wrong, naming no path."""
+        path = self.media_path(video_id)
+        if path is None:
+            raise ExportError(Path(str(video_id)), f"no indexed video {video_id}")
+        name = export_name(0, path, start, end).split("-", 1)[1]
+        return self.library.export(path, start, end, Path(folder) / name).path
 
     def thumbnail(self, clip_id: int) -> bytes | None:
         return self.library.thumbnail(clip_id)
@@ -126,10 +137,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self._page(params)
             if route == "/api/search":
                 return self._api(params)
+            if route == "/api/export":
+                return self._export(params)
+            if route == "/static/vidx.js":
+                return self._send(HTTPStatus.OK, SCRIPT, {}, "text/javascript; charset=utf-8")
             if match := _THUMB.match(route):
                 return self._thumb(int(match.group(1)))
             if match := _MEDIA.match(route):
                 return self._media(int(match.group(1)))
+        except ExportError as e:
+            return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": e.reason}).encode(), {}, "application/json")
         except (ValueError, VidxError) as e:
             return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(e)}).encode(), {}, "application/json")
         self._send(HTTPStatus.NOT_FOUND, "not found\n")
@@ -144,15 +161,43 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError(f"k must be between 1 and {MAX_K}")
         return query, k
 
+    @staticmethod
+    def _filters(params) -> dict:
+        """since, until (ISO dates) and min_duration, max_duration (seconds); empty fields are no filter."""
+        found = {}
+        for name in FILTERS:
+            value = params.get(name, [""])[0].strip()
+            if value and name.endswith("duration"):
+                try:
+                    found[name] = float(value)
+                except ValueError:
+                    raise ValueError(f"{name} must be a number of seconds, got {value!r}") from None
+            elif value:
+                found[name] = value
+        return found
+
+    def _export(self, params):
+        try:
+            video_id = int(params.get("video", [""])[0])
+            start, end = (float(params.get(name, [""])[0]) for name in ("start", "end"))
+        except ValueError:
+            raise ValueError("give video (an id), start and end (seconds)") from None
+        with tempfile.TemporaryDirectory(prefix="vidx-export-") as folder:
+            written = self.app.export(video_id, start, end, folder)
+            data = written.read_bytes()
+        disposition = f'attachment; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", written.name)}"'
+        self._send(HTTPStatus.OK, data, {"Content-Disposition": disposition}, "video/mp4")
+
     def _api(self, params):
         query, k = self._query(params)
-        hits = self.app.search(query, k)
+        hits = self.app.search(query, k, self._filters(params))
         body = json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False)
         self._send(HTTPStatus.OK, body.encode(), {}, "application/json")
 
     def _page(self, params):
         query, k = self._query(params)
-        hits = self.app.search(query, k) if query.strip() else []
+        filters = self._filters(params)
+        hits = self.app.search(query, k, filters) if query.strip() else []
         page = render(
             query,
             hits,
@@ -161,6 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             player=True,
             search_box=True,
             k=k,
+            filters=filters,
         )
         headers = {}
         if self.guard.token is not None and self.guard.accepts(params.get("token", [None])[0]):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import sqlite_utils
 
 from vidx.config import Home
-from vidx.errors import VidxError
+from vidx.errors import NotWritable, VidxError
+from vidx.filenames import printable, raw_bytes
 
 from . import thumbnails, vectors
 from .faiss_file import FaissFile
@@ -21,21 +25,34 @@ from .migrations import migrations
 @dataclass(frozen=True)
 class VideoRow:
     id: int
-    path: str
+    path: str  # as shown: a name that is not UTF-8 has \xNN escapes
     size: int
     mtime_ns: int
     hash: str | None
     status: str
     error: str | None
+    raw_path: bytes | None = None
+
+    @property
+    def file(self) -> str:
+        """The name to open the file by."""
+        return os.fsdecode(self.raw_path) if self.raw_path else self.path
 
 
 @dataclass(frozen=True)
 class ClipRow:
     id: int
-    path: str
+    path: str  # as shown, like VideoRow.path
     start: float
     end: float
     video_id: int
+    mtime_ns: int = 0  # the video's, for the date and duration filters
+    duration: float | None = None
+    raw_path: bytes | None = None
+
+    @property
+    def file(self) -> str:
+        return os.fsdecode(self.raw_path) if self.raw_path else self.path
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,24 @@ class ClipVector:
     vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class VideoFacts:
+    id: int
+    path: str
+    duration: float
+    hash: str | None
+
+
+@dataclass(frozen=True)
+class ClipArrays:
+    """Every clip of the library as arrays, ordered by video and then by position in it."""
+
+    video_ids: np.ndarray  # int64 [n]
+    starts: np.ndarray  # float64 [n]
+    ends: np.ndarray  # float64 [n]
+    vectors: np.ndarray  # float32 [n, dim]
+
+
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -72,15 +107,35 @@ class Catalog:
     def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
         self.home = home
         self.faiss = FaissFile(home.index_dir, ann_threshold)
-        home.ensure()
-        home.index_dir.mkdir(exist_ok=True)
+        self.read_only = not home.writable()
         try:
-            self.db = sqlite_utils.Database(home.db)
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.enable_wal()
-            migrations.apply(self.db)
+            self.db = self._open_read_only() if self.read_only else self._open()
         except sqlite3.DatabaseError as e:
-            raise VidxError(f"Cannot open the database {home.db}: {e}; run `vidx doctor`") from None
+            raise VidxError(f"Cannot open the database {self.home.db}: {e}; run `vidx doctor`") from None
+
+    def _open(self) -> sqlite_utils.Database:
+        self.home.ensure()
+        self.home.index_dir.mkdir(exist_ok=True)
+        db = sqlite_utils.Database(_connect(str(self.home.db)))
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+        migrations.apply(db)
+        return db
+
+    def _open_read_only(self) -> sqlite_utils.Database:
+        """A home this user cannot write (a read-only mount, another user's) is read as it is, never changed."""
+        path = self.home.db
+        if not path.exists():
+            db = sqlite_utils.Database(_connect(":memory:"))  # nothing indexed yet: an empty catalogue, kept nowhere
+            migrations.apply(db)
+            return db
+        db = sqlite_utils.Database(_read_only_connection(path))
+        if migrations.pending(db):
+            raise NotWritable(
+                f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
+                "be written"
+            )
+        return db
 
     def close(self) -> None:
         self.db.close()
@@ -100,6 +155,10 @@ class Catalog:
         self.set_meta("generation", str(self.generation + 1))
 
     def add_root(self, path: Path) -> int:
+        if raw_bytes(str(path)) is not None:
+            # Files under it may have any name; the root itself is stored as text, to be rescanned by it.
+            shown = printable(str(path))
+            raise VidxError(f"{shown}: the folder's own name is not UTF-8; index the folder that holds it")
         with self.db.atomic():
             self.db["roots"].insert({"path": str(path), "added_at": now()}, ignore=True)
         return self.db.execute("select id from roots where path = ?", [str(path)]).fetchone()[0]
@@ -107,11 +166,13 @@ class Catalog:
     def roots(self) -> list[str]:
         return [r[0] for r in self.db.execute("select path from roots order by path")]
 
+    def _videos(self, where: str, params: list) -> list[VideoRow]:
+        columns = "id, path, size, mtime_ns, hash, status, error, raw_path"
+        return [VideoRow(*r) for r in self.db.execute(f"select {columns} from videos where {where}", params)]
+
     def video(self, path: str) -> VideoRow | None:
-        row = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where path = ?", [path]
-        ).fetchone()
-        return VideoRow(*row) if row else None
+        found = self._videos("path = ?", [printable(path)])
+        return found[0] if found else None
 
     def remove_root(self, path: str) -> list[int]:
         """Forget a root and every video under it; returns the clip ids that left."""
@@ -123,26 +184,20 @@ class Catalog:
         return removed
 
     def videos_with_hash(self, digest: str) -> list[VideoRow]:
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where hash = ? and status = 'ok'",
-            [digest],
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("hash = ? and status = 'ok'", [digest])
 
     def ok_sizes(self) -> set[int]:
         """Sizes of the indexed videos: a file of another size cannot hold the same content as any of them."""
         return {r[0] for r in self.db.execute("select distinct size from videos where status = 'ok'")}
 
     def failures(self) -> list[VideoRow]:
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos where status = 'failed' order by path"
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("status = 'failed' order by path", [])
 
     def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
         """Same content at a new path: the clips and their vectors stay as they are."""
         with self.db.atomic():
-            self.db["videos"].update(video_id, {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1]})
+            record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path)}
+            self.db["videos"].update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
 
     def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
         with self.db.atomic():
@@ -161,18 +216,14 @@ class Catalog:
 
     def videos_under(self, root: str) -> list[VideoRow]:
         prefix = root.rstrip("/") + "/"
-        rows = self.db.execute(
-            "select id, path, size, mtime_ns, hash, status, error from videos"
-            " where substr(path, 1, ?) = ? order by path",
-            [len(prefix), prefix],
-        )
-        return [VideoRow(*r) for r in rows]
+        return self._videos("substr(path, 1, ?) = ? order by path", [len(prefix), prefix])
 
     def _put_video(self, root_id: int, path: str, stat: tuple[int, int], fields: dict) -> tuple[int, list[int]]:
         """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
         old = self.video(path)
         removed = self._delete_clips(old.id) if old else []
-        record = {"root_id": root_id, "path": path, "size": stat[0], "mtime_ns": stat[1], "indexed_at": now(), **fields}
+        record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
+        record.update(size=stat[0], mtime_ns=stat[1], **fields)
         if old:
             self.db["videos"].update(old.id, record)
             return old.id, removed
@@ -197,7 +248,7 @@ class Catalog:
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> list[int]:
         """Record why a file could not be indexed; drops any clips an earlier version of it had."""
         with self.db.atomic():
-            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": error})
+            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
             if removed:
                 self._bump_generation()
         return removed
@@ -226,29 +277,57 @@ class Catalog:
         return np.asarray(ids, np.int64), np.stack(vecs)
 
     def clip_rows(self, ids: list[int]) -> dict[int, ClipRow]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(
-            f"select clips.id, videos.path, clips.start, clips.end, videos.id from clips"
-            f" join videos on videos.id = clips.video_id where clips.id in ({marks})",
-            ids,
-        )
-        return {r[0]: ClipRow(*r) for r in rows}
+        found = {}
+        # SQLite takes at most 32766 parameters a statement; a filtered search may ask about more clips.
+        for at in range(0, len(ids), 30_000):
+            chunk = ids[at : at + 30_000]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.mtime_ns, videos.duration,"
+                f" videos.raw_path from clips join videos on videos.id = clips.video_id where clips.id in ({marks})",
+                chunk,
+            )
+            found.update({r[0]: ClipRow(*r) for r in rows})
+        return found
+
+    def clip_vectors(self, video_id: int) -> list[ClipVector]:
+        """One video's clips in order, with their vectors."""
+        rows = self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [video_id])
+        return [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in rows]
+
+    def indexed_videos(self) -> list[VideoFacts]:
+        rows = self.db.execute("select id, path, duration, hash from videos where status = 'ok' order by path")
+        return [VideoFacts(i, p, d or 0.0, h) for i, p, d, h in rows]
+
+    def clip_arrays(self) -> ClipArrays:
+        """All clips at once, read row by row into one preallocated matrix (2 GB at a million clips)."""
+        with self.db.atomic():  # one snapshot: an index run committing meanwhile cannot change the count
+            n = self.counts()["clips"]
+            first = self.db.execute("select vector from clips limit 1").fetchone()
+            dim = len(first[0]) // 4 if first else 0
+            video_ids = np.empty(n, np.int64)
+            starts, ends = np.empty(n), np.empty(n)
+            vecs = np.empty((n, dim), np.float32)
+            rows = self.db.execute("select video_id, start, end, vector from clips order by video_id, idx")
+            for i, (video_id, start, end, blob) in enumerate(rows):
+                video_ids[i], starts[i], ends[i] = video_id, start, end
+                vecs[i] = np.frombuffer(blob, dtype=np.float32)
+        return ClipArrays(video_ids, starts, ends, vecs)
 
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
 
-    def video_path(self, video_id: int) -> str | None:
-        row = self.db.execute("select path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
-        return row[0] if row else None
+    def video_file(self, video_id: int) -> str | None:
+        """The name to open an indexed video by (see VideoRow.file)."""
+        row = self.db.execute("select path, raw_path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
+        return (os.fsdecode(row[1]) if row[1] else row[0]) if row else None
 
     def thumbnail(self, clip_id: int) -> bytes | None:
         """The clip's thumbnail strip (JPEG), made on first request."""
         row = self.clip_row(clip_id)
         if row is None:
             return None
-        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.path, row.start, row.end)
+        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.file, row.start, row.end)
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute
@@ -281,3 +360,30 @@ class Catalog:
         """Vectors in the current FAISS file (0 when there is none)."""
         index = self.faiss.load(mapped=True)
         return index.ntotal if index is not None else 0
+
+
+def _connect(database: str, **options) -> sqlite3.Connection:
+    """Each thread has a Catalog of its own (Library.catalog); not tying the connection to its thread only lets
+    Library.close() close them all from the thread that closes the library."""
+    return sqlite3.connect(database, check_same_thread=False, **options)
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """WAL readers share the -shm file with writers. Read-only, it serves when no writer is at work, or one is at a
+    point where a reader can join without writing there; with no writer and no -shm, the file is read immutable."""
+    uri = f"file:{quote(str(path))}"
+    wal = path.with_name(path.name + "-wal")
+    for _ in range(20):
+        conn = _connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+        if not wal.exists() or wal.stat().st_size == 0:
+            return _connect(f"{uri}?immutable=1", uri=True)
+        time.sleep(0.1)
+    raise VidxError(
+        f"Cannot read {path} while another process writes it: this user cannot write {path}-shm, which readers "
+        "share with the writer; try again when it is done"
+    )

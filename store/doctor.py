@@ -41,7 +41,7 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     if len(sizes) > 1:
         result.problems.append(f"clip vectors of several sizes: {sorted(sizes)} bytes")
 
-    missing = [v for root in catalog.roots() for v in catalog.videos_under(root) if not os.path.exists(v.path)]
+    missing = [v for root in catalog.roots() for v in catalog.videos_under(root) if not os.path.exists(v.file)]
     if missing:
         result.problems.append(f"{len(missing)} indexed files no longer exist, e.g. {missing[0].path}")
     stale = _faiss_problems(catalog, result)

@@ -38,3 +38,9 @@ def m001_initial(db):
     )
     db["clips"].create_index(["video_id", "idx"], unique=True)
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_raw_path(db):
+    # The exact bytes of a file name that is not UTF-8; `path` holds it with \xNN escapes.
+    db["videos"].add_column("raw_path", bytes)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -74,15 +77,18 @@ class StoreWriter:
 
     def save_video(self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]):
         """Store a video and its clip vectors in one transaction; returns the video id."""
-        video_id, removed, added = self.catalog.save_video(root_id, path, stat, info, clips)
-        self._apply(removed, added, [c.vector for c in clips])
+        with _in_step():
+            video_id, removed, added = self.catalog.save_video(root_id, path, stat, info, clips)
+            self._apply(removed, added, [c.vector for c in clips])
         return video_id
 
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> None:
-        self._apply(self.catalog.save_failure(root_id, path, stat, error), [], [])
+        with _in_step():
+            self._apply(self.catalog.save_failure(root_id, path, stat, error), [], [])
 
     def delete_video(self, video_id: int) -> None:
-        self._apply(self.catalog.delete_video(video_id), [], [])
+        with _in_step():
+            self._apply(self.catalog.delete_video(video_id), [], [])
 
     def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
         self.catalog.move_video(video_id, root_id, path, stat)
@@ -91,11 +97,13 @@ class StoreWriter:
         self.catalog.touch_video(video_id, stat)
 
     def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
-        added, vecs = self.catalog.copy_video(source_id, root_id, path, stat)
-        self._apply([], added, vecs)
+        with _in_step():
+            added, vecs = self.catalog.copy_video(source_id, root_id, path, stat)
+            self._apply([], added, vecs)
 
     def remove_root(self, root: Path) -> None:
-        self._apply(self.catalog.remove_root(str(root)), [], [])
+        with _in_step():
+            self._apply(self.catalog.remove_root(str(root)), [], [])
 
     def rebuild(self) -> int:
         """Build the index anew from every stored vector; returns how many it holds."""
@@ -115,3 +123,14 @@ class StoreWriter:
             self.catalog.faiss.save(self.index, self.catalog.generation)
         self.changed = False
         self.saved_at = time.monotonic()
+
+
+@contextlib.contextmanager
+def _in_step() -> Iterator[None]:
+    """Hold Ctrl-C from an SQLite commit until the in-memory index has followed it: the file saved on the way
+    out is named after the catalogue's generation, and must then hold exactly its clips."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)

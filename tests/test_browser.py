@@ -2,6 +2,7 @@
 
 import shutil
 
+import av
 import pytest
 import videos
 from serving import make_app, serving
@@ -57,13 +58,27 @@ def test_search_and_play_from_the_moment(site, tmp_path):
             first = page.locator("li.result").first
             first.wait_for()
             assert first.locator(".path").inner_text() == str(target)
-            start = float(first.get_attribute("data-start"))
-            assert start >= 4.0, "the red half starts at 4 s"
+            start, end = float(first.get_attribute("data-start")), float(first.get_attribute("data-end"))
+            assert 4.0 - 3.2 <= start <= 4.0 and end == 8.0, "the moment: the red half, 4-8 s, to within a clip"
             assert first.locator("img.strip").evaluate("img => img.complete && img.naturalWidth > 0")
             video = first.locator("video")
             video.evaluate("v => { v.muted = true; return v.play(); }")
             page.wait_for_function("v => v.currentTime > 0 && !v.paused", arg=video.element_handle(), timeout=20000)
             assert video.evaluate("v => v.currentTime") >= start - 0.05
+            # The out handle takes the player's position; the download is exactly the span between the handles.
+            video.evaluate("v => { v.pause(); v.currentTime = 6.0; }")
+            page.wait_for_function("v => Math.abs(v.currentTime - 6.0) < 0.01", arg=video.element_handle())
+            first.locator("button[data-set=end]").click()
+            assert first.locator("input[name=end]").input_value() == "6.0"
+            first.locator("input[name=start]").fill("4.5")
+            with page.expect_download() as download:
+                first.locator("form.export button[type=submit]").click()
+            saved = tmp_path / "span.mp4"
+            download.value.save_as(saved)
+            with av.open(str(saved)) as container:
+                frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+            assert len(frames) == 15, "4.5 s to 6.0 s at 10 fps"
+            assert frames[0].mean(axis=(0, 1))[0] > 150, "red from the first frame"
             assert token not in page.url  # the form, the thumbnails and the player got in by the cookie
             assert refused == []
             page.screenshot(path=str(tmp_path / "page.png"))

@@ -29,21 +29,27 @@ def test_precedence(run, vidx_home, monkeypatch):
 
 def test_config_text_output(run, vidx_home):
     lines = run("config").output.splitlines()
-    assert lines[0] == f"home = {vidx_home}"
+    assert lines[0] == f"home = {vidx_home}  (env VIDX_HOME)"
     assert "clip.fps = 10.0  (default)" in lines
 
 
 def test_home_flag_beats_environment(run, tmp_path):
     other = tmp_path / "elsewhere"
-    assert as_json(run("--home", other, "config", "--json"))["home"] == str(other)
+    data = as_json(run("--home", other, "config", "--json"))
+    assert (data["home"], data["home_from"]) == (str(other), "flag")
+    assert run("--home", other, "config").output.splitlines()[0] == f"home = {other}  (flag)"
 
 
-def test_xdg_default(vidx_home, monkeypatch, tmp_path):
+def test_xdg_and_the_default_home(run, vidx_home, monkeypatch, tmp_path):
     from vidx.config import resolve_home
 
     monkeypatch.delenv("VIDX_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert resolve_home() == tmp_path / "xdg" / "vidx"
+    assert run("config").output.splitlines()[0] == f"home = {tmp_path / 'xdg' / 'vidx'}  (env XDG_DATA_HOME)"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    assert run("config").output.splitlines()[0] == f"home = {tmp_path / 'me' / '.local' / 'share' / 'vidx'}  (default)"
 
 
 @pytest.mark.parametrize(

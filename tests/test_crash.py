@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import as_json, vidx_subprocess
@@ -14,7 +15,14 @@ from conftest import as_json, vidx_subprocess
 def start_index(root, delay="0.02"):
     code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
     env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": delay}
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group, so that the test can tell when every process it started has ended.
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def videos_written(home):
@@ -44,6 +52,7 @@ def test_sigkill_then_heal(run, imported, library, vidx_home, after_videos):
         time.sleep(1.0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert wait_for(lambda: not living_in_group(proc.pid), 30), "the decoder child outlived vidx"
 
     healed = as_json(run("index", "--json"))
     status = as_json(run("status", "--json"))
@@ -90,3 +99,54 @@ def test_queries_work_while_indexing_and_a_second_indexer_is_refused(run, import
         proc.wait()
     status = as_json(run("status", "--json"))
     assert status["clips"] == status["vectors"]
+
+
+def living_in_group(pgid: int) -> list[str]:
+    """The processes of a process group that still run (zombies waiting for a reaper do not count)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        state, _, group = text.rpartition(")")[2].split()[:3]
+        if int(group) == pgid and state != "Z":
+            found.append(text.split(")")[0] + ")")
+    return found
+
+
+def test_ctrl_c_says_what_was_kept_and_leaves_the_index_healthy(run, imported, library, vidx_home):
+    root = library["root"]
+    total = 6 + (3 if (root / "real").is_dir() else 0)
+    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}]\nmain()"
+    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.05"}
+    # Its own process group, as a terminal's foreground job: Ctrl-C reaches vidx and its decoder child alike.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for(lambda: videos_written(vidx_home) >= 2)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert out == ""
+    assert "Traceback" not in err and "Aborted!" not in err and "KeyboardInterrupt" not in err, err
+    kept = as_json(run("status", "--json"))
+    assert err.splitlines()[-1] == (
+        f"interrupted: {kept['videos']} of {total} files indexed; run vidx index again to finish"
+    )
+    assert 2 <= kept["videos"] < total
+    assert wait_for(lambda: not living_in_group(proc.pid), 30), living_in_group(proc.pid)
+    assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+    assert kept["clips"] == kept["vectors"]
+    rest = as_json(run("index", "--json"))
+    assert (rest["added"], rest["unchanged"]) == (total - kept["videos"], kept["videos"])

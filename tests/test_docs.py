@@ -6,6 +6,8 @@ import click
 import pytest
 
 from vidx.cli import cli
+from vidx.config import DEFAULT_HOME
+from vidx.config.settings import defaults
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -38,3 +40,14 @@ def test_every_option_is_in_the_readme(path, option):
     assert f"{option} " in README or f"{option}`" in README or f"{option}=" in README or f"{option}]" in README, (
         f"vidx {' '.join(path)} {option} is missing from README.md"
     )
+
+
+@pytest.mark.parametrize("key", [f"{section}.{key}" for section, table in defaults().items() for key in table])
+def test_every_setting_is_in_the_readme_table(key):
+    assert f"| `{key}` |" in README, f"{key}, which `vidx config` shows, is missing from README.md's settings table"
+
+
+def test_help_and_readme_word_the_default_home_alike():
+    option = next(p for p in cli.params if p.name == "home")
+    assert f"(default: {DEFAULT_HOME})" in option.help
+    assert DEFAULT_HOME in " ".join(README.replace("`", "").split()), "README.md words the default home otherwise"

@@ -58,8 +58,10 @@ def test_query_json_contract(run, indexed, library):
     first = data["results"][0]
     assert set(first) == {"rank", "path", "score", "start", "end"}
     assert os.path.isabs(first["path"])
-    assert first["start"] in (0.0, 0.8), "the first clip, or the tail clip of the last 32 of 40 frames"
-    assert first["end"] == pytest.approx(first["start"] + 3.2), "32 frames sampled at 10 fps"
+    red = as_json(run("query", "red", "--json", "-k", "1"))["results"][0]
+    assert (red["path"], red["start"], red["end"]) == (str(library["red"]), 0.0, 4.0), "red throughout: one moment"
+    clips = as_json(run("query", "red", "--json", "-k", "2", "--clips"))["results"]
+    assert {(c["start"], c["end"]) for c in clips} == {(0.0, 3.2), (0.8, 4.0)}, "--clips: 32 frames at 10 fps"
     assert data["results"][0]["score"] >= data["results"][1]["score"]
 
 

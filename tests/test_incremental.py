@@ -52,6 +52,18 @@ def test_copy_is_listed_twice_and_embedded_once(run, lib):
     assert sorted(paths) == sorted([str(lib / "colours" / "blue.gif"), str(lib / "light" / "blue-copy.gif")])
 
 
+def test_a_copy_in_a_new_folder_takes_the_vectors_of_one_indexed_in_another(run, lib, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(lib / "colours" / "red.mp4", elsewhere / "red-again.mp4")
+    summary = as_json(run("index", elsewhere, "--json"))
+    assert (summary["added"], summary["clips_embedded"]) == (1, 0)
+    (lib / "colours" / "red.mp4").write_bytes(b"changed since it was indexed")
+    shutil.copy(elsewhere / "red-again.mp4", elsewhere / "red-third.mp4")
+    summary = as_json(run("index", elsewhere, "--json"))
+    assert (summary["added"], summary["clips_embedded"]) == (1, 0), "the second copy's vectors are still good"
+
+
 def test_two_new_copies_embed_once(run, imported, library, tmp_path):
     root = tmp_path / "twins"
     root.mkdir()
@@ -95,7 +107,7 @@ def test_roots(run, lib, library):
     assert as_json(run("roots", "--json")) == sorted([str(lib), str(other)])
     assert run("roots").stdout == "".join(f"{p}\n" for p in sorted([str(lib), str(other)]))
     removed = run("roots", "remove", lib)
-    assert removed.stdout == f"Forgot {lib} and its 5 videos.\n"
+    assert removed.stdout == f"Forgot {lib}: 5 videos and 0 failed files.\n"
     assert as_json(run("roots", "--json")) == [str(other)]
     status = as_json(run("status", "--json"))
     assert status["videos"] == 1 and status["clips"] == status["vectors"]

@@ -1,6 +1,5 @@
 """`vidx.Library`, the Python API, called directly and from a script in a real interpreter."""
 
-import os
 import re
 import subprocess
 import sys
@@ -112,9 +111,9 @@ def test_the_lock_is_an_error_that_names_no_flag(imported, library, vidx_home):
 
 
 def run_script(code: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=300, env=os.environ
-    )
+    """`code` saved as a script and run as users run theirs, with no `if __name__ == "__main__"` guard."""
+    (cwd / "script.py").write_text(code)
+    return subprocess.run([sys.executable, "script.py"], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_a_script_that_loaded_the_text_model_ends_cleanly(imported, library, tmp_path):

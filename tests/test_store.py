@@ -24,11 +24,12 @@ def test_schema(vidx_home):
             "status": str,
             "error": str,
             "indexed_at": str,
+            "raw_path": bytes,
         },
         "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
         "meta": {"key": str, "value": str},
     }
-    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == ["m001_initial"]
+    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == ["m001_initial", "m002_raw_path"]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 

@@ -155,8 +155,15 @@ def expected_video(images: np.ndarray) -> np.ndarray:
 
 
 if __name__ == "__main__":
+    import os
     import sys
 
     if len(sys.argv) != 2:
         sys.exit("usage: python tests/toy_model.py DEST  (writes a toy S3D-interface SavedModel to DEST)")
-    print(build_tf1(Path(sys.argv[1])))
+    from vidx.model.source import native_logs_hidden
+
+    # TensorFlow's start-up and deprecation logs say nothing to someone trying vidx: print only the folder.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with native_logs_hidden():
+        built = build_tf1(Path(sys.argv[1]))
+    print(built)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidx.config import ENGINES, PRECISIONS, Home, Settings, load_settings, resolve_home, write_user_setting
-from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, UsageError, VidxError
+from vidx.errors import ModelMismatch, NoCalibrationVideos, NoSuchFile, NotWritable, UsageError, VidxError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -133,6 +133,7 @@ class Library:
         """Convert SOURCE (hub URL, SavedModel folder or .tar.gz; default model.source) into this home's IRs."""
         from vidx.model.importer import import_model
 
+        self.home.require_writable()
         return import_model(self.home, source or self.settings.model.source, force=force)
 
     def model_info(self) -> dict:
@@ -154,6 +155,7 @@ class Library:
         from vidx.indexer.decode import clips_in_turn
         from vidx.model.quantize import quantize
 
+        self.home.require_writable()
         self.model_folder()
         paths = self._calibration_paths(calibration)
         report = quantize(self.settings, (c.pixels for c in clips_in_turn(paths, self.settings.clip)), clips, heldout)
@@ -193,6 +195,7 @@ class Library:
             )
         if precision == "bf16" and not cpu_has_bf16():
             raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
+        self.home.require_writable()
         write_user_setting(self.home, "model.precision", precision)
         self.settings = load_settings(self.home, self._overrides)
         self._video = None
@@ -234,8 +237,11 @@ class Library:
         if not roots:
             raise UsageError("No folder to index: give one, e.g. vidx index ~/Videos")
         for root in roots:
+            if not root.exists():
+                raise NoSuchFile(f"{root}: no such folder; give the folder that holds your videos")
             if not root.is_dir():
                 raise VidxError(f"{root}: not a folder; give the folder that holds your videos")
+        self.home.require_writable()
         with index_lock(self.home, wait):
             folder = self.model_folder()
             space = self.vector_space()
@@ -256,6 +262,7 @@ class Library:
         from vidx.store import StoreWriter
 
         (root,) = resolve_roots([os.fspath(path)])
+        self.home.require_writable()
         with index_lock(self.home, wait):
             catalog = self.catalog
             if str(root) not in catalog.roots():
@@ -273,6 +280,8 @@ class Library:
         from vidx.indexer.lock import index_lock
         from vidx.store.doctor import check
 
+        if repair:
+            self.home.require_writable()
         with index_lock(self.home) if repair else contextlib.nullcontext():
             return check(self.catalog, repair)
 
@@ -298,16 +307,22 @@ class Library:
         clips: bool = False,
         min_score: float | None = None,
         under: str | os.PathLike | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_duration: float | None = None,
+        max_duration: float | None = None,
     ) -> list[Hit]:
-        """The top-k videos for `text`, each with its best moment; `clips` lists single clips instead."""
-        from vidx.searcher import check_query, search_vector
+        """The top-k videos for `text`, each with its moment; `clips` lists single clips instead.
+
+        `since`/`until`: ISO dates bounding the file's modification time (`until` takes in that whole day);
+        `min_duration`/`max_duration`: seconds. Filters never shorten the top-k while enough videos pass.
+        """
+        from vidx.searcher import check_query
+        from vidx.searcher.filters import Filters
 
         check_query(text)
-        k = self._k(k)
-        if self.is_empty():
-            return []
-        vector = self._text_encoder().embed([text])[0]
-        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under))
+        chosen = Filters.parse(since, until, min_duration, max_duration)
+        return self._nearest(lambda: self._text_encoder().embed([text])[0], k, clips, min_score, under, chosen)
 
     def like(
         self,
@@ -317,17 +332,35 @@ class Library:
         clips: bool = False,
         min_score: float | None = None,
         under: str | os.PathLike | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        min_duration: float | None = None,
+        max_duration: float | None = None,
     ) -> list[Hit]:
         """Query by example: the videos nearest to the clip of `video` that holds second `at`, `video` left out."""
         from vidx.indexer.decode import clip_at
-        from vidx.searcher import search_vector
+        from vidx.searcher.filters import Filters
 
         path = existing_file(video)
+        chosen = Filters.parse(since, until, min_duration, max_duration)
+
+        def vector():
+            return self._video_encoder().embed(clip_at(path, self.settings.clip, at).pixels[None])[0]
+
+        return self._nearest(vector, k, clips, min_score, under, chosen, exclude=str(path))
+
+    def _nearest(self, vector, k, clips, min_score, under, chosen, exclude: str | None = None) -> list[Hit]:
+        """Hits for the query vector `vector()` makes, computed only when the index has something to find."""
+        from vidx.searcher import search_vector
+        from vidx.searcher.moments import with_moments
+
         k = self._k(k)
         if self.is_empty():
             return []
-        vector = self._video_encoder().embed(clip_at(path, self.settings.clip, at).pixels[None])[0]
-        return search_vector(self.catalog, vector, k, clips, min_score, _folder(under), exclude=str(path))
+        query = vector()
+        folder = _folder(under)
+        hits = search_vector(self.catalog, query, k, clips, min_score, folder, exclude, chosen)
+        return hits if clips else with_moments(self.catalog, query, hits, self.settings.search.moment_margin)
 
     def embed_text(self, texts: Iterable[str] | str) -> np.ndarray:
         """Raw text vectors, [n, 512]."""
@@ -357,6 +390,32 @@ class Library:
             flush()
         return out
 
+    def export(self, video: str | os.PathLike, start: float, end: float, out_file: str | os.PathLike, pad: float = 0.0):
+        """Write [start, end] of `video` (widened by `pad`, within the video) as H.264 MP4; returns what was written."""
+        from vidx.searcher.export import export
+
+        return export(resolved(video), start, end, out_file, pad)
+
+    def export_hits(self, hits: list[Hit], folder: str | os.PathLike, pad: float = 0.0) -> list:
+        """Each hit's moment as `<rank>-<video stem>-<mmss>-<mmss>.mp4` in `folder`, in the order of `hits`."""
+        from vidx.errors import NotWritable
+        from vidx.searcher.export import export_into
+
+        target = Path(os.path.abspath(os.path.expanduser(os.fspath(folder))))
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise NotWritable(f"{target}: cannot make the export folder ({e.strerror or e})") from None
+        files = [self.catalog.video_file(h.video_id) or h.path for h in hits]
+        return [export_into(target, h.rank, f, h.start, h.end, pad) for h, f in zip(hits, files, strict=True)]
+
+    def dupes(self, min_overlap: float = 0.8):
+        """Groups of videos holding the same footage (`near`), or the same bytes (`exact`)."""
+        from vidx.searcher.dupes import check_overlap, find_duplicates
+
+        check_overlap(min_overlap)
+        return find_duplicates(self.catalog, min_overlap)
+
     def thumbnail(self, clip_id: int) -> bytes | None:
         """A JPEG strip of the clip's frames, made on first request; None for an unknown clip."""
         return self.catalog.thumbnail(clip_id)
@@ -364,7 +423,7 @@ class Library:
     def media_path(self, video_id: int) -> str | None:
         """The file of an indexed video, if it is still there and inside its root (not a symlink out of it)."""
         catalog = self.catalog
-        path = catalog.video_path(video_id)
+        path = catalog.video_file(video_id)
         if path is None or not os.path.isfile(path):
             return None
         real = os.path.realpath(path)
@@ -385,6 +444,16 @@ class Library:
             return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
 
         return render(title, hits, thumb, link)
+
+    def write_page(self, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
+        """Write `page(title, hits)` to `path`; returns the file, absolute."""
+        target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+        page = self.page(title, hits)
+        try:
+            target.write_text(page, encoding="utf-8")
+        except OSError as e:
+            raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
+        return target
 
     # -- looking at it ---------------------------------------------------------------------------------------
 
@@ -411,9 +480,14 @@ class Library:
             "fingerprint": manifest.fingerprint if manifest else None,
             "precision": self.settings.model.precision,
             "index_bytes": path.stat().st_size if path else 0,
-            "db_bytes": self.home.db.stat().st_size,
+            "db_bytes": self.home.db.stat().st_size if self.home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),
         }
+
+
+def resolved(path: str | os.PathLike) -> Path:
+    """A user's path as vidx compares and reports it: absolute, `~`, `..` and symlinks resolved."""
+    return Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
 
 
 def _ray_engine():
@@ -426,8 +500,8 @@ def _ray_engine():
 
 
 def existing_file(path: str | os.PathLike) -> Path:
-    """A user's path as vidx compares and reports it: absolute, `..` and symlinks resolved; it must be a file."""
-    target = Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
+    """`resolved(path)`, which must be a file."""
+    target = resolved(path)
     if not target.is_file():
         raise NoSuchFile(f"{os.fspath(path)}: no such video file")
     return target

@@ -1,0 +1,352 @@
+"""Take a span of a video out as a file: H.264 + AAC in MP4, which browsers play, cut to the frame.
+
+The span is decoded from the keyframe before it and re-encoded, so the file starts on the asked frame with a
+picture (a stream copy would start at a keyframe, or show black or sound alone until the next one). Times are
+the decoder's, relative to the video stream's start, as the indexer's are (OpenCV's FFmpeg reader does the same).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from vidx.errors import UsageError, VidxError
+
+# Output timestamps in the MPEG 90 kHz clock: fine enough for any frame rate, variable ones included.
+TIME_BASE = Fraction(1, 90_000)
+AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
+# x264's default quality; "veryfast" keeps a minute of 1080p to seconds on two cores at a slightly larger file.
+CRF, PRESET = 20, "veryfast"
+_TIME = re.compile(r"^\d+(\.\d*)?$")
+
+
+class ExportError(VidxError):
+    """A span that cannot be written: unreadable source, empty or out-of-range span, unwritable target.
+
+    `reason` is the message without the file it is about, for callers that must not show paths (the web app).
+    """
+
+    def __init__(self, about: Path, reason: str):
+        super().__init__(f"{about}: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path  # absolute
+    start: float  # the span written, in the source's seconds, after padding and clamping
+    end: float
+    audio: bool
+
+
+def parse_time(text: str, name: str = "START") -> float:
+    """Seconds from `75`, `75.5`, `1:15` or `1:01:15.5`."""
+    parts = text.strip().split(":")
+    if 1 <= len(parts) <= 3 and all(_TIME.match(p) for p in parts) and all("." not in p for p in parts[:-1]):
+        *whole, seconds = parts
+        if all(float(p) < 60 for p in parts[1:]):
+            value = float(seconds)
+            for i, p in enumerate(reversed(whole)):
+                value += int(p) * 60 ** (i + 1)
+            return value
+    raise UsageError(f"{name} must be seconds or mm:ss (or h:mm:ss), e.g. 75 or 1:15, got {text!r}")
+
+
+def clock(seconds: float) -> str:
+    """`m:ss.ss` (or `h:mm:ss.ss`) for messages."""
+    minutes, secs = divmod(max(seconds, 0.0), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{secs:05.2f}" if hours else f"{minutes}:{secs:05.2f}"
+
+
+def mmss(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60:02d}{s % 60:02d}"
+
+
+def export_name(rank: int, video: str | Path, start: float, end: float) -> str:
+    """`<rank>-<video stem>-<mmss>-<mmss>.mp4`, e.g. 1-holiday-0012-0028.mp4."""
+    return f"{rank}-{Path(video).stem}-{mmss(start)}-{mmss(math.ceil(end))}.mp4"
+
+
+def export(path: str | Path, start: float, end: float, out_file: str | Path, pad: float = 0.0) -> Exported:
+    """Write [start, end] of the video at `path` (widened by `pad`, clamped to the video) to `out_file`."""
+    return _export(Path(path), start, end, pad, lambda a, b: Path(out_file))
+
+
+def export_into(
+    folder: str | Path, rank: int, path: str | Path, start: float, end: float, pad: float = 0.0
+) -> Exported:
+    """One search result into `folder`, named by export_name after the span actually written."""
+    return _export(Path(path), start, end, pad, lambda a, b: Path(folder) / export_name(rank, path, a, b))
+
+
+def _export(source: Path, start: float, end: float, pad: float, target_for: Callable[[float, float], Path]) -> Exported:
+    if start < 0 or end < 0 or pad < 0:
+        raise ExportError(source, f"a span cannot be negative (asked {start:g} to {end:g}, pad {pad:g})")
+    if end <= start:
+        raise ExportError(source, f"empty span {clock(start)} to {clock(end)}: END must come after START")
+    if not source.is_file():
+        raise ExportError(source, "no such file (moved or deleted?)")
+    try:
+        container = av.open(str(source))
+    except (av.FFmpegError, OSError) as e:
+        raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
+    with container:
+        if not container.streams.video:
+            raise ExportError(source, "has no video stream")
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        try:
+            length = _picture_end(container, video)
+        except av.FFmpegError as e:
+            raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
+        if length is None:
+            raise ExportError(source, "no video frame in it could be read")
+        step = _frame_step(video)
+        video_end = f"past the end of the video ({clock(length)})"
+        if start >= length - step / 2:
+            raise ExportError(source, f"the span starts at {clock(start)}, {video_end}")
+        if end > length + step:
+            raise ExportError(source, f"the span ends at {clock(end)}, {video_end}")
+        a, b = max(0.0, start - pad), min(length, end + pad)
+        target = target_for(a, b).expanduser().absolute()
+        tmp = _temp_beside(target)
+        try:
+            with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+                _Span(container, video, audio, out, a, b).run()
+            os.replace(tmp, target)
+        except OSError as e:  # FFmpeg's I/O errors are OSErrors too; the source already read well up to here
+            tmp.unlink(missing_ok=True)
+            raise ExportError(target, f"cannot write it ({_reason(e)})") from None
+        except av.FFmpegError as e:
+            tmp.unlink(missing_ok=True)
+            raise ExportError(source, f"cannot decode {clock(a)} to {clock(b)} ({_reason(e)})") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return Exported(target, a, b, audio is not None)
+
+
+def _reason(e: Exception) -> str:
+    return getattr(e, "strerror", None) or str(e) or type(e).__name__
+
+
+def _temp_beside(target: Path) -> Path:
+    """A hidden temporary file in the target's folder, so the final rename is atomic and a failure leaves nothing."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise ExportError(folder, f"no such folder to write {target.name} in")
+    if target.is_dir():
+        raise ExportError(target, f"is a folder; give a file name, e.g. {target / 'clip.mp4'}")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
+    except OSError as e:
+        raise ExportError(folder, f"cannot write there ({_reason(e)})") from None
+    os.close(fd)
+    # mkstemp makes the file private; an exported clip is for sharing, so it gets the user's usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
+    return Path(name)
+
+
+def _origin(video) -> int:
+    return video.start_time if video.start_time is not None else 0
+
+
+def _frame_step(video) -> float:
+    """A frame's length, only to size tolerances: the container's average rate, else 25 fps."""
+    rate = video.average_rate or video.guessed_rate
+    return float(1 / rate) if rate and 1 <= rate <= 1000 else 0.04
+
+
+def _picture_end(container, video) -> float | None:
+    """Where the last frame ends, from the packets after the last keyframe (not the container's duration field);
+    None when no packet has a time."""
+    times: list[int] = []
+    last = None
+    for attempt in ("end", "start"):
+        try:
+            container.seek(2**62 if attempt == "end" else 0, stream=video, backward=True)
+        except av.FFmpegError:
+            continue
+        for packet in container.demux(video):
+            if packet.pts is not None:
+                times.append(packet.pts)
+                last = max(last or packet.pts, packet.pts + (packet.duration or 0))
+        if last is not None:
+            break
+    if last is None:
+        return None
+    times.sort()
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b > a]
+    if last == times[-1] and gaps:  # packets without durations: the last frame lasts as long as the one before
+        last += gaps[-1]
+    return float((last - _origin(video)) * video.time_base)
+
+
+class _Span:
+    """Decode [a, b] of the source and encode it: video frames re-timed from 0, audio cut to the same samples."""
+
+    def __init__(self, container, video, audio, out, a: float, b: float):
+        self.container, self.video, self.audio, self.out = container, video, audio, out
+        self.a, self.b = a, b
+        self.origin_s = float(_origin(video) * video.time_base)
+        width, height = video.codec_context.width, video.codec_context.height
+        self.size = (max(2, width - width % 2), max(2, height - height % 2))  # 4:2:0 needs even sides
+        self.vout = out.add_stream("libx264", rate=video.average_rate or video.guessed_rate or 25)
+        self.vout.width, self.vout.height = self.size
+        self.vout.pix_fmt = "yuv420p"
+        self.vout.time_base = self.vout.codec_context.time_base = TIME_BASE
+        self.vout.codec_context.options = {"crf": str(CRF), "preset": PRESET}
+        # No B-frames: packets leave in display order, each with its frame's duration, and no edit list is needed.
+        self.vout.codec_context.max_b_frames = 0
+        self.pending = None  # (frame, source time): a frame is written once the next one says how long it lasts
+        self.written = 0
+        self.durations: dict[int, int] = {}  # output pts -> how long that frame stays on screen
+        self.video_done = False
+        self.aout = None
+        if audio is not None:
+            channels = audio.codec_context.channels or 2
+            self.rate = audio.codec_context.sample_rate if audio.codec_context.sample_rate in AAC_RATES else 48000
+            layout = "mono" if channels == 1 else "stereo"
+            self.aout = out.add_stream("aac", rate=self.rate, layout=layout)
+            self.aout.time_base = Fraction(1, self.rate)
+            self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=self.rate)
+            self.channels = 1 if channels == 1 else 2
+            self.wanted = round((b - a) * self.rate)  # samples in the span
+            self.cursor = 0  # samples of the span placed so far
+            self.buffer = np.zeros((self.channels, 0), np.float32)
+            self.encoded = 0
+        self.audio_done = audio is None
+
+    def run(self) -> None:
+        self._seek()
+        streams = [self.video] + ([self.audio] if self.audio is not None else [])
+        for packet in self.container.demux(*streams):
+            if packet.stream is self.video and not self.video_done:
+                for frame in packet.decode():
+                    self._video_frame(frame)
+            elif packet.stream is self.audio and not self.audio_done:
+                for frame in packet.decode():
+                    for converted in self.resampler.resample(frame):
+                        self._audio_frame(converted)
+            if self.video_done and self.audio_done:
+                break
+        self._finish_video()
+        if self.aout is not None:
+            self._finish_audio()
+
+    def _seek(self) -> None:
+        """To a keyframe at least a second before the span, so the frame on screen at its start and the sound
+        interleaved near it are decoded; some demuxers land after the asked time, so check and step back."""
+        tb = self.video.time_base
+        target = max(0.0, self.a - 1.0)
+        while True:
+            self.container.seek(math.floor((target + self.origin_s) / tb), stream=self.video, backward=True)
+            first = next((p for p in self.container.demux(self.video) if p.pts is not None), None)
+            if first is None or float(first.pts * tb) - self.origin_s <= self.a or target == 0.0:
+                break
+            target = max(0.0, target - 10.0)
+        self.container.seek(math.floor((target + self.origin_s) / tb), stream=self.video, backward=True)
+
+    def _time(self, frame, fallback: float) -> float:
+        if frame.pts is None:
+            return fallback
+        return float(frame.pts * frame.time_base) - self.origin_s
+
+    def _video_frame(self, frame) -> None:
+        if self.video_done:  # one packet can release several frames
+            return
+        previous = self.pending[1] if self.pending else self.a
+        t = self._time(frame, previous + _frame_step(self.video))
+        eps = 1e-6
+        if t <= self.a + eps or self.pending is None:
+            # Before the span: keep only the latest such frame, the one on screen at the span's start.
+            self.pending = (frame, t)
+            return
+        self._emit(t)
+        if t >= self.b - eps:
+            self.video_done = True
+        else:
+            self.pending = (frame, t)
+
+    def _emit(self, until: float) -> None:
+        """Encode the pending frame, on screen from max(its time, a) (0 for the first) until `until`."""
+        frame, t = self.pending
+        if self.written == 0 and frame.rotation:
+            # Phones record upright video as rotated frames plus a display matrix: keep it, or browsers turn it.
+            self.vout.set_display_rotation(frame.rotation)
+        begin = 0.0 if self.written == 0 else max(t, self.a) - self.a
+        out = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
+        out.pts = round(begin / TIME_BASE)
+        out.time_base = TIME_BASE
+        self.durations[out.pts] = max(1, round((min(until, self.b) - self.a) / TIME_BASE) - out.pts)
+        self._mux_video(self.vout.encode(out))
+        self.written += 1
+        self.pending = None
+
+    def _mux_video(self, packets) -> None:
+        # The encoder guesses each packet's duration from the frame rate; the last frame's decides where the
+        # file ends, so every packet gets the one its frame was given.
+        for packet in packets:
+            packet.duration = self.durations.pop(packet.pts, packet.duration)
+            self.out.mux(packet)
+
+    def _finish_video(self) -> None:
+        if self.pending is not None:
+            self._emit(self.b)
+        self._mux_video(self.vout.encode(None))
+
+    def _audio_frame(self, frame) -> None:
+        """Place the frame's samples at their time in the span: drop what falls outside, fill gaps with silence."""
+        samples = frame.to_ndarray().reshape(self.channels, -1)
+        if frame.pts is None:
+            at = self.cursor
+        else:
+            at = round((float(frame.pts * frame.time_base) - self.origin_s - self.a) * self.rate)
+        if at > self.cursor:
+            samples = np.concatenate([np.zeros((self.channels, at - self.cursor), np.float32), samples], axis=1)
+        elif at < self.cursor:
+            samples = samples[:, self.cursor - at :]
+        samples = samples[:, : self.wanted - self.cursor]
+        self.cursor += samples.shape[1]
+        self.buffer = np.concatenate([self.buffer, samples], axis=1)
+        self._encode_audio(final=False)
+        if self.cursor >= self.wanted:
+            self.audio_done = True
+
+    def _encode_audio(self, final: bool) -> None:
+        size = self.aout.codec_context.frame_size or 1024
+        while self.buffer.shape[1] >= size or final and self.buffer.shape[1]:
+            chunk, self.buffer = self.buffer[:, :size], self.buffer[:, size:]
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=self.aout.layout)
+            frame.sample_rate = self.rate
+            frame.pts = self.encoded
+            frame.time_base = self.aout.time_base
+            self.encoded += chunk.shape[1]
+            for packet in self.aout.encode(frame):
+                self.out.mux(packet)
+
+    def _finish_audio(self) -> None:
+        for converted in self.resampler.resample(None):
+            if not self.audio_done:
+                self._audio_frame(converted)
+        if self.cursor < self.wanted:  # the sound stopped before the picture: silence to the end of the span
+            self.buffer = np.concatenate(
+                [self.buffer, np.zeros((self.channels, self.wanted - self.cursor), np.float32)], axis=1
+            )
+            self.cursor = self.wanted
+        self._encode_audio(final=True)
+        for packet in self.aout.encode(None):
+            self.out.mux(packet)

@@ -1,0 +1,66 @@
+"""A hit's moment: the run of consecutive clips around its best clip that score close to the best, not one clip."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from vidx.store import Catalog, ClipVector
+
+from .search import Hit
+
+
+@dataclasses.dataclass(frozen=True)
+class Moment:
+    start: float
+    end: float
+    first: int  # positions in the video's clip list
+    last: int
+
+
+def moment_run(scores: Sequence[float], margin: float, anchor: int | None = None) -> tuple[int, int]:
+    """(first, last) positions of the consecutive clips around `anchor` (default: the best) within the margin.
+
+    Scores are raw dot products whose scale and offset change with the model and the query (the toy model scores
+    0 to 7, S3D's text vectors have their own norm), so the margin is a share of this video's own spread, best minus
+    worst: the same moment comes out whatever the scale or offset. Relative-to-best (best * (1 - margin)) would
+    depend on where zero happens to sit. The cost: in a video whose clips all score alike, small differences
+    decide where the moment stops, but then every clip matches about as well and any run of them is a fair moment.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    best = int(np.argmax(values)) if anchor is None else anchor
+    gap = values[best] - values
+    # Against the anchor's score, the video's worst clip sets the scale; clips scoring above the anchor qualify.
+    keep = gap <= margin * (values[best] - values.min())
+    first = last = best
+    while first > 0 and keep[first - 1]:
+        first -= 1
+    while last + 1 < len(values) and keep[last + 1]:
+        last += 1
+    return first, last
+
+
+def video_moment(clips: list[ClipVector], query: np.ndarray, margin: float, anchor: int | None = None) -> Moment:
+    """The moment in one video's clips (in order) for a query vector."""
+    scores = np.stack([c.vector for c in clips]) @ np.asarray(query, dtype=np.float32)
+    first, last = moment_run(scores, margin, anchor)
+    return Moment(clips[first].start, clips[last].end, first, last)
+
+
+def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: float) -> list[Hit]:
+    """Each hit with start and end widened to its moment, around the clip the search found.
+
+    A hit whose video lost its clips since (re-indexed meanwhile) keeps its single clip.
+    """
+    out = []
+    for hit in hits:
+        clips = catalog.clip_vectors(hit.video_id)
+        if not clips:
+            out.append(hit)
+            continue
+        anchor = next((i for i, c in enumerate(clips) if (c.start, c.end) == (hit.start, hit.end)), None)
+        moment = video_moment(clips, query, margin, anchor)
+        out.append(dataclasses.replace(hit, start=moment.start, end=moment.end))
+    return out

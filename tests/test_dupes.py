@@ -1,0 +1,158 @@
+"""Near-duplicates: same footage re-encoded, resized or cut is grouped; the same scenes in another order are not."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import videos
+from conftest import as_json
+
+from vidx.errors import UsageError
+from vidx.searcher.dupes import group_duplicates
+from vidx.searcher.export import clock
+from vidx.store import ClipArrays, VideoFacts
+
+CLIP = 3.2
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """Hue sweeps A (red to green), B (to blue), C (back to red), 12 s each: every clip has a colour of its own."""
+    root = tmp_path_factory.mktemp("dupes")
+    a, b, c = videos.sweep(0, 120, 12), videos.sweep(120, 240, 12), videos.sweep(240, 360, 12)
+    original = a + b + c
+    paths = {
+        "original": videos.write(root / "lib" / "original.mp4", original),
+        # Another codec, container-level encoder and a quarter of the pixels.
+        "small": videos.write_av(root / "lib" / "small.mp4", [cv2.resize(f, (48, 32)) for f in original]),
+        # 7.3 s to 29.1 s: its clips start 0.9 s off the original's.
+        "cut": videos.write(root / "lib" / "cut.avi", original[73:291]),
+        "shuffled": videos.write(root / "lib" / "shuffled.mp4", c + b + a),
+        "other": videos.write(root / "lib" / "fade.mp4", videos.fade(20, 235, 100)),
+    }
+    paths["copy"] = root / "lib" / "zz copy.mp4"
+    shutil.copy(paths["original"], paths["copy"])
+    paths["root"] = root / "lib"
+    return paths
+
+
+def spans(group):
+    return {v["path"]: (v["start"], v["end"], v["duration"]) for v in group["videos"]}
+
+
+def test_same_footage_grouped_other_order_not(run, imported, made):
+    run("index", made["root"], "--quiet")
+    groups = as_json(run("dupes", "--json"))["groups"]
+    assert [(g["kind"], [v["path"] for v in g["videos"]]) for g in groups] == [
+        ("exact", [str(made["original"]), str(made["copy"])]),
+        ("near", [str(made["original"]), str(made["cut"]), str(made["small"])]),
+    ]
+    exact, near = groups
+    assert exact["overlap"] == 1.0
+    assert spans(exact)[str(made["copy"])] == (0.0, 36.0, 36.0)
+    assert 0.8 <= near["overlap"] <= 1.0
+    start, end, duration = spans(near)[str(made["cut"])]
+    assert (start, duration) == (0.0, pytest.approx(21.8, abs=0.1))
+    assert end == pytest.approx(duration, abs=CLIP)
+    assert spans(near)[str(made["small"])][:2] == (0.0, 36.0)
+    assert spans(near)[str(made["original"])][:2] == (0.0, 36.0), "the anchor's span covers what any member shares"
+
+    # The shuffled video does share single scenes: with a low enough bar it joins, at the overlap of one scene.
+    loose = as_json(run("dupes", "--json", "--min-overlap", "0.2"))["groups"][1]
+    start, end, _ = spans(loose)[str(made["shuffled"])]
+    assert end - start <= 12 + CLIP
+    assert loose["overlap"] == pytest.approx((end - start) / 36, abs=0.01) and loose["overlap"] < 0.5
+
+    lines = run("dupes").output.splitlines()
+    expected = []
+    for g in groups:
+        expected.append(f"{g['kind']}, overlap {g['overlap']:.2f}")
+        expected += [
+            f"  {v['path']}  {clock(v['start'])}–{clock(v['end'])} of {clock(v['duration'])}" for v in g["videos"]
+        ]
+    assert lines == expected
+
+
+def test_a_cut_shows_where_it_sits_in_the_original(run, imported, made, tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for name in ("original", "cut"):
+        shutil.copy(made[name], folder / made[name].name)
+    run("index", folder, "--quiet")
+    (group,) = as_json(run("dupes", "--json"))["groups"]
+    start, end, _ = spans(group)[str(folder / "original.mp4")]
+    assert abs(start - 7.3) <= CLIP and abs(end - 29.1) <= CLIP, (start, end)
+    assert group["overlap"] == 1.0
+
+
+def test_empty_index_no_duplicates_and_bad_overlap(run, imported, made, tmp_path):
+    assert run("dupes").output == "The index is empty: run `vidx index FOLDER` first.\n"
+    assert as_json(run("dupes", "--json")) == {"groups": []}
+    for value in ("0", "1.5", "-1"):
+        result = run("dupes", "--min-overlap", value, check=False)
+        assert (result.exit_code, result.output) == (
+            2,
+            f"Error: --min-overlap must be above 0 and at most 1, got {float(value):g}\n",
+        )
+    folder = tmp_path / "distinct"
+    folder.mkdir()
+    for name in ("original", "other"):
+        shutil.copy(made[name], folder / made[name].name)
+    run("index", folder, "--quiet")
+    assert run("dupes").output == "No duplicates found.\n"
+
+
+def synthetic(rng, videos_count=200, clips=30, dim=512):
+    """Random-walk clip vectors per video, then a re-encode, a cut between clip boundaries and a reordering of
+    video 0; returns (VideoFacts, ClipArrays)."""
+    walks = [rng.standard_normal(dim) + np.cumsum(rng.standard_normal((clips, dim)) * 0.35, axis=0)]
+    for _ in range(videos_count - 1):
+        walks.append(rng.standard_normal(dim) + np.cumsum(rng.standard_normal((clips, dim)) * 0.35, axis=0))
+    x = walks[0]
+    noise = lambda n: rng.standard_normal((n, dim)) * 0.08  # noqa: E731
+    walks.append(x + noise(clips))  # re-encode
+    walks.append(0.6 * x[8:25] + 0.4 * x[9:26] + noise(17))  # cut, its clips 40% of a clip off the original's
+    walks.append(np.concatenate([x[20:], x[10:20], x[:10]]) + noise(clips))  # same scenes, another order
+    facts, ids, starts = [], [], []
+    for i, walk in enumerate(walks):
+        facts.append(VideoFacts(i + 1, f"/v/{i:03d}.mp4", len(walk) * CLIP, f"h{i}"))
+        ids += [i + 1] * len(walk)
+        starts += [j * CLIP for j in range(len(walk))]
+    starts = np.array(starts)
+    vectors = np.concatenate(walks).astype(np.float32)
+    return facts, ClipArrays(np.array(ids, np.int64), starts, starts + CLIP, vectors)
+
+
+@pytest.mark.parametrize("exact_below", [0, 10**9], ids=["pca+ivf", "exact"])
+def test_both_neighbour_searches_find_the_planted_duplicates(exact_below):
+    facts, clips = synthetic(np.random.default_rng(7))
+    found = group_duplicates(facts, clips, 0.8, exact_below=exact_below)
+    assert [[v.path for v in g.videos] for g in found.groups] == [["/v/000.mp4", "/v/200.mp4", "/v/201.mp4"]]
+    (group,) = found.groups
+    original, reencode, cut = group.videos
+    assert (original.start, original.end) == (0.0, 96.0)
+    assert (cut.start, cut.end) == (0.0, pytest.approx(17 * CLIP))
+    assert group.overlap >= 0.9
+
+
+def test_bad_overlap_in_the_library():
+    with pytest.raises(UsageError):
+        group_duplicates(
+            [], ClipArrays(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 4), np.float32)), 0
+        )
+
+
+def test_a_shared_intro_does_not_chain_two_videos(run, imported, tmp_path):
+    """An intro found in two different videos is a duplicate of each, but the two are not of each other."""
+    intro, one, two = videos.sweep(0, 120, 12), videos.sweep(120, 240, 12), videos.sweep(240, 360, 12)
+    root = tmp_path / "lib"
+    first = videos.write(root / "a-first.mp4", intro + one)
+    second = videos.write(root / "b-second.mp4", intro + two)
+    alone = videos.write(root / "intro.mp4", intro[:60])
+    run("index", root, "--quiet")
+    groups = as_json(run("dupes", "--json"))["groups"]
+    assert [(g["kind"], [v["path"] for v in g["videos"]]) for g in groups] == [("near", [str(first), str(alone)])], (
+        "the longest video anchors the intro's group; the second video shares only half, so it stays out"
+    )
+    assert str(second) not in run("dupes").output

@@ -1,0 +1,65 @@
+"""Whole moments: the run of clips around the best one, not a single 3.2-s clip."""
+
+import numpy as np
+import pytest
+import videos
+from conftest import as_json
+
+from vidx.config import Home, load_settings
+from vidx.searcher import search_vector
+from vidx.searcher.moments import moment_run, with_moments
+from vidx.store import Catalog
+
+CLIP = 3.2  # 32 frames sampled at 10 fps
+
+
+def test_run_stops_where_scores_leave_the_margin():
+    scores = [0.0, 1.0, 6.0, 9.0, 10.0, 8.0, 2.0, 9.5]
+    assert moment_run(scores, 0.5) == (2, 5), "6 and 8 are within 5 of 10; 2 breaks the run before 9.5"
+    assert moment_run(scores, 0.0) == (4, 4)
+    assert moment_run(scores, 1.0) == (0, 7)
+
+
+def test_margin_is_the_same_whatever_the_scale_and_offset_of_scores():
+    scores = np.array([0.1, 0.3, 7.0, 7.1, 6.9, 0.2, 7.0])
+    first_last = moment_run(scores, 0.5)
+    assert first_last == (2, 4)
+    for scale, offset in [(1000.0, 0.0), (0.001, 0.0), (1.0, 500.0), (3.0, -80.0)]:
+        assert moment_run(scores * scale + offset, 0.5) == first_last, (scale, offset)
+
+
+def test_run_grows_around_the_anchor_the_search_found():
+    scores = [9.0, 1.0, 9.0, 8.0, 1.0]
+    assert moment_run(scores, 0.5) == (0, 0)
+    assert moment_run(scores, 0.5, anchor=2) == (2, 3)
+
+
+def test_grey_red_grey_gives_the_red_moment(run, imported, tmp_path, vidx_home):
+    folder = tmp_path / "lib"
+    path = videos.write(
+        folder / "grey_red_grey.mp4", videos.segments((videos.GREY, 12), (videos.RED, 16), (videos.GREY, 12))
+    )
+    run("index", folder, "--quiet")
+    red = np.asarray(as_json(run("embed", "text", "red", "--json"))["vectors"][0], np.float32)
+    catalog = Catalog(Home(vidx_home))
+    (hit,) = search_vector(catalog, red, 1)
+    assert hit.path == str(path)
+    assert hit.end - hit.start == pytest.approx(CLIP), "the search itself still finds one clip"
+    margin = load_settings(Home(vidx_home)).search.moment_margin
+    (moment,) = with_moments(catalog, red, [hit], margin)
+    assert abs(moment.start - 12) <= CLIP and abs(moment.end - 28) <= CLIP, (moment.start, moment.end)
+    assert moment.end - moment.start >= 16 - CLIP
+    assert (moment.rank, moment.path, moment.score, moment.clip_id) == (hit.rank, hit.path, hit.score, hit.clip_id)
+
+
+def test_margin_setting(run, monkeypatch):
+    assert as_json(run("config", "--json"))["settings"]["search.moment_margin"] == {"value": 0.5, "from": "default"}
+    monkeypatch.setenv("VIDX_SEARCH_MOMENT_MARGIN", "1.5")
+    result = run("config", check=False)
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: Invalid value for search.moment_margin (env VIDX_SEARCH_MOMENT_MARGIN): must be <= 1, got 1.5\n",
+    )
+    monkeypatch.setenv("VIDX_SEARCH_MOMENT_MARGIN", "-0.1")
+    result = run("config", check=False)
+    assert result.output.endswith("must be >= 0, got -0.1\n")
