@@ -240,7 +240,7 @@ class Worker:
         return vectors
 
     def __call__(self, batch: dict) -> dict:
-        job = VideoJob(Path(str(batch["path"][0])), 0, int(batch["size"][0]), 0, str(batch["hash"][0]))
+        job = VideoJob(Path(os.fsdecode(bytes(batch["path"][0]))), 0, int(batch["size"][0]), 0, str(batch["hash"][0]))
         if self.fatal:
             return self._row(job, "fatal", f"worker on {self.node}: {self.fatal}")
         attempt = ray.get(self.ledger.begin.remote(str(job.path)))
@@ -277,10 +277,11 @@ class Worker:
     def _row(self, job: VideoJob, status: str, reason: str, info=None, clips=()) -> dict:
         times = np.array([c[:3] for c in clips], np.float64).reshape(-1, 3)
         vectors = np.stack([c[3] for c in clips]).astype(np.float32) if clips else np.zeros((0, 0), np.float32)
+        # Paths and reasons travel as bytes: Arrow's strings are UTF-8, and a file name need not be.
         return {
-            "path": [str(job.path)],
+            "path": [os.fsencode(job.path)],
             "status": [status],
-            "reason": [reason],
+            "reason": [os.fsencode(reason)],
             "hash": [info.hash if info else ""],
             "duration": [info.duration if info else 0.0],
             "fps": [info.fps if info else 0.0],
@@ -293,7 +294,7 @@ class Worker:
 def _events(job: VideoJob, row: dict) -> Iterator[Event]:
     """A worker's row as the writer takes it: each clip with its vector, then the file's end."""
     if row["status"] != "done":
-        yield VideoFailed(job, str(row["reason"]))
+        yield VideoFailed(job, os.fsdecode(bytes(row["reason"])))
         return
     times = np.frombuffer(row["clips"], np.float64).reshape(-1, 3)
     vectors = np.frombuffer(row["vectors"], np.float32).reshape(len(times), -1)
@@ -388,7 +389,7 @@ class RayEngine:
         self.space = vector_space
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event | VideoUnfinished]:
-        pending = {str(j.path): j for j in jobs}
+        pending = {os.fsencode(j.path): j for j in jobs}
         with _quiet(), _session(self.settings.ray.address):
             workers = self._pool_size(len(jobs))
             here = ray.get_runtime_context().get_node_id()
@@ -399,11 +400,12 @@ class RayEngine:
             rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
             try:
                 for row in rows:
+                    path = bytes(row["path"])
                     if row["status"] == "fatal":
-                        raise VidxError(f"The Ray engine cannot embed: {row['reason']}")
-                    if row["status"] == "cancelled" or str(row["path"]) not in pending:
+                        raise VidxError(f"The Ray engine cannot embed: {os.fsdecode(bytes(row['reason']))}")
+                    if row["status"] == "cancelled" or path not in pending:
                         continue  # delivered twice (a retried task): the file is committed once
-                    yield from _events(pending.pop(str(row["path"])), row)
+                    yield from _events(pending.pop(path), row)
             finally:
                 rows.close()
                 ray.kill(ledger)
@@ -432,7 +434,8 @@ class RayEngine:
 
     def _dataset(self, jobs: list[VideoJob], workers: int, ledger):
         # The biggest files first, so a long one does not start last and hold the run's end.
-        items = [{"path": str(j.path), "size": j.size, "hash": j.hash} for j in sorted(jobs, key=lambda j: -j.size)]
+        biggest_first = sorted(jobs, key=lambda j: -j.size)
+        items = [{"path": os.fsencode(j.path), "size": j.size, "hash": j.hash} for j in biggest_first]
         debug = {k: v for k, v in os.environ.items() if k.startswith("VIDX_DEBUG_")}
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             Worker,

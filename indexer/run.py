@@ -75,7 +75,9 @@ class LocalEngine:
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
         index = self.settings.index
-        return embed(read_isolated(jobs, self.settings, index.timeout), self.make_encoder(), index.batch)
+        # Closed at once however the run ends (Ctrl-C included), so the decoder child never outlives it.
+        with contextlib.closing(read_isolated(jobs, self.settings, index.timeout)) as decoded:
+            yield from embed(decoded, self.make_encoder(), index.batch)
 
 
 class _Reporter:

@@ -64,6 +64,8 @@ def messy(tmp_path, library):
     (root / "bad" / "zero.mp4").write_bytes(b"")
     videos.write(root / "faults" / "crash.mp4", videos.solid((20, 200, 200), 20))
     videos.write(root / "faults" / "stall.mp4", videos.fade(60, 120, 20))
+    named = videos.write(root / "names" / "tmp.mp4", videos.solid((120, 60, 200), 20))
+    os.rename(named, os.path.join(os.fsencode(root / "names"), b"caf\xe9.mp4"))  # a name that is not UTF-8
     return root
 
 
@@ -80,7 +82,7 @@ def test_same_index_as_the_local_engine(run, imported, messy, tmp_path, vidx_hom
         summary["failed"].sort(key=lambda f: f["path"])
         del summary["seconds"]
     assert b == a
-    assert (a["added"], a["clips_embedded"]) == (7, 11), "six videos and a copy of one"
+    assert (a["added"], a["clips_embedded"]) == (8, 12), "seven videos and a copy of one"
     faults = messy / "faults"
     assert {f["path"]: f["error"] for f in a["failed"]} == {
         str(messy / "bad" / "notes.avi"): f"{messy / 'bad' / 'notes.avi'}: not a video OpenCV can open "
@@ -89,9 +91,9 @@ def test_same_index_as_the_local_engine(run, imported, messy, tmp_path, vidx_hom
         str(faults / "crash.mp4"): f"{faults / 'crash.mp4'}: the decoder crashed (exit code -11)",
         str(faults / "stall.mp4"): f"{faults / 'stall.mp4'}: no frame decoded for 3 s (index.timeout); skipped",
     }
-    assert raytools.assert_same_index(vidx_home, ray_home) == 11 + 2
+    assert raytools.assert_same_index(vidx_home, ray_home) == 12 + 2
     status = as_json(run("--home", ray_home, "status", "--json"))
-    assert status["clips"] == status["vectors"] == 13
+    assert status["clips"] == status["vectors"] == 14
     # The workers hashed what the plan left unhashed: the hashes are the local engine's (checked above) and
     # the files' own.
     assert raytools.index_rows(ray_home)[0][str(messy / "motion" / "checkers.mp4")][2] == content_hash(
@@ -148,7 +150,7 @@ def test_a_worker_checks_the_model_against_the_drivers_vector_space(imported, li
     with vidx.Library() as lib:
         folder, space = lib.model_folder(), lib.vector_space()
     red = library["red"]
-    batch = {"path": np.array([str(red)]), "size": np.array([red.stat().st_size]), "hash": np.array([""])}
+    batch = {"path": np.array([os.fsencode(red)]), "size": np.array([red.stat().st_size]), "hash": np.array([""])}
 
     def worker(vector_space):
         ledger = ray.remote(num_cpus=0)(Ledger).remote(RayEngine(settings, folder, vector_space)._model())
@@ -164,7 +166,7 @@ def test_a_worker_checks_the_model_against_the_drivers_vector_space(imported, li
     other = "0123456789abcdef:fp32"
     refused = ray.get(worker(other).__ray_call__.remote(lambda self, batch: self(batch), batch))
     assert refused["status"] == ["fatal"]
-    assert refused["reason"][0].endswith(f": its model is {space}, the index holds {other}")
+    assert os.fsdecode(refused["reason"][0]).endswith(f": its model is {space}, the index holds {other}")
 
 
 def test_ray_started_for_the_run_is_stopped_after_it(imported, library, tmp_path):
