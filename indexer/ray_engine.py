@@ -316,7 +316,8 @@ def _session(address: str) -> Iterator[None]:
 
     auto_init_hook.enable_auto_connect = False
     # This process's C++ log says at error level, for each actor, that its constructor arguments are in the
-    # object store (Ray Data puts them there): at fatal level it prints only the line saying so, during init.
+    # object store (Ray Data puts them there). At fatal level it prints one line announcing the level, during
+    # init, where _stderr_silenced swallows it.
     saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_BACKEND_LOG_LEVEL")}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
