@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
@@ -15,7 +14,7 @@ import sqlite_utils
 
 from vidx.config import Home
 from vidx.errors import NotWritable, VidxError
-from vidx.filenames import printable, raw_bytes
+from vidx.filenames import on_disk, printable, raw_bytes
 
 from . import thumbnails, vectors
 from .faiss_file import FaissFile
@@ -36,7 +35,7 @@ class VideoRow:
     @property
     def file(self) -> str:
         """The name to open the file by."""
-        return os.fsdecode(self.raw_path) if self.raw_path else self.path
+        return on_disk(self.path, self.raw_path)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class ClipRow:
 
     @property
     def file(self) -> str:
-        return os.fsdecode(self.raw_path) if self.raw_path else self.path
+        return on_disk(self.path, self.raw_path)
 
 
 @dataclass(frozen=True)
@@ -320,7 +319,7 @@ class Catalog:
     def video_file(self, video_id: int) -> str | None:
         """The name to open an indexed video by (see VideoRow.file)."""
         row = self.db.execute("select path, raw_path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
-        return (os.fsdecode(row[1]) if row[1] else row[0]) if row else None
+        return on_disk(*row) if row else None
 
     def thumbnail(self, clip_id: int) -> bytes | None:
         """The clip's thumbnail strip (JPEG), made on first request."""

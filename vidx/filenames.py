@@ -22,6 +22,11 @@ def raw_bytes(path: str) -> bytes | None:
     return os.fsencode(path) if printable(path) != path else None
 
 
+def on_disk(shown: str, raw: bytes | None) -> str:
+    """The name to open a stored file by: its exact bytes when the shown name had to escape them."""
+    return os.fsdecode(raw) if raw else shown
+
+
 @contextlib.contextmanager
 def openable(path: str | os.PathLike) -> Iterator[str]:
     """A name OpenCV's FFmpeg can open: the path itself, or /proc/self/fd/N for one that is not UTF-8."""
