@@ -9,8 +9,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# (x / 255.0) computed in float64 then cast, as the notebook's `frames / 255.0` followed by tf.cast does.
-_SCALE = (np.arange(256) / 255.0).astype(np.float32)
+
+def scale(frames: np.ndarray) -> np.ndarray:
+    """uint8 -> float32 in [0, 1]. Dividing in float32 gives, for each of the 256 values, the notebook's
+    `frames / 255.0` in float64 then cast (tests/test_decode_speed_rules.py), at a fifth of a lookup's cost."""
+    return np.divide(frames, np.float32(255), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Clip:
     @property
     def pixels(self) -> np.ndarray:
         """float32 RGB in [0, 1], as the model takes it."""
-        return _SCALE[self.frames]
+        return scale(self.frames)
 
 
 def crop_center_square(frame: np.ndarray) -> np.ndarray:
@@ -44,8 +47,9 @@ def crop_center_square(frame: np.ndarray) -> np.ndarray:
 
 
 def preprocess(bgr: np.ndarray, size: int) -> np.ndarray:
-    """Centre square crop, cv2.resize with its default interpolation, BGR -> RGB; stays uint8."""
-    return cv2.resize(crop_center_square(bgr), (size, size))[:, :, ::-1]
+    """Centre square crop, cv2.resize with its default interpolation, BGR -> RGB; stays uint8, contiguous (a
+    clip stacks 32 of them)."""
+    return cv2.cvtColor(cv2.resize(crop_center_square(bgr), (size, size)), cv2.COLOR_BGR2RGB)
 
 
 def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: int = 0) -> Iterator[Clip]:

@@ -1,4 +1,5 @@
-"""Decode a video with OpenCV and sample frames by the decoder's own timestamps."""
+"""Decode a video into preprocessed frames: every frame through OpenCV (clip.fps 0, the notebook's reader), or
+frames sampled by time through PyAV (see sampled.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from vidx.errors import DecodeError, UsageError, VidxError
 from vidx.filenames import video_capture
 
 from .clips import Clip, Frame, cut_clips, preprocess
+
+# OpenCV's own FFmpeg threads; a decoding process that shares the machine with others asks for one.
+_CAPTURE_PARAMS: list[int] = []
+
+
+def single_threaded() -> None:
+    """Decode and resize on one thread in this process: vidx runs decoders side by side instead."""
+    cv2.setNumThreads(1)
+    _CAPTURE_PARAMS[:] = [cv2.CAP_PROP_N_THREADS, 1]
 
 
 @dataclass
@@ -36,14 +46,21 @@ def read_frames(
     `delay` sleeps that many seconds per decoded frame, for tests that need a slow decoder.
     """
     stats = stats if stats is not None else DecodeStats()
-    with video_capture(path) as cap:
+    if fps > 0:
+        from .sampled import sample_frames
+
+        return sample_frames(path, fps, size, stats, delay)
+    return _every_frame(path, size, stats, delay)
+
+
+def _every_frame(path: Path, size: int, stats: DecodeStats, delay: float) -> Iterator[Frame]:
+    """Every decoded frame, as the notebook's OpenCV reader gives them, timed by the decoder's timestamps."""
+    with video_capture(path, _CAPTURE_PARAMS) as cap:
         if not cap.isOpened():
-            raise DecodeError(f"{path}: not a video OpenCV can open (unknown format or damaged header)")
+            raise DecodeError(f"{path}: not a video FFmpeg can open (unknown format or damaged header)")
         container_fps = cap.get(cv2.CAP_PROP_FPS)
         # Only a fallback for streams without timestamps; the container's own figure is never trusted otherwise.
         step = 1.0 / container_fps if 1 <= container_fps <= 240 else 1.0 / 25
-        period = 1.0 / fps if fps > 0 else 0.0
-        next_sample = 0.0
         previous = None
         while cap.grab():
             if delay:
@@ -57,15 +74,10 @@ def read_frames(
             previous = t
             stats.frames += 1
             stats.duration = t + step
-            if period and t + 1e-6 < next_sample:
-                continue
             ok, bgr = cap.retrieve()
             if not ok or bgr is None:
                 continue
-            if period:
-                while next_sample <= t + 1e-6:
-                    next_sample += period
-            yield Frame(t, t + (period or step), preprocess(bgr, size))
+            yield Frame(t, t + step, preprocess(bgr, size))
         if stats.frames == 0:
             raise DecodeError(f"{path}: no frame could be decoded (empty, truncated or not a video)")
 

@@ -42,8 +42,9 @@ def openable(path: str | os.PathLike) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def video_capture(path: str | os.PathLike):
-    """An OpenCV capture of `path` through FFmpeg, whatever bytes its name holds, quiet, released on leaving.
+def video_capture(path: str | os.PathLike, params: list[int] | None = None):
+    """An OpenCV capture of `path` through FFmpeg, whatever bytes its name holds, quiet, released on leaving;
+    `params` are OpenCV's open parameters (cv2.CAP_PROP_*, value pairs).
 
     A file that will not open is vidx's one line, not OpenCV's warning and FFmpeg's log on the terminal.
     """
@@ -51,7 +52,7 @@ def video_capture(path: str | os.PathLike):
 
     _quiet(cv2)
     with openable(path) as name:
-        capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+        capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, params or [])
         try:
             yield capture
         finally:
