@@ -16,10 +16,13 @@ _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
 
 def summary_line(s) -> str:
+    speed = ""
+    if s.clips_embedded and s.seconds:
+        speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed; "
-        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
     )
 
 

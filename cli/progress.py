@@ -36,7 +36,8 @@ class TerminalProgress:
             self._start(event.total)
         elif self.bar is not None:
             advance = 1 if event.outcome in ("indexed", "failed") else 0
-            self.bar.update(self.task, advance=advance, description=event.path[-60:])
+            speed = f"{event.clips_embedded / event.seconds:.1f} clips/s" if event.seconds else ""
+            self.bar.update(self.task, advance=advance, description=event.path[-60:], speed=speed)
         else:
             self._log(f"{event.outcome} {event.path}")
 
@@ -62,12 +63,13 @@ class TerminalProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
+                TextColumn("{task.fields[speed]}"),
                 TextColumn("{task.description}", style="dim"),
                 console=Console(stderr=True),
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task("", total=total)
+            self.task = self.bar.add_task("", total=total, speed="")
         else:
             self._log(f"{total} files to embed")
 

@@ -19,6 +19,8 @@ else:
 
 PRECISIONS = ("fp32", "bf16", "int8")
 ENGINES = ("local", "ray")
+# Each decoder is a process of ~150 MB; more than this is a typo, not a machine.
+MAX_DECODERS = 64
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class IndexSettings:
     extensions: tuple[str, ...]
     batch: int
     timeout: float
+    decoders: int
     ann_threshold: int
     engine: str
 
@@ -110,6 +113,7 @@ _MINIMUM = {
     "clip.max_per_video": 0,
     "index.batch": 1,
     "index.timeout": 1,
+    "index.decoders": 0,
     "index.ann_threshold": 1,
     "search.k": 1,
     "serve.max_connections": 1,
@@ -170,6 +174,8 @@ def _check(key: str, value: object, origin: str) -> None:
         raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(ENGINES)}, got {value!r}")
     if key == "ray.address" and not value:
         raise ConfigError(f"Invalid value for {where}: give HOST:PORT of the Ray head, or local")
+    if key == "index.decoders" and value > MAX_DECODERS:
+        raise ConfigError(f"Invalid value for {where}: must be <= {MAX_DECODERS}, got {value!r}")
     if key in ("model.int8_min_cosine", "search.moment_margin") and value > 1:
         raise ConfigError(f"Invalid value for {where}: must be <= 1, got {value!r}")
     if key == "index.extensions" and not all(e.startswith(".") for e in value):

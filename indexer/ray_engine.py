@@ -2,7 +2,7 @@
 
 The driver (where `vidx index` runs) keeps the lock, the plan and the store, and commits video by video
 through the same writer as the local engine. Each actor compiles the model once, decodes its files in a
-child process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
+decoding process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
 vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
 so they need no path to the home; the videos must be at the same path on every node (a shared mount).
 Ray is imported here only: the local engine and the query path never load it.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import multiprocessing
 import os
 import queue
 import shutil
@@ -37,8 +36,9 @@ from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
 from vidx.store import VideoInfo
 
 from .clips import Clip
+from .decoders import DecoderPool
 from .plan import VideoJob, content_hash
-from .stages import ClipReady, Event, VideoDone, VideoFailed, embed, read
+from .stages import NO_PIXELS, ClipReady, Event, VideoDone, VideoFailed, embed
 from .writer import VideoUnfinished
 
 log = logging.getLogger("vidx")
@@ -49,7 +49,6 @@ MAX_ATTEMPTS = 2
 DEBUG_KILL = "VIDX_DEBUG_KILL_WORKER"
 # Seconds the run waits for its first worker to start (a cluster pulling the model, compiling it) at least.
 STARTUP_SECONDS = 120.0
-_NO_PIXELS = np.empty(0, np.uint8)
 
 
 @dataclass(frozen=True)
@@ -105,87 +104,6 @@ class Ledger:
         self.stopped = True
 
 
-class Decoder:
-    """`read` in one child process kept across files; a file that stalls it or kills it fails alone, and the
-    next file gets a fresh child. The reasons are the local engine's (`read_isolated`), word for word."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.timeout = settings.index.timeout
-        self.context = multiprocessing.get_context("spawn")
-        self.child = None
-
-    def _start(self) -> None:
-        self.inbox = self.context.Queue()
-        self.outbox = self.context.Queue(maxsize=2 * self.settings.index.batch + 2)
-        self.child = self.context.Process(
-            target=_decode_files, args=(self.inbox, self.outbox, self.settings, os.getpid()), daemon=True
-        )
-        self.child.start()
-
-    def stop(self) -> None:
-        if self.child is not None:
-            if self.child.is_alive():
-                self.child.kill()
-            self.child.join()
-            self.inbox.close()
-            self.outbox.close()
-            self.child = None
-
-    def read(self, job: VideoJob) -> Iterator[Event]:
-        """The file's clips, then its VideoDone or VideoFailed."""
-        if self.child is None:
-            self._start()
-        # The child takes the next file only when this one's end has been received, so a crash is this file's.
-        self.inbox.put(job)
-        last = time.monotonic()
-        finished = False
-        try:
-            while True:
-                try:
-                    event = self.outbox.get(timeout=1.0)
-                except queue.Empty:
-                    stalled = time.monotonic() - last > self.timeout
-                    if self.child.is_alive() and not stalled:
-                        continue
-                    reason = (
-                        f"no frame decoded for {self.timeout:g} s (index.timeout); skipped"
-                        if stalled
-                        else f"the decoder crashed (exit code {self.child.exitcode})"
-                    )
-                    self.stop()
-                    finished = True
-                    yield VideoFailed(job, f"{job.path}: {reason}")
-                    return
-                last = time.monotonic()
-                finished = not isinstance(event, ClipReady)
-                yield event
-                if finished:
-                    return
-        finally:
-            if not finished:  # abandoned mid-file: the child is still in it
-                self.stop()
-
-
-def _decode_files(inbox, outbox, settings: Settings, parent: int) -> None:
-    """The decoder child: files from `inbox` in turn, until its worker is gone."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)  # FFmpeg's complaints about damaged files; the events say what failed, once
-
-    def jobs() -> Iterator[VideoJob]:
-        while True:
-            try:
-                job = inbox.get(timeout=1.0)
-            except queue.Empty:
-                if os.getppid() != parent:
-                    return
-                continue
-            yield job
-
-    for event in read(jobs(), settings):
-        outbox.put(event)
-
-
 class Worker:
     """One Ray Data actor: compiles the model once, then decodes and embeds one file per call."""
 
@@ -204,7 +122,8 @@ class Worker:
             self.encoder = self._compile(ray.get(ledger.model.remote()))
         except VidxError as e:
             self.fatal = str(e)
-        self.decoder = Decoder(settings)
+        # One decoding process kept across this worker's files; a file that stalls or kills it fails alone.
+        self.decoder = DecoderPool(settings, 1)
         self.hasher = ThreadPoolExecutor(1)
         ledger.beat.remote()
 
@@ -233,7 +152,9 @@ class Worker:
         return encoder
 
     def _encode(self, pixels: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
         vectors = self.encoder.embed(pixels)
+        self.embed_seconds += time.perf_counter() - started
         if time.monotonic() - self.beaten > 1.0:
             self.ledger.beat.remote()
             self.beaten = time.monotonic()
@@ -257,11 +178,15 @@ class Worker:
                 job, "failed", f"{job.path}: not found on {self.node}; is the library mounted at the same path there?"
             )
         hashing = self.hasher.submit(content_hash, job.path) if not job.hash else None
-        clips, info, error = [], None, None
-        for event in embed(self.decoder.read(job), self._encode, self.settings.index.batch):
+        clips, info, error, decoding = [], None, None, 0.0
+        self.embed_seconds = 0.0
+        self.decoder.add([job])
+        for event in embed(self.decoder.events(), self._encode, self.settings.index.batch):
             if isinstance(event, ClipReady):
                 clips.append((event.clip.number, event.clip.start, event.clip.end, event.vector))
-            elif isinstance(event, VideoDone):
+                continue
+            decoding = event.seconds
+            if isinstance(event, VideoDone):
                 info = event.info
             else:
                 error = event.error
@@ -270,11 +195,12 @@ class Worker:
                 info = replace(info, hash=hashing.result())
             except OSError as e:
                 info, error = None, f"{job.path}: cannot read ({e.strerror or e})"
+        seconds = (decoding, self.embed_seconds)
         if info is None:
-            return self._row(job, "failed", error)
-        return self._row(job, "done", "", info, clips)
+            return self._row(job, "failed", error, seconds=seconds)
+        return self._row(job, "done", "", info, clips, seconds)
 
-    def _row(self, job: VideoJob, status: str, reason: str, info=None, clips=()) -> dict:
+    def _row(self, job: VideoJob, status: str, reason: str, info=None, clips=(), seconds=(0.0, 0.0)) -> dict:
         times = np.array([c[:3] for c in clips], np.float64).reshape(-1, 3)
         vectors = np.stack([c[3] for c in clips]).astype(np.float32) if clips else np.zeros((0, 0), np.float32)
         # Paths and reasons travel as bytes: Arrow's strings are UTF-8, and a file name need not be.
@@ -288,19 +214,23 @@ class Worker:
             "frames": [info.frames if info else 0],
             "clips": [times.tobytes()],
             "vectors": [vectors.tobytes()],
+            "decode_seconds": [seconds[0]],
+            "embed_seconds": [seconds[1]],
         }
 
 
 def _events(job: VideoJob, row: dict) -> Iterator[Event]:
     """A worker's row as the writer takes it: each clip with its vector, then the file's end."""
+    seconds = float(row["decode_seconds"])
     if row["status"] != "done":
-        yield VideoFailed(job, os.fsdecode(bytes(row["reason"])))
+        yield VideoFailed(job, os.fsdecode(bytes(row["reason"])), seconds)
         return
     times = np.frombuffer(row["clips"], np.float64).reshape(-1, 3)
     vectors = np.frombuffer(row["vectors"], np.float32).reshape(len(times), -1)
     for (number, start, end), vector in zip(times, vectors, strict=True):
-        yield ClipReady(job, Clip(int(number), float(start), float(end), _NO_PIXELS), vector)
-    yield VideoDone(job, VideoInfo(str(row["hash"]), float(row["duration"]), float(row["fps"]), int(row["frames"])))
+        yield ClipReady(job, Clip(int(number), float(start), float(end), NO_PIXELS), vector)
+    info = VideoInfo(str(row["hash"]), float(row["duration"]), float(row["fps"]), int(row["frames"]))
+    yield VideoDone(job, info, seconds)
 
 
 @contextlib.contextmanager
@@ -388,6 +318,7 @@ class RayEngine:
         self.settings = settings
         self.folder = model_folder
         self.space = vector_space
+        self.embed_seconds = 0.0
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event | VideoUnfinished]:
         pending = {os.fsencode(j.path): j for j in jobs}
@@ -406,6 +337,7 @@ class RayEngine:
                         raise VidxError(f"The Ray engine cannot embed: {os.fsdecode(bytes(row['reason']))}")
                     if row["status"] == "cancelled" or path not in pending:
                         continue  # delivered twice (a retried task): the file is committed once
+                    self.embed_seconds += float(row["embed_seconds"])
                     yield from _events(pending.pop(path), row)
             finally:
                 rows.close()

@@ -10,15 +10,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-
 from vidx.config import Settings
 from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
+from .budget import budget
+from .decoders import DecoderPool
 from .plan import Failure, Placement, VideoJob, failure, make_plan
-from .stages import Event, embed, read_isolated
+from .stages import Event, StreamEncoder, VideoDone, VideoFailed, embed
 from .writer import Written, write
 
 
@@ -34,9 +34,18 @@ class IndexSummary:
     failed: list[Failure] = field(default_factory=list)
     clips_embedded: int = 0
     seconds: float = 0.0
+    # Busy seconds per stage; they overlap, so they need not add up to `seconds`. Decoding is summed over the
+    # decoders, embedding is while the model runs, writing is SQLite and FAISS.
+    decode_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
+    clips_per_second: float = 0.0
+    video_seconds: float = 0.0  # length of the videos embedded (not in --json)
 
     def as_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["video_seconds"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -53,31 +62,40 @@ class IndexProgress:
 
 
 ProgressCallback = Callable[[IndexProgress], None]
-EncoderFactory = Callable[[], Callable[[np.ndarray], np.ndarray]]
+# Makes the model's encoder for a run, capped at that many inference threads (None: every core).
+EncoderFactory = Callable[[int | None], StreamEncoder]
 
 
 class Engine(Protocol):
     """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end."""
 
     lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
+    embed_seconds: float  # while the model ran, once `embed` is exhausted
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event]: ...
 
 
 class LocalEngine:
-    """This machine: the reader in a child process, the embedder here, batches spanning videos."""
+    """This machine: decoders in child processes, the embedder here, batches spanning videos."""
 
     lazy_hash = False
 
     def __init__(self, settings: Settings, make_encoder: EncoderFactory):
         self.settings = settings
         self.make_encoder = make_encoder
+        self.embed_seconds = 0.0
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
-        index = self.settings.index
-        # Closed at once however the run ends (Ctrl-C included), so the decoder child never outlives it.
-        with contextlib.closing(read_isolated(jobs, self.settings, index.timeout)) as decoded:
-            yield from embed(decoded, self.make_encoder(), index.batch)
+        cores = budget(self.settings)
+        # Decoders start first, so they decode while the model compiles; closed however the run ends (Ctrl-C
+        # included), so none outlives it.
+        decoders = DecoderPool(self.settings, cores.decoders, jobs)
+        try:
+            encoder = self.make_encoder(cores.inference_threads or None)
+            yield from embed(decoders.events(), encoder, self.settings.index.batch)
+        finally:
+            decoders.close()
+        self.embed_seconds = encoder.busy_seconds
 
 
 class _Reporter:
@@ -136,16 +154,32 @@ def run_index(
         if plan.embed:
             # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
             with contextlib.closing(engine.embed(plan.embed)) as events:
-                for written in write(events, store):
+                for written in write(_timed(events, summary), store):
                     _count(written, summary)
                     report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
+            summary.embed_seconds = engine.embed_seconds
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
         catalog.set_meta("vector_space", vector_space)
     catalog.set_meta("last_run_end", now())
     summary.seconds = round(time.perf_counter() - report.started, 2)
+    summary.clips_per_second = round(summary.clips_embedded / summary.seconds, 2) if summary.seconds else 0.0
+    for stage in ("decode_seconds", "embed_seconds", "write_seconds"):
+        setattr(summary, stage, round(getattr(summary, stage), 2))
     report(finished=True)
     return summary
+
+
+def _timed(events: Iterator[Event], summary: IndexSummary) -> Iterator[Event]:
+    """The engine's events, counting the decoders' seconds and, between one event and the next, the writer's."""
+    for event in events:
+        if isinstance(event, (VideoDone, VideoFailed)):
+            summary.decode_seconds += event.seconds
+        if isinstance(event, VideoDone):
+            summary.video_seconds += event.info.duration
+        handed = time.perf_counter()
+        yield event
+        summary.write_seconds += time.perf_counter() - handed
 
 
 def _count(written: Written, summary: IndexSummary) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -82,15 +84,27 @@ class TextEncoder:
 
 
 class VideoEncoder:
-    """Clips [B, T, H, W, 3] float32 RGB in [0, 1] in, raw 512-d video embeddings out."""
+    """Clips [B, T, H, W, 3] float32 RGB in [0, 1] in, raw 512-d video embeddings out.
+
+    `throughput` compiles for several requests in flight (OpenVINO's throughput hint), as `embed_stream` uses
+    them; `threads` caps OpenVINO's threads (None: every core).
+    """
 
     def __init__(
-        self, home: Home, precision: str, frames: int, size: int, folder: Path | None = None, threads: int | None = None
+        self,
+        home: Home,
+        precision: str,
+        frames: int,
+        size: int,
+        folder: Path | None = None,
+        threads: int | None = None,
+        throughput: bool = False,
     ):
         import openvino as ov
 
         self.folder = folder or registry.require_active(home)
         self.precision = precision
+        self.busy_seconds = 0.0
         manifest = Manifest.load(self.folder)
         if precision == "int8" and not manifest.quantization:
             raise VidxError("No INT8 model yet: run `vidx model quantize` first, or `vidx model use fp32`")
@@ -98,7 +112,10 @@ class VideoEncoder:
         wanted = [-1, frames, size, size, 3]
         if [d.get_length() if d.is_static else -1 for d in model.input(0).get_partial_shape()] != wanted:
             model.reshape({model.input(0).get_any_name(): ov.PartialShape(wanted)})
-        self._compiled = core().compile_model(model, "CPU", compile_config(precision, home, threads))
+        config = compile_config(precision, home, threads)
+        if throughput:
+            config["PERFORMANCE_HINT"] = "THROUGHPUT"
+        self._compiled = core().compile_model(model, "CPU", config)
 
     @property
     def inference_precision(self) -> str:
@@ -110,12 +127,82 @@ class VideoEncoder:
         return int(self._compiled.get_property("INFERENCE_NUM_THREADS"))
 
     @classmethod
-    def from_settings(cls, settings: Settings, folder: Path | None = None, precision: str | None = None):
+    def from_settings(
+        cls,
+        settings: Settings,
+        folder: Path | None = None,
+        precision: str | None = None,
+        threads: int | None = None,
+        throughput: bool = False,
+    ):
         """The encoder `vidx index` uses: the active (or given) model, the clip shape and precision of `settings`."""
         clip = settings.clip
-        return cls(settings.home, precision or settings.model.precision, clip.frames, clip.size, folder)
+        precision = precision or settings.model.precision
+        return cls(settings.home, precision, clip.frames, clip.size, folder, threads, throughput)
 
     def embed(self, clips: np.ndarray) -> np.ndarray:
         if len(clips) == 0:
             return np.zeros((0, 512), np.float32)
         return np.array(self._compiled(np.ascontiguousarray(clips, dtype=np.float32))[0], dtype=np.float32)
+
+    def embed_stream(self, batches: Iterable[Sequence[np.ndarray]]) -> Iterator[np.ndarray]:
+        """Vectors for each batch of uint8 clips [T, H, W, 3], in order. Several batches are in flight: the
+        next one is scaled into a request's own input while the model runs the others.
+
+        `busy_seconds` grows by the time at least one request was running.
+        """
+        import openvino as ov
+
+        # Twice what the streams run at once: a stream that finishes finds the next input already waiting.
+        count = 2 * max(1, self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        free = deque(_Request(self._compiled.create_infer_request()) for _ in range(count))
+        running: deque[_Request] = deque()
+        covered = 0.0
+        try:
+            for batch in batches:
+                if not free:
+                    request = running.popleft()
+                    vectors, covered = request.collect(covered, self)
+                    free.append(request)
+                    yield vectors
+                request = free.popleft()
+                request.start(batch, ov)
+                running.append(request)
+            while running:
+                vectors, covered = running.popleft().collect(covered, self)
+                yield vectors
+        finally:
+            for request in running:
+                request.infer.wait()
+
+
+class _Request:
+    """One infer request with its own float input buffer, reused batch after batch."""
+
+    def __init__(self, infer):
+        self.infer = infer
+        self.buffer = np.empty(0, np.float32)
+        self.started = 0.0
+
+    def start(self, clips: Sequence[np.ndarray], ov) -> None:
+        shape = (len(clips), *clips[0].shape)
+        if self.buffer.shape[1:] != shape[1:] or len(self.buffer) < len(clips):
+            self.buffer = np.empty(shape, np.float32)
+        inputs = self.buffer[: len(clips)]
+        for i, frames in enumerate(clips):
+            # float32 division is exact here: the same values as the notebook's float64 `/ 255.0` then cast.
+            np.divide(frames, np.float32(255), out=inputs[i], dtype=np.float32)
+        self.infer.set_input_tensor(ov.Tensor(inputs, shared_memory=True))
+        self.started = time.perf_counter()
+        self.infer.start_async()
+
+    def collect(self, covered: float, encoder: VideoEncoder) -> tuple[np.ndarray, float]:
+        """Wait for the vectors; add the time this request ran beyond `covered` (the union of run times)."""
+        self.infer.wait()
+        # No completion callback: it would tie this object to the request in a cycle the collector cannot see.
+        ended = self.started + self.infer.latency / 1000
+        start = max(self.started, covered)
+        if ended > start:
+            encoder.busy_seconds += ended - start
+            covered = ended
+        return np.array(self.infer.get_output_tensor(0).data, dtype=np.float32), covered

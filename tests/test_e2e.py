@@ -33,6 +33,10 @@ def test_index_summary(indexed, library):
         "failed",
         "clips_embedded",
         "seconds",
+        "decode_seconds",
+        "embed_seconds",
+        "write_seconds",
+        "clips_per_second",
     }
 
 

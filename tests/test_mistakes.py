@@ -111,14 +111,14 @@ def test_a_query_of_an_index_whose_model_is_gone_imports_it_first(run, colours, 
     assert "Traceback" not in result.stderr
 
 
-def test_a_file_opencv_cannot_open_is_our_line_alone(colours, tmp_path):
+def test_a_file_ffmpeg_cannot_open_is_our_line_alone(colours, tmp_path):
     notes = tmp_path / "SOURCES.md"
     notes.write_text("# Where the sample videos come from\n" * 20)
     result = vidx_subprocess("query", "--like", notes, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
-        f"Error: {notes}: not a video OpenCV can open (unknown format or damaged header)\n",
+        f"Error: {notes}: not a video FFmpeg can open (unknown format or damaged header)\n",
     )
 
 
@@ -156,7 +156,8 @@ def test_counts_take_the_right_plural(run, imported, tmp_path):
     videos.write(tmp_path / "one" / "single.mp4", videos.solid((220, 40, 40), 1))
     line = run("index", tmp_path / "one").stdout
     assert re.fullmatch(
-        r"1 added, 0 changed, 0 moved, 0 removed, 0 unchanged, 0 failed; 1 clip embedded in \d+\.\d s\n", line
+        r"1 added, 0 changed, 0 moved, 0 removed, 0 unchanged, 0 failed; 1 clip embedded in \d+\.\d s \(\d+\.\d clips/s, \d+\.\dx real time\)\n",
+        line,
     )
     assert run("status").stdout.splitlines()[0] == "1 video, 1 clip, 1 vector, 0 failed"
 

@@ -246,8 +246,8 @@ class Library:
             folder = self.model_folder()
             space = self.vector_space()
 
-            def make_encoder():
-                return VideoEncoder.from_settings(self.settings, folder).embed
+            def make_encoder(threads: int | None) -> VideoEncoder:
+                return VideoEncoder.from_settings(self.settings, folder, threads=threads, throughput=True)
 
             if engine == "ray":
                 runner = ray_engine.RayEngine(self.settings, folder, space)
