@@ -13,15 +13,25 @@ SOURCE = SHARED / "bottle-detection.mp4"  # real footage, 640x360 at 29.83 fps, 
 INIT_CLIPS = 9  # the first clips in turn: about one from each shared video
 
 
-def make_720p30(out: Path, seconds: float) -> Path:
-    """Upscale the shared bottle footage to 1280x720 at 30 fps, H.264 (libx264), `seconds` long; cached."""
+# A library of distinct 720p30 files, five minutes in all: (source, seconds). Sources shorter than that loop.
+LIBRARY = [
+    ("bottle-detection.mp4", 75.0),
+    ("car-detection.mp4", 78.0),
+    ("one-by-one-person-detection.mp4", 72.0),
+    ("bikes.mp4", 77.0),
+]
+
+
+def make_720p30(out: Path, seconds: float, source: Path = SOURCE) -> Path:
+    """Upscale shared footage (the bottles by default) to 1280x720 at 30 fps, H.264 (libx264), `seconds` long,
+    each source frame one output frame; cached."""
     import av
 
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.mp4")
-    with av.open(str(SOURCE)) as src, av.open(str(tmp), "w") as dst:
+    with av.open(str(source)) as src, av.open(str(tmp), "w") as dst:
         stream = dst.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
         stream.options = {"crf": "23", "preset": "veryfast"}
@@ -41,6 +51,12 @@ def make_720p30(out: Path, seconds: float) -> Path:
             dst.mux(packet)
     tmp.replace(out)
     return out
+
+
+def make_library(folder: Path) -> tuple[list[Path], float]:
+    """The LIBRARY files in `folder` (cached) and their total seconds."""
+    paths = [make_720p30(folder / f"{Path(name).stem}-720p30.mp4", s, SHARED / name) for name, s in LIBRARY]
+    return paths, sum(s for _, s in LIBRARY)
 
 
 def real_clips(n: int) -> np.ndarray:

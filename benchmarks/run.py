@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -170,30 +171,142 @@ def cosine_min(a: np.ndarray, b: np.ndarray) -> float:
     return round(float(cosines(a, b).min()), 5)
 
 
+def fresh_home(name: str, setup: dict) -> Path:
+    """An empty home whose active model is the benchmark's, its OpenVINO compile cache kept between runs."""
+    home = CACHE / name
+    for item in home.glob("*"):
+        if item.is_file():
+            item.unlink()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "models").mkdir(exist_ok=True)
+    link = home / "models" / "active"
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path(setup["info"]["folder"]))
+    return home
+
+
+def index_run(home: Path, folder: Path, precision: str) -> tuple[dict, float, int]:
+    """`vidx index --json` of `folder`: its summary, wall seconds and peak RSS (MB) of its process tree."""
+    rss: list[int] = []
+    start = time.perf_counter()
+    result = vidx(home, "index", str(folder), "--json", "--quiet", env={"VIDX_MODEL_PRECISION": precision}, rss=rss)
+    wall = time.perf_counter() - start
+    vidx(home, "roots", "remove", str(folder))
+    summary = json.loads(result.stdout)
+    assert summary["added"] and not summary["failed"], summary
+    return summary, wall, rss[0]
+
+
 def indexing(setup: dict, video: Path, seconds: float) -> dict:
     """End-to-end `vidx index` of the 720p30 video at the default sampling, FP32 then INT8."""
     out = {}
     for precision in ("fp32", "int8"):
-        home = CACHE / f"index-{precision}"
-        for item in home.glob("*"):
-            if item.is_file():
-                item.unlink()
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "models").mkdir(exist_ok=True)
-        link = home / "models" / "active"
-        link.unlink(missing_ok=True)
-        link.symlink_to(Path(setup["info"]["folder"]))
-        env = {"VIDX_MODEL_PRECISION": precision}
-        rss: list[int] = []
-        start = time.perf_counter()
-        result = vidx(home, "index", str(video.parent), "--json", "--quiet", env=env, rss=rss)
-        wall = time.perf_counter() - start
-        summary = json.loads(result.stdout)
-        assert summary["added"] == 1 and not summary["failed"], summary
+        _, wall, rss = index_run(fresh_home(f"index-{precision}", setup), video.parent, precision)
         out[f"index_realtime_x_{precision}"] = round(seconds / wall, 2)
-        out[f"peak_rss_mb_{precision}"] = rss[0]
-        vidx(home, "roots", "remove", str(video.parent))
-    out["peak_rss_mb"] = max(out["peak_rss_mb_fp32"], out["peak_rss_mb_int8"])
+        out[f"peak_rss_mb_{precision}"] = rss
+    return out
+
+
+def decode_rate(paths: list[Path]) -> tuple[float, int]:
+    """Clips per second one decoder cuts from `paths` on one core, as in `vidx index` (its own process, one
+    thread, default clip settings), and the number of clips."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from vidx.config.settings import ClipSettings, defaults\n"
+        "from vidx.indexer.decode import single_threaded, video_clips\n"
+        "single_threaded()\n"
+        "clip = ClipSettings(**defaults()['clip'])\n"
+        "start = time.perf_counter()\n"
+        "n = sum(1 for p in sys.argv[1:] for _ in video_clips(Path(p), clip))\n"
+        "print(n, time.perf_counter() - start)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, check=True)
+    clips, seconds = out.stdout.split()
+    return round(int(clips) / float(seconds), 2), int(clips)
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def alone(paths: list[Path], bare: Callable[[], None], clips: int) -> dict:
+    """Decode-only over `paths`, then bare inference of as many clips (whole rounds of `clips`): rates and CPU."""
+    before = cpu_seconds(resource.RUSAGE_CHILDREN)
+    decode, count = decode_rate(paths)
+    decode_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - before
+    rounds = -(-count // clips)
+    before, start = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+    for _ in range(rounds):
+        bare()
+    infer = rounds * clips / (time.perf_counter() - start)
+    infer_cpu = cpu_seconds(resource.RUSAGE_SELF) - before
+    return {
+        "decode": decode,
+        "infer": infer,
+        "decode_ms": 1000 * decode_cpu / count,
+        "infer_ms": 1000 * infer_cpu / (rounds * clips),
+        "clips": count,
+    }
+
+
+def library(setup: dict, clips: np.ndarray) -> dict:
+    """`vidx index` of a library of distinct 720p30 files (five minutes in all), INT8 and FP32, against the
+    ideal from this run's decode-only and inference-only rates.
+
+    Each precision's run sits between two decode-only and two inference-only measurements (as many clips as the
+    library), whose means make its ideal: on n cores a clip costs 1/decode core-seconds of decoding and
+    n/inference of inference, so with decoding and inference overlapping perfectly the rate is
+    n / (1/decode + n/inference). CPU milliseconds per clip of each are recorded too: other tenants of the
+    machine take wall-clock time from each measurement unevenly, CPU time much less so.
+    """
+    from vidx.config import Home, load_settings
+    from vidx.indexer.budget import budget, cores
+
+    paths, seconds = media.make_library(CACHE / "library")
+    folder = CACHE / "library"
+    n = cores()
+    out = {"library_files": len(paths), "library_seconds": seconds}
+    for precision in ("int8", "fp32"):
+        xml = str(Path(setup["info"]["folder"]) / ("video-int8.xml" if precision == "int8" else "video.xml"))
+        bare, _ = openvino_runner(xml, clips, "f32")
+        bare()
+        home = fresh_home(f"library-{precision}", setup)
+        decoders = budget(load_settings(Home(home), {"model.precision": precision}), n).decoders
+        before = alone(paths, bare, len(clips))
+        start = cpu_seconds(resource.RUSAGE_CHILDREN)
+        summary, wall, rss = index_run(home, folder, precision)
+        index_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - start
+        after = alone(paths, bare, len(clips))
+        count = summary["clips_embedded"]
+        assert count == before["clips"] == after["clips"], (summary, before, after)
+        mean = {k: (before[k] + after[k]) / 2 for k in ("decode", "infer", "decode_ms", "infer_ms")}
+        ideal = min(mean["infer"], decoders * mean["decode"], n / (1 / mean["decode"] + n / mean["infer"]))
+        rate = count / wall
+        out.update(
+            {
+                f"library_clips_s_{precision}": round(rate, 2),
+                f"library_realtime_x_{precision}": round(seconds / wall, 1),
+                f"library_inference_clips_s_{precision}": round(mean["infer"], 2),
+                f"library_decode_clips_s_{precision}": round(mean["decode"], 2),
+                f"library_ideal_clips_s_{precision}": round(ideal, 2),
+                f"library_vs_ideal_{precision}": round(rate / ideal, 3),
+                f"library_vs_inference_{precision}": round(rate / mean["infer"], 3),
+                f"library_stages_{precision}": {
+                    k: summary[k] for k in ("seconds", "decode_seconds", "embed_seconds", "write_seconds")
+                },
+                f"library_cpu_ms_per_clip_{precision}": {
+                    "decode": round(mean["decode_ms"], 1),
+                    "inference": round(mean["infer_ms"], 1),
+                    "index": round(1000 * index_cpu / count, 1),
+                },
+                f"library_peak_rss_mb_{precision}": rss,
+                f"library_clips_{precision}": count,
+                f"library_decoders_{precision}": decoders,
+                f"library_load_{precision}": os.getloadavg()[0],
+            }
+        )
     return out
 
 
@@ -278,11 +391,20 @@ def main() -> None:
     figures.update(inference(setup, clips, repeats))
     video = media.make_720p30(CACHE / f"video-{int(seconds)}s" / "bottles-720p30.mp4", seconds)
     figures.update(indexing(setup, video, seconds))
+    figures.update(library(setup, clips))
+    figures["peak_rss_mb"] = max(
+        figures["peak_rss_mb_fp32"],
+        figures["peak_rss_mb_int8"],
+        figures["library_peak_rss_mb_fp32"],
+        figures["library_peak_rss_mb_int8"],
+    )
     figures.update(query_start(setup, 5 if args.quick else 9))
     figures.update(faiss_million(1_000_000, 100 if args.quick else 300))
     figures["total_s"] = round(time.perf_counter() - started, 1)
     figures["quantization"] = setup["info"]["quantization"]
     figures["gflops_per_clip"] = round(s3d_model.video_gflops(), 1)
+    # Every figure, for notes written after the run (BENCHMARKS.md shows most of them).
+    (CACHE / "figures.json").write_text(json.dumps(figures, indent=1))
     write_markdown(figures, args)
     if args.json:
         keys = [
@@ -293,6 +415,9 @@ def main() -> None:
             "int8_vs_fp32_cos_min",
             "index_realtime_x_fp32",
             "index_realtime_x_int8",
+            "library_realtime_x_int8",
+            "library_realtime_x_fp32",
+            "library_vs_inference_int8",
             "query_cold_s",
             "import_baseline_s",
             "faiss_1m_ms",
@@ -301,6 +426,30 @@ def main() -> None:
         ]
         print(json.dumps({k: figures[k] for k in keys}))
     os._exit(0)  # OpenVINO 2026.4 can abort at interpreter shutdown once a string model was compiled
+
+
+def library_rows(f: dict, precision: str) -> list[str]:
+    """The `vidx index` library lines: clips/s against bare inference and the ideal, then the same in CPU time."""
+    p = precision
+    stages = f[f"library_stages_{p}"]
+    decoders = f[f"library_decoders_{p}"]
+    cpu = f[f"library_cpu_ms_per_clip_{p}"]
+    both = cpu["decode"] + cpu["inference"]
+    what = f"`vidx index`, library of {f['library_files']} distinct 720p30 H.264 files ({f['library_seconds']:g} s"
+    return [
+        f"| {what}, {f[f'library_clips_{p}']} clips), clip.fps=10, {p.upper()} | "
+        f"{f[f'library_realtime_x_{p}']}x real time, {f[f'library_clips_s_{p}']} clips/s = "
+        f"{f[f'library_vs_inference_{p}']:.2f}x bare inference ({f[f'library_inference_clips_s_{p}']} clips/s), "
+        f"{f[f'library_vs_ideal_{p}']:.2f}x the ideal {f[f'library_ideal_clips_s_{p}']} clips/s (decode-only "
+        f"{f[f'library_decode_clips_s_{p}']} clips/s on one core); load average {f[f'library_load_{p}']:.1f} | "
+        f"{stages['seconds']} s: decode {stages['decode_seconds']} s ({decoders} decoder{'s' * (decoders > 1)}), "
+        f"embed {stages['embed_seconds']} s, write {stages['write_seconds']} s; peak RSS "
+        f"{f[f'library_peak_rss_mb_{p}']} MB |",
+        f"| the same run in CPU time per clip, {p.upper()} | `vidx index` {cpu['index']} ms, decode-only "
+        f"{cpu['decode']} ms, bare inference {cpu['inference']} ms: with every core kept busy "
+        f"{cpu['inference'] / cpu['index']:.2f}x bare inference, {both / cpu['index']:.2f}x the ideal | "
+        "CPU time, which other tenants of the machine take little of |",
+    ]
 
 
 def write_markdown(f: dict, args) -> None:
@@ -336,6 +485,7 @@ def write_markdown(f: dict, args) -> None:
         f"| FP32 IR vs TF, min cosine | {f['fp32_vs_tf_cos_min']} | |",
         f"| `vidx index`, 720p30 H.264, clip.fps=10, FP32 | {f['index_realtime_x_fp32']}x real time | inference |",
         f"| `vidx index`, 720p30 H.264, clip.fps=10, INT8 | {f['index_realtime_x_int8']}x real time | inference |",
+        *[row for precision in ("int8", "fp32") for row in library_rows(f, precision)],
         f"| peak RSS while indexing | {f['peak_rss_mb']} MB | model weights and the clip queue |",
         f"| cold `vidx query` process | {f['query_cold_s']} s | importing OpenVINO |",
         f"| bare `import openvino, openvino_tokenizers` | {f['import_baseline_s']} s | |",
@@ -347,8 +497,9 @@ def write_markdown(f: dict, args) -> None:
         f"Quantization report: `{json.dumps(f['quantization'])}`",
         "",
     ]
-    # Hand-written notes, then the sections other scripts write (benchmarks/dupes.py), kept across runs.
-    kept = [p.read_text() for p in (HERE / "notes.md", HERE / "dupes.md") if p.exists()]
+    # Hand-written notes, then the sections of other scripts (benchmarks/dupes.py writes its own, the Ray
+    # engine's is by hand), kept across runs.
+    kept = [p.read_text() for p in (HERE / "notes.md", HERE / "dupes.md", HERE / "ray_engine.md") if p.exists()]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n" + "\n".join(kept))
 
 
