@@ -1,45 +1,11 @@
-"""Helpers for the Ray engine's tests: a mark on every process a test's Ray starts, and the index as rows."""
+"""Helpers for the Ray engine's tests: the index as rows."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
-import uuid
 from pathlib import Path
 
 import numpy as np
-
-MARK = "VIDX_TEST_RAY_MARK"
-
-
-def new_mark() -> str:
-    """A value for MARK: put in the environment of the process that starts Ray, every Ray process inherits it."""
-    return uuid.uuid4().hex
-
-
-def marked_processes(mark: str) -> list[str]:
-    """`pid command` of each live process (this one aside) carrying `mark`, as ps would list them."""
-    found = []
-    needle = f"{MARK}={mark}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                found.append(f"{entry.name} {command[:120]}")
-        except OSError:
-            continue  # ended while we looked
-    return found
-
-
-def wait_until_gone(mark: str, seconds: float = 60) -> list[str]:
-    """The marked processes still alive after `seconds` (none, when all went)."""
-    deadline = time.monotonic() + seconds
-    while (left := marked_processes(mark)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return left
 
 
 def index_rows(home: Path) -> tuple[dict, dict]:

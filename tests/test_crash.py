@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import processes
 import pytest
 from conftest import as_json, vidx_subprocess
 
@@ -33,28 +34,19 @@ def videos_written(home, table="videos"):
         return 0
 
 
-def wait_for(predicate, seconds=120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("after_videos", [0, 1, 3, 5])
 def test_sigkill_then_heal(run, imported, library, vidx_home, after_videos):
     root = library["root"]
     proc = start_index(root)
     if after_videos:
-        assert wait_for(lambda: videos_written(vidx_home) >= after_videos)
+        assert processes.wait_for(lambda: videos_written(vidx_home) >= after_videos)
     else:
         # Once the run has recorded its folder (a bare `vidx index` heals from it), whatever the machine's load.
-        assert wait_for(lambda: videos_written(vidx_home, "roots") >= 1)
+        assert processes.wait_for(lambda: videos_written(vidx_home, "roots") >= 1)
         time.sleep(0.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert wait_for(lambda: not living_in_group(proc.pid), 30), "the decoder child outlived vidx"
+    assert processes.wait_for(lambda: not living_in_group(proc.pid), 30), "the decoder child outlived vidx"
 
     # --wait: a decoder being started at the kill holds a copy of the lock's descriptor until its exec, which
     # can take a while on a loaded machine (the cron line in the README waits too).
@@ -84,7 +76,7 @@ def test_queries_work_while_indexing_and_a_second_indexer_is_refused(run, import
     run("index", library["root"] / "colours", "--quiet")
     proc = start_index(library["root"], delay="0.05")
     try:
-        assert wait_for(lambda: (vidx_home / "index.lock").exists() and videos_written(vidx_home) >= 4)
+        assert processes.wait_for(lambda: (vidx_home / "index.lock").exists() and videos_written(vidx_home) >= 4)
         assert proc.poll() is None, "the slow run should still be writing"
         for _ in range(3):
             assert as_json(run("query", "red", "--json"))["results"][0]["path"] == str(library["red"])
@@ -134,7 +126,7 @@ def test_ctrl_c_says_what_was_kept_and_leaves_the_index_healthy(run, imported, l
         start_new_session=True,
     )
     try:
-        assert wait_for(lambda: videos_written(vidx_home) >= 2)
+        assert processes.wait_for(lambda: videos_written(vidx_home) >= 2)
         os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -149,7 +141,7 @@ def test_ctrl_c_says_what_was_kept_and_leaves_the_index_healthy(run, imported, l
         f"interrupted: {kept['videos']} of {total} files indexed; run vidx index again to finish"
     )
     assert 2 <= kept["videos"] < total
-    assert wait_for(lambda: not living_in_group(proc.pid), 30), living_in_group(proc.pid)
+    assert processes.wait_for(lambda: not living_in_group(proc.pid), 30), living_in_group(proc.pid)
     assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
     assert kept["clips"] == kept["vectors"]
     rest = as_json(run("index", "--json"))

@@ -5,31 +5,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
+import processes
 import pytest
 import videos
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
-
-
-def tagged(tag: str) -> list[int]:
-    """Live processes whose environment carries `tag`: the indexer and all it started, reparented or not."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if tag.encode() in (entry / "environ").read_bytes() and _state(entry) != "Z":
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def _state(entry: Path) -> str:
-    return (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
 def shared_memory(pids: list[int]) -> set[str]:
@@ -49,15 +31,6 @@ def shared_memory(pids: list[int]) -> set[str]:
     return held
 
 
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.fixture(scope="module")
 def long_videos(tmp_path_factory):
     """Three different videos of about 300 frames: at 0.1 s a frame, each decoder is mid-file for half a minute.
@@ -70,31 +43,35 @@ def long_videos(tmp_path_factory):
 
 def start_index(root, tag, decoders, log, delay="0.1"):
     code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
-    env = {**os.environ, "VIDX_TREE_TAG": tag, "VIDX_DEBUG_DECODE_DELAY": delay, "VIDX_INDEX_DECODERS": decoders}
+    env = {**os.environ, processes.MARK: tag, "VIDX_DEBUG_DECODE_DELAY": delay, "VIDX_INDEX_DECODERS": decoders}
     with open(log, "wb") as err:
         return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=err)
 
 
 @pytest.mark.parametrize("decoders", ["1", "2"])
 def test_kill_9_leaves_no_process_and_no_shared_memory(imported, long_videos, decoders, tmp_path):
-    tag = f"vidx-test-{uuid.uuid4()}"
+    tag = processes.new_mark()
     proc = start_index(long_videos, tag, decoders, tmp_path / "stderr")
     try:
         # The indexer and its decoders, mid-run (decoding is slowed down).
-        assert wait_for(lambda: len(tagged(tag)) >= 1 + int(decoders), 60), (tmp_path / "stderr").read_text()
+        assert processes.wait_for(lambda: len(processes.marked(tag)) >= 1 + int(decoders), 60), (
+            tmp_path / "stderr"
+        ).read_text()
         time.sleep(1.0)
-        tree = tagged(tag)
+        tree = list(processes.marked(tag))
         held = shared_memory(tree)
         assert proc.poll() is None, "the run should still be going"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert wait_for(lambda: not tagged(tag), 10), f"still alive 10 s after kill -9: {tagged(tag)} of {tree}"
-    assert wait_for(lambda: not any(os.path.exists(p) for p in held), 5), f"left in /dev/shm: {held}"
+    assert processes.wait_for(lambda: not processes.marked(tag), 10), (
+        f"still alive 10 s after kill -9: {processes.marked(tag)} of {tree}"
+    )
+    assert processes.wait_for(lambda: not any(os.path.exists(p) for p in held), 5), f"left in /dev/shm: {held}"
 
 
 def test_a_finished_run_leaves_nothing_running(imported, library, tmp_path):
-    tag = f"vidx-test-{uuid.uuid4()}"
+    tag = processes.new_mark()
     proc = start_index(library["root"] / "colours", tag, "2", tmp_path / "stderr", delay="0")
     assert proc.wait(timeout=300) == 0, (tmp_path / "stderr").read_text()
-    assert wait_for(lambda: not tagged(tag), 10), tagged(tag)
+    assert processes.wait_for(lambda: not processes.marked(tag), 10), processes.marked(tag)

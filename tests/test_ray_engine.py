@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import processes
 import pytest
 import raytools
 import videos
@@ -34,15 +35,15 @@ FAULTS = {
 @pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
-    mark = raytools.new_mark()
-    os.environ[raytools.MARK] = mark
+    mark = processes.new_mark()
+    os.environ[processes.MARK] = mark
     try:
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     finally:
-        del os.environ[raytools.MARK]
+        del os.environ[processes.MARK]
     yield ray
     ray.shutdown()
-    assert raytools.wait_until_gone(mark) == [], "Ray processes left behind"
+    assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
 
 
 def other_home(tmp_path, vidx_home, name="ray-home") -> Path:
@@ -177,8 +178,8 @@ def test_ray_started_for_the_run_is_stopped_after_it(imported, library, tmp_path
     root = tmp_path / "lib"
     shutil.copytree(library["root"] / "light", root)
     (root / "notes.avi").write_text("not a video\n" * 50)
-    mark = raytools.new_mark()
-    result = vidx_subprocess("index", root, "--engine", "ray", env={raytools.MARK: mark}, check=False)
+    mark = processes.new_mark()
+    result = vidx_subprocess("index", root, "--engine", "ray", env={processes.MARK: mark}, check=False)
     assert result.returncode == 3, result.stderr
     assert re.fullmatch(
         r"2 added, 0 changed, 0 moved, 0 removed, 0 unchanged, 1 failed; 4 clips embedded in \d+\.\d s \(\d+\.\d clips/s, \d+\.\dx real time\)\n",
@@ -194,7 +195,7 @@ def test_ray_started_for_the_run_is_stopped_after_it(imported, library, tmp_path
     assert lines[4:] == [
         f"failed: {root / 'notes.avi'}: not a video FFmpeg can open (unknown format or damaged header)"
     ]
-    assert raytools.wait_until_gone(mark) == [], "Ray processes left behind"
+    assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
 
 
 def test_without_the_extra_one_line_says_what_to_install(imported, library):
@@ -230,10 +231,10 @@ def assert_healed(run, library):
 
 
 def test_kill_9_of_a_local_run_is_healed_by_the_ray_engine(run, imported, library, vidx_home, local_ray):
-    from test_crash import start_index, videos_written, wait_for
+    from test_crash import start_index, videos_written
 
     proc = start_index(library["root"])
-    assert wait_for(lambda: videos_written(vidx_home) >= 2)
+    assert processes.wait_for(lambda: videos_written(vidx_home) >= 2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     healed = as_json(run("index", "--engine", "ray", "--json"))
@@ -242,7 +243,7 @@ def test_kill_9_of_a_local_run_is_healed_by_the_ray_engine(run, imported, librar
 
 
 def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, library, vidx_home, local_ray):
-    from test_crash import videos_written, wait_for
+    from test_crash import videos_written
 
     address = local_ray.get_runtime_context().gcs_address
     code = (
@@ -252,7 +253,7 @@ def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, librar
     env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.05"}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_for(lambda: videos_written(vidx_home) >= 2)
+        assert processes.wait_for(lambda: videos_written(vidx_home) >= 2)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 
+import processes
 import pytest
 import raytools
 
@@ -17,8 +18,8 @@ SLOW = "0.1"  # VIDX_DEBUG_DECODE_DELAY: 4 s a file, so there is a run to cut in
 @pytest.fixture(scope="module")
 def cluster():
     cluster_utils = pytest.importorskip("ray.cluster_utils", reason="the ray extra is not installed")
-    mark = raytools.new_mark()
-    os.environ[raytools.MARK] = mark
+    mark = processes.new_mark()
+    os.environ[processes.MARK] = mark
     try:
         made = cluster_utils.Cluster(
             initialize_head=True,
@@ -27,10 +28,10 @@ def cluster():
         for _ in range(2):
             made.add_node(num_cpus=1, object_store_memory=100 * 2**20)
     finally:
-        del os.environ[raytools.MARK]
+        del os.environ[processes.MARK]
     yield made
     made.shutdown()
-    assert raytools.wait_until_gone(mark) == [], "Ray processes left behind"
+    assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
 
 
 @pytest.fixture
