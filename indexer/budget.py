@@ -17,7 +17,7 @@ DECODE_SHARE = {"int8": 0.4, "bf16": 0.25, "fp32": 0.15}
 @dataclass(frozen=True)
 class Budget:
     decoders: int
-    inference_threads: int  # 0: OpenVINO uses every core
+    inference_threads: int | None  # None: OpenVINO uses every core
 
 
 def cores() -> int:
@@ -36,4 +36,4 @@ def budget(settings: Settings, available: int | None = None) -> Budget:
     """
     n = available or cores()
     decoders = settings.index.decoders or max(1, round(n * DECODE_SHARE.get(settings.model.precision, 0.15)))
-    return Budget(decoders, n - decoders if n >= 4 and n - decoders >= 2 else 0)
+    return Budget(decoders, n - decoders if n >= 4 and n - decoders >= 2 else None)

@@ -9,11 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-
-def scale(frames: np.ndarray) -> np.ndarray:
-    """uint8 -> float32 in [0, 1]. Dividing in float32 gives, for each of the 256 values, the notebook's
-    `frames / 255.0` in float64 then cast (tests/test_decode_speed_rules.py), at a fifth of a lookup's cost."""
-    return np.divide(frames, np.float32(255), dtype=np.float32)
+from vidx.model.pixels import scale
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ class LocalEngine:
         # included), so none outlives it.
         decoders = DecoderPool(self.settings, cores.decoders, jobs)
         try:
-            encoder = self.make_encoder(cores.inference_threads or None)
+            encoder = self.make_encoder(cores.inference_threads)
             yield from embed(decoders.events(), encoder, self.settings.index.batch)
         finally:
             decoders.close()

@@ -19,9 +19,10 @@ import numpy as np
 
 from vidx.config import Settings
 from vidx.errors import VidxError
+from vidx.model.pixels import scale
 from vidx.store import VideoInfo
 
-from .clips import Clip, scale
+from .clips import Clip
 from .decode import DecodeStats, video_clips
 from .plan import VideoJob
 

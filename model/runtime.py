@@ -18,6 +18,7 @@ from vidx.errors import VidxError
 
 from . import registry
 from .manifest import VIDEO_IR, Manifest
+from .pixels import scale
 
 
 def _never_destroyed(compiled) -> None:
@@ -190,8 +191,7 @@ class _Request:
             self.buffer = np.empty(shape, np.float32)
         inputs = self.buffer[: len(clips)]
         for i, frames in enumerate(clips):
-            # float32 division is exact here: the same values as the notebook's float64 `/ 255.0` then cast.
-            np.divide(frames, np.float32(255), out=inputs[i], dtype=np.float32)
+            scale(frames, out=inputs[i])
         self.infer.set_input_tensor(ov.Tensor(inputs, shared_memory=True))
         self.started = time.perf_counter()
         self.infer.start_async()

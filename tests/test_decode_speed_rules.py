@@ -15,8 +15,9 @@ from notebook import crop_center_square
 
 from vidx.config.settings import ClipSettings
 from vidx.indexer import decode
-from vidx.indexer.clips import Clip, scale
+from vidx.indexer.clips import Clip
 from vidx.indexer.decode import DecodeStats, read_frames, video_clips
+from vidx.model.pixels import scale
 
 # Real files of each kind: 30 fps H.264 with B-frames (pyramid and not), 25, 12.5 and 10 fps H.264, Matroska.
 REAL = [

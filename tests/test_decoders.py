@@ -9,7 +9,7 @@ import pytest
 from conftest import as_json
 
 from vidx.config import Home, load_settings
-from vidx.indexer.budget import budget
+from vidx.indexer.budget import Budget, budget
 from vidx.indexer.decoders import DecoderPool
 from vidx.indexer.plan import VideoJob
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
@@ -42,7 +42,7 @@ def test_core_budget(vidx_home, monkeypatch, precision):
     monkeypatch.setenv("VIDX_MODEL_PRECISION", precision)
     settings = load_settings(Home(vidx_home))
     # Two cores: one decoder, and inference keeps both cores (a decoder keeps less than one busy).
-    assert budget(settings, available=2) == budget(settings, available=2).__class__(1, 0)
+    assert budget(settings, available=2) == Budget(decoders=1, inference_threads=None)
     # Sixteen: several decoders, and inference gets exactly the cores they leave.
     big = budget(settings, available=16)
     assert big.decoders >= 2 and big.decoders + big.inference_threads == 16
