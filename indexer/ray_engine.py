@@ -5,12 +5,11 @@ through the same writer as the local engine. Each actor compiles the model once,
 decoding process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
 vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
 so they need no path to the home; the videos must be at the same path on every node (a shared mount).
-Ray is imported here only: the local engine and the query path never load it.
+Ray is imported here and in ray_session.py only: the local engine and the query path never load it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -38,6 +37,7 @@ from vidx.store import VideoInfo
 from .clips import Clip
 from .decoders import DecoderPool
 from .plan import VideoJob, content_hash
+from .ray_session import quiet, session
 from .stages import NO_PIXELS, ClipReady, Event, VideoDone, VideoFailed, embed
 from .writer import VideoUnfinished
 
@@ -233,82 +233,6 @@ def _events(job: VideoJob, row: dict) -> Iterator[Event]:
     yield VideoDone(job, info, seconds)
 
 
-@contextlib.contextmanager
-def _session(address: str) -> Iterator[None]:
-    """Ray for one run: a local one started and stopped, or a connection to a cluster opened and closed. A
-    process that already called ray.init (a notebook) keeps its Ray as it is."""
-    if ray.is_initialized():
-        yield
-        return
-    # Ray Data's threads can outlive a run that ended early by a moment; a Ray call from one after ray.shutdown
-    # would start (or connect) a new Ray in this process. Off for the life of the process: vidx calls ray.init.
-    from ray._private import auto_init_hook
-
-    auto_init_hook.enable_auto_connect = False
-    # This process's C++ log says at error level, for each actor, that its constructor arguments are in the
-    # object store (Ray Data puts them there). At fatal level it prints one line announcing the level, during
-    # init, where _stderr_silenced swallows it.
-    saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_BACKEND_LOG_LEVEL")}
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-    quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
-    try:
-        with _stderr_silenced():
-            if address == "local":
-                # Token auth is Ray's default for a local cluster (since 2.60): its ports listen on every interface.
-                ray.init(address="local", include_dashboard=False, object_store_memory=256 * 2**20, **quiet)
-            else:
-                try:
-                    ray.init(address=address, **quiet)
-                except (ConnectionError, RuntimeError, ValueError) as e:
-                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                    raise VidxError(f"Cannot reach the Ray cluster at {address}: {first}") from None
-        yield
-    finally:
-        ray.shutdown()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """File descriptor 2 to /dev/null: what Ray's C++ side prints while it starts. Errors still raise."""
-    import sys
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep vidx's output its own while Ray runs: Ray Data's notices, and the raylet's lines about dead workers
-    and nodes, which Ray prints to stdout whatever log_to_driver says (they would break `--json`). The summary
-    reports what they mean, and Ray's logs on each node keep them."""
-    import ray._private.worker as ray_worker
-
-    # Ray Data's notices, and the notice that a local Ray turned token auth on, its default.
-    loggers = [logging.getLogger(name) for name in ("ray.data", "ray._private.authentication")]
-    levels, printing = [x.level for x in loggers], getattr(ray_worker, "_worker_logs_enabled", True)
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    ray_worker._worker_logs_enabled = False
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-        ray_worker._worker_logs_enabled = printing
-
-
 class RayEngine:
     """Embeds a run's files on Ray (index.engine = "ray")."""
 
@@ -322,7 +246,7 @@ class RayEngine:
 
     def embed(self, jobs: list[VideoJob]) -> Iterator[Event | VideoUnfinished]:
         pending = {os.fsencode(j.path): j for j in jobs}
-        with _quiet(), _session(self.settings.ray.address):
+        with quiet(), session(self.settings.ray.address):
             workers = self._pool_size(len(jobs))
             here = ray.get_runtime_context().get_node_id()
             # On the driver's node, so losing a worker node loses no count.
