@@ -143,7 +143,9 @@ class Worker:
             if space != model.space:
                 raise VidxError(f"its model is {space}, the index holds {model.space}")
             clip = self.settings.clip
-            encoder = VideoEncoder(Home(scratch), model.precision, clip.frames, clip.size, folder, self.threads)
+            encoder = VideoEncoder(
+                Home(scratch), model.precision, clip.frames, clip.size, folder, self.threads, throughput=True
+            )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)  # compiled: the files and OpenVINO's cache are not needed
         wanted = "bf16" if model.precision == "bf16" else "f32"
@@ -151,14 +153,11 @@ class Worker:
             raise VidxError(f"it computes in {encoder.inference_precision}, the index holds {model.precision} vectors")
         return encoder
 
-    def _encode(self, pixels: np.ndarray) -> np.ndarray:
-        started = time.perf_counter()
-        vectors = self.encoder.embed(pixels)
-        self.embed_seconds += time.perf_counter() - started
+    def _beat(self) -> None:
+        """Tell the ledger this worker is alive, at most once a second."""
         if time.monotonic() - self.beaten > 1.0:
             self.ledger.beat.remote()
             self.beaten = time.monotonic()
-        return vectors
 
     def __call__(self, batch: dict) -> dict:
         job = VideoJob(Path(os.fsdecode(bytes(batch["path"][0]))), 0, int(batch["size"][0]), 0, str(batch["hash"][0]))
@@ -179,9 +178,11 @@ class Worker:
             )
         hashing = self.hasher.submit(content_hash, job.path) if not job.hash else None
         clips, info, error, decoding = [], None, None, 0.0
-        self.embed_seconds = 0.0
+        busy = self.encoder.busy_seconds
         self.decoder.add([job])
-        for event in embed(self.decoder.events(), self._encode, self.settings.index.batch):
+        # The local engine's embedder: requests kept in flight on the worker's threads.
+        for event in embed(self.decoder.events(), self.encoder, self.settings.index.batch):
+            self._beat()
             if isinstance(event, ClipReady):
                 clips.append((event.clip.number, event.clip.start, event.clip.end, event.vector))
                 continue
@@ -195,7 +196,7 @@ class Worker:
                 info = replace(info, hash=hashing.result())
             except OSError as e:
                 info, error = None, f"{job.path}: cannot read ({e.strerror or e})"
-        seconds = (decoding, self.embed_seconds)
+        seconds = (decoding, self.encoder.busy_seconds - busy)
         if info is None:
             return self._row(job, "failed", error, seconds=seconds)
         return self._row(job, "done", "", info, clips, seconds)
