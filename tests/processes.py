@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 MARK = "VIDX_TEST_MARK"
@@ -13,6 +15,17 @@ MARK = "VIDX_TEST_MARK"
 def new_mark() -> str:
     """A value for MARK: put in the environment of the process under test, every process it starts inherits it."""
     return uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def marking() -> Iterator[str]:
+    """A new mark in this process's environment for the block, so every process it starts carries it."""
+    mark = new_mark()
+    os.environ[MARK] = mark
+    try:
+        yield mark
+    finally:
+        del os.environ[MARK]
 
 
 def marked(mark: str) -> dict[int, str]:

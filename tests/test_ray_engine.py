@@ -35,12 +35,8 @@ FAULTS = {
 @pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
-    mark = processes.new_mark()
-    os.environ[processes.MARK] = mark
-    try:
+    with processes.marking() as mark:
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    finally:
-        del os.environ[processes.MARK]
     yield ray
     ray.shutdown()
     assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"

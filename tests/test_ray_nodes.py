@@ -2,7 +2,6 @@
 side) and two one-CPU workers. Nothing is lost or committed twice, and the next run completes what a run
 could not finish. vidx connects by address, as `vidx index --engine ray --address HOST:6379` does."""
 
-import os
 import shutil
 import threading
 
@@ -18,17 +17,13 @@ SLOW = "0.1"  # VIDX_DEBUG_DECODE_DELAY: 4 s a file, so there is a run to cut in
 @pytest.fixture(scope="module")
 def cluster():
     cluster_utils = pytest.importorskip("ray.cluster_utils", reason="the ray extra is not installed")
-    mark = processes.new_mark()
-    os.environ[processes.MARK] = mark
-    try:
+    with processes.marking() as mark:
         made = cluster_utils.Cluster(
             initialize_head=True,
             head_node_args={"num_cpus": 0, "include_dashboard": False, "object_store_memory": 100 * 2**20},
         )
         for _ in range(2):
             made.add_node(num_cpus=1, object_store_memory=100 * 2**20)
-    finally:
-        del os.environ[processes.MARK]
     yield made
     made.shutdown()
     assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
