@@ -79,6 +79,10 @@ def test_embeddings(lib, library):
     clips = lib.embed_video(library["moving"])
     assert [type(x) for x in clips[0]] == [float, float, np.ndarray] and clips[0][2].shape == (512,)
     assert clips[0][0] == 0.0 and all(a[1] <= b[1] for a, b in zip(clips, clips[1:], strict=False))
+    # Every clip, in order, as `vidx index` stored it.
+    stored = lib.catalog.clip_vectors(lib.catalog.video(str(library["moving"])).id)
+    assert [(start, end) for start, end, _ in clips] == [(row.start, row.end) for row in stored] and len(stored) > 1
+    np.testing.assert_allclose(np.stack([v for _, _, v in clips]), np.stack([row.vector for row in stored]), atol=1e-5)
 
 
 def test_status_and_settings(lib, library):

@@ -368,27 +368,19 @@ class Library:
 
     def embed_video(self, path: str | os.PathLike) -> list[tuple[float, float, np.ndarray]]:
         """(start, end, vector) for each clip of `path`, cut as `vidx index` cuts it."""
-        import numpy as np
-
         from vidx.indexer.decode import video_clips
 
         target = existing_file(path)
-        encoder = self._video_encoder()
-        out: list[tuple[float, float, np.ndarray]] = []
-        batch = []
+        times: list[tuple[float, float]] = []
 
-        def flush():
-            vectors = encoder.embed(np.stack([c.pixels for c in batch]))
-            out.extend((c.start, c.end, v) for c, v in zip(batch, vectors, strict=True))
-            batch.clear()
+        def clips():
+            for clip in video_clips(target, self.settings.clip):
+                times.append((clip.start, clip.end))
+                yield [clip.frames]
 
-        for clip in video_clips(target, self.settings.clip):
-            batch.append(clip)
-            if len(batch) == self.settings.index.batch:
-                flush()
-        if batch:
-            flush()
-        return out
+        # As `vidx index` embeds: the next clip is decoded and scaled while the model runs the last.
+        vectors = [batch[0] for batch in self._video_encoder().embed_stream(clips())]
+        return [(start, end, v) for (start, end), v in zip(times, vectors, strict=True)]
 
     def export(self, video: str | os.PathLike, start: float, end: float, out_file: str | os.PathLike, pad: float = 0.0):
         """Write [start, end] of `video` (widened by `pad`, within the video) as H.264 MP4; returns what was written."""
