@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,7 +18,6 @@ import numpy as np
 
 from vidx.config import Settings
 from vidx.errors import VidxError
-from vidx.model.pixels import scale
 from vidx.store import VideoInfo
 
 from .clips import Clip
@@ -88,9 +86,8 @@ def _debug_delay(path) -> float:
     return float(seconds or 0) if not named or path.name == name else 0.0
 
 
-def embed(events: Iterable[Event], encoder: StreamEncoder | Encode, batch: int) -> Iterator[Event]:
+def embed(events: Iterable[Event], encoder: StreamEncoder, batch: int) -> Iterator[Event]:
     """Fill ClipReady.vector in batches that span videos; events leave in the order they came."""
-    encoder = streaming(encoder)
     held: deque[Event] = deque()
     sent: deque[list[ClipReady]] = deque()
 
@@ -117,31 +114,9 @@ def embed(events: Iterable[Event], encoder: StreamEncoder | Encode, batch: int) 
     yield from held
 
 
-Encode = Callable[[np.ndarray], np.ndarray]  # float clips [B, T, H, W, 3] -> vectors [B, 512]
-
-
 class StreamEncoder(Protocol):
     """What the embedder needs: vectors for batches of uint8 clips, in order (vidx.model.runtime.VideoEncoder)."""
 
     busy_seconds: float
 
     def embed_stream(self, batches: Iterable[Sequence[np.ndarray]]) -> Iterator[np.ndarray]: ...
-
-
-class OneBatchAtATime:
-    """A plain function from float clips to vectors, as a StreamEncoder."""
-
-    def __init__(self, encode: Encode):
-        self.encode = encode
-        self.busy_seconds = 0.0
-
-    def embed_stream(self, batches: Iterable[Sequence[np.ndarray]]) -> Iterator[np.ndarray]:
-        for frames in batches:
-            started = time.perf_counter()
-            vectors = self.encode(np.stack([scale(f) for f in frames]))
-            self.busy_seconds += time.perf_counter() - started
-            yield vectors
-
-
-def streaming(encoder: StreamEncoder | Encode) -> StreamEncoder:
-    return encoder if hasattr(encoder, "embed_stream") else OneBatchAtATime(encoder)
