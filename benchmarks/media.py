@@ -61,10 +61,10 @@ def make_library(folder: Path) -> tuple[list[Path], float]:
 
 def real_clips(n: int) -> np.ndarray:
     """`n` clips cut by vidx's own pipeline (default settings) from the shared videos in turn, float32."""
-    from vidx.config.settings import ClipSettings, defaults
+    from vidx.config.settings import ClipSettings
     from vidx.indexer.decode import clips_in_turn
 
-    clip = ClipSettings(**defaults()["clip"])
+    clip = ClipSettings()
     paths = sorted(p for p in SHARED.iterdir() if p.suffix != ".md")
     return np.stack([c.pixels for c in itertools.islice(clips_in_turn(paths, clip), n)])
 

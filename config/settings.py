@@ -1,71 +1,32 @@
-"""Effective settings: packaged defaults < user config.toml < VIDX_* environment < CLI flags."""
+"""Effective settings: declared defaults < user config.toml < VIDX_* environment < CLI flags."""
 
 from __future__ import annotations
 
 import os
 import sys
 from dataclasses import dataclass, field, fields
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from vidx.errors import ConfigError
 
+from .declared import (
+    SECTIONS,
+    SETTINGS,
+    ClipSettings,
+    IndexSettings,
+    ModelSettings,
+    RaySettings,
+    SearchSettings,
+    ServeSettings,
+    Setting,
+)
 from .home import Home
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
-
-PRECISIONS = ("fp32", "bf16", "int8")
-ENGINES = ("local", "ray")
-# Each decoder is a process of ~150 MB; more than this is a typo, not a machine.
-MAX_DECODERS = 64
-
-
-@dataclass(frozen=True)
-class ClipSettings:
-    frames: int
-    size: int
-    fps: float
-    stride: float
-    max_per_video: int
-
-
-@dataclass(frozen=True)
-class IndexSettings:
-    extensions: tuple[str, ...]
-    batch: int
-    timeout: float
-    decoders: int
-    ann_threshold: int
-    engine: str
-
-
-@dataclass(frozen=True)
-class RaySettings:
-    address: str
-    cpus_per_worker: int
-    workers: int
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    k: int
-    moment_margin: float
-
-
-@dataclass(frozen=True)
-class ServeSettings:
-    max_connections: int
-    timeout: float
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    precision: str
-    int8_min_cosine: float
-    source: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +44,7 @@ class Settings:
     def items(self) -> list[tuple[str, object, str]]:
         """(section.key, value, where it came from) for every setting."""
         out = []
-        for section in _SECTIONS:
+        for section in SECTIONS:
             values = getattr(self, section)
             for f in fields(values):
                 key = f"{section}.{f.name}"
@@ -91,95 +52,51 @@ class Settings:
         return out
 
 
-_SECTIONS = {
-    "clip": ClipSettings,
-    "index": IndexSettings,
-    "search": SearchSettings,
-    "serve": ServeSettings,
-    "model": ModelSettings,
-    "ray": RaySettings,
-}
-
 # Environment variables that look like settings but are not: VIDX_SERVE_TOKEN is a secret for `vidx serve
 # --token`, which `vidx config` must never list.
 _NOT_SETTINGS = ("VIDX_HOME", "VIDX_SERVE_TOKEN")
 
-# Lower bounds checked after type conversion; a value below one is a ConfigError.
-_MINIMUM = {
-    "clip.frames": 1,
-    "clip.size": 8,
-    "clip.fps": 0,
-    "clip.stride": 0,
-    "clip.max_per_video": 0,
-    "index.batch": 1,
-    "index.timeout": 1,
-    "index.decoders": 0,
-    "index.ann_threshold": 1,
-    "search.k": 1,
-    "serve.max_connections": 1,
-    "serve.timeout": 1,
-    "search.moment_margin": 0,
-    "model.int8_min_cosine": -1,
-    "ray.cpus_per_worker": 1,
-    "ray.workers": 0,
-}
+# What each type of setting asks for, as a bad value's message says it.
+_WANTED = {int: "a whole number", float: "a number", tuple: "a list of strings", str: "a string"}
 
 
-def defaults() -> dict[str, dict]:
-    text = resources.files("vidx.config").joinpath("defaults.toml").read_text()
-    return tomllib.loads(text)
-
-
-def _coerce(key: str, value: object, template: object, origin: str) -> object:
-    """Convert a value to the type of its default; strings come from the environment and flags."""
-    where = f"{key} ({origin})"
+def _coerce(setting: Setting, value: Any, origin: str) -> object:
+    """Convert a value to its setting's type; strings come from the environment and flags."""
+    kind = setting.kind
     try:
-        if isinstance(template, bool):
-            if isinstance(value, str):
-                if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                    raise ValueError
-                return value.lower() in ("1", "true", "yes")
-            if not isinstance(value, bool):
-                raise ValueError
-            return value
-        if isinstance(template, int):
+        if kind is int:
             if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
                 raise ValueError
             return int(value)
-        if isinstance(template, float):
+        if kind is float:
             if isinstance(value, bool):
                 raise ValueError
             return float(value)
-        if isinstance(template, list):
+        if kind is tuple:
             items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
-            if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
                 raise ValueError
             return tuple(v.lower() for v in items if v)
         if not isinstance(value, str):
             raise ValueError
         return value
     except (TypeError, ValueError):
-        kind = {bool: "true or false", int: "a whole number", float: "a number", list: "a list of strings"}
-        wanted = kind.get(type(template), "a string")
-        raise ConfigError(f"Invalid value for {where}: expected {wanted}, got {value!r}") from None
+        raise ConfigError(
+            f"Invalid value for {setting.key} ({origin}): expected {_WANTED[kind]}, got {value!r}"
+        ) from None
 
 
-def _check(key: str, value: object, origin: str) -> None:
-    where = f"{key} ({origin})"
-    if key in _MINIMUM and value < _MINIMUM[key]:
-        raise ConfigError(f"Invalid value for {where}: must be >= {_MINIMUM[key]}, got {value!r}")
-    if key == "model.precision" and value not in PRECISIONS:
-        raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(PRECISIONS)}, got {value!r}")
-    if key == "index.engine" and value not in ENGINES:
-        raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(ENGINES)}, got {value!r}")
-    if key == "ray.address" and not value:
-        raise ConfigError(f"Invalid value for {where}: give HOST:PORT of the Ray head, or local")
-    if key == "index.decoders" and value > MAX_DECODERS:
-        raise ConfigError(f"Invalid value for {where}: must be <= {MAX_DECODERS}, got {value!r}")
-    if key in ("model.int8_min_cosine", "search.moment_margin") and value > 1:
-        raise ConfigError(f"Invalid value for {where}: must be <= 1, got {value!r}")
-    if key == "index.extensions" and not all(e.startswith(".") for e in value):
-        raise ConfigError(f"Invalid value for {where}: each extension starts with a dot, got {list(value)!r}")
+def _check(setting: Setting, value: Any, origin: str) -> None:
+    rules, where = setting.rules, f"{setting.key} ({origin})"
+    if rules.minimum is not None and value < rules.minimum:
+        raise ConfigError(f"Invalid value for {where}: must be >= {rules.minimum}, got {value!r}")
+    if rules.maximum is not None and value > rules.maximum:
+        raise ConfigError(f"Invalid value for {where}: must be <= {rules.maximum}, got {value!r}")
+    if rules.choices and value not in rules.choices:
+        raise ConfigError(f"Invalid value for {where}: must be one of {', '.join(rules.choices)}, got {value!r}")
+    complaint = rules.check(value) if rules.check else None
+    if complaint:
+        raise ConfigError(f"Invalid value for {where}: {complaint}")
 
 
 def _read_user_file(path: Path) -> dict:
@@ -193,22 +110,20 @@ def _read_user_file(path: Path) -> dict:
 
 def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Settings:
     """Merge the four layers and validate every value; `overrides` are CLI flags keyed `section.key`."""
-    base = defaults()
-    templates = {f"{s}.{k}": v for s, table in base.items() for k, v in table.items()}
     merged: dict[str, object] = {}
     origins: dict[str, str] = {}
 
     def put(key: str, value: object, origin: str) -> None:
-        if key not in templates:
+        if key not in SETTINGS:
             raise ConfigError(f"Unknown setting {key} ({origin}); `vidx config` lists the known ones")
-        coerced = _coerce(key, value, templates[key], origin)
-        _check(key, coerced, origin)
+        coerced = _coerce(SETTINGS[key], value, origin)
+        _check(SETTINGS[key], coerced, origin)
         merged[key] = coerced
         if origin != "default":
             origins[key] = origin
 
-    for key, value in templates.items():
-        put(key, value, "default")
+    for key, declared in SETTINGS.items():
+        put(key, declared.default, "default")
     if os.environ.get("RAY_ADDRESS"):
         # Ray's own variable is where a cluster's users already keep its address: it stands for the default.
         put("ray.address", os.environ["RAY_ADDRESS"], "env RAY_ADDRESS")
@@ -225,14 +140,14 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
             continue
         rest = name[len("VIDX_") :].lower()
         section, _, key = rest.partition("_")
-        if section in _SECTIONS:
+        if section in SECTIONS:
             put(f"{section}.{key}", value, f"env {name}")
 
     for key, value in (overrides or {}).items():
         put(key, value, "flag")
 
     sections = {}
-    for section, cls in _SECTIONS.items():
+    for section, cls in SECTIONS.items():
         sections[section] = cls(**{f.name: merged[f"{section}.{f.name}"] for f in fields(cls)})
     return Settings(home=home, origins=origins, overrides=dict(overrides or {}), **sections)
 

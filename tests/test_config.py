@@ -122,3 +122,59 @@ def test_engine_and_ray_settings(run, monkeypatch):
     assert run("--set", "ray.cpus_per_worker=0", "config", check=False).output == (
         "Error: Invalid value for ray.cpus_per_worker (flag): must be >= 1, got 0\n"
     )
+
+
+def test_vidx_config_lists_the_declared_settings_in_order(run):
+    from vidx.config.declared import SETTINGS
+
+    data = as_json(run("config", "--json"))["settings"]
+    assert list(data) == list(SETTINGS)
+    for key, setting in SETTINGS.items():
+        default = list(setting.default) if isinstance(setting.default, tuple) else setting.default
+        assert data[key] == {"value": default, "from": "default"}
+
+
+def test_the_typed_sections_default_to_the_declaration(vidx_home):
+    from vidx.config.declared import SECTIONS
+
+    settings = load_settings(Home(vidx_home))
+    for section, cls in SECTIONS.items():
+        assert getattr(settings, section) == cls()
+
+
+def test_every_setting_has_one_line_of_doc_and_a_known_type():
+    from vidx.config.declared import SETTINGS
+
+    for setting in SETTINGS.values():
+        assert setting.kind in (int, float, str, tuple), setting.key
+        assert setting.rules.doc and "\n" not in setting.rules.doc and "|" not in setting.rules.doc, setting.key
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("index.decoders=65", "Error: Invalid value for index.decoders (flag): must be <= 64, got 65"),
+        ("search.moment_margin=1.5", "Error: Invalid value for search.moment_margin (flag): must be <= 1, got 1.5"),
+        ("model.int8_min_cosine=-2", "Error: Invalid value for model.int8_min_cosine (flag): must be >= -1, got -2.0"),
+        (
+            "index.extensions=mp4,.mov",
+            "Error: Invalid value for index.extensions (flag): each extension starts with a dot, got ['mp4', '.mov']",
+        ),
+        ("ray.address=", "Error: Invalid value for ray.address (flag): give HOST:PORT of the Ray head, or local"),
+        (
+            "clip.max_per_video=1.5",
+            "Error: Invalid value for clip.max_per_video (flag): expected a whole number, got '1.5'",
+        ),
+    ],
+)
+def test_bounds_choices_and_rules_of_the_declaration(run, flag, message):
+    result = run("--set", flag, "config", check=False)
+    assert (result.exit_code, result.output) == (2, message + "\n")
+
+
+def test_a_list_setting_from_the_environment(run, monkeypatch):
+    monkeypatch.setenv("VIDX_INDEX_EXTENSIONS", ".MP4, ,.gif")
+    assert as_json(run("config", "--json"))["settings"]["index.extensions"] == {
+        "value": [".mp4", ".gif"],
+        "from": "env VIDX_INDEX_EXTENSIONS",
+    }
