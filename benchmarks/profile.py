@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import media
-import run
+from model_setup import prepare
 
 
 def profile(path: Path, clips) -> dict[str, tuple[str, float]]:
@@ -29,7 +29,7 @@ def profile(path: Path, clips) -> dict[str, tuple[str, float]]:
 
 def main() -> None:
     calibration, held = media.quantize_split()
-    folder = Path(run.prepare(calibration[: media.INIT_CLIPS])["info"]["folder"])
+    folder = prepare(calibration[: media.INIT_CLIPS]).folder
     layers = {
         name: profile(folder / xml, held[:2]) for name, xml in (("fp32", "video.xml"), ("int8", "video-int8.xml"))
     }

@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import media  # noqa: E402
-from run import CACHE, cpu, prepare_fp32, vidx  # noqa: E402
+from harness import CACHE, cpu, vidx  # noqa: E402
+from model_setup import prepare_fp32  # noqa: E402
 
 ENGINES = {
     "local": {},

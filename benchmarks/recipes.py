@@ -16,8 +16,9 @@ import os
 import sys
 import time
 
+import harness
 import media
-import run
+from model_setup import prepare
 
 
 def recipes(nncf) -> dict[str, dict]:
@@ -67,9 +68,9 @@ def main() -> None:
         parser.error(f"unknown recipe {unknown[0]}")
     nncf.set_log_level(logging.ERROR)
     calibration, held = media.quantize_split()
-    folder = run.prepare(calibration[: media.INIT_CLIPS])["info"]["folder"]
+    folder = prepare(calibration[: media.INIT_CLIPS]).folder
     fp32 = ov.Core().read_model(f"{folder}/video.xml")
-    fp32_run, reference = run.openvino_runner(fp32, held, "f32")
+    fp32_run, reference = harness.openvino_runner(fp32, held, "f32")
     fp32_run()
     for name in names:
         options = dict(table[name])
@@ -81,10 +82,10 @@ def main() -> None:
                 fp32, nncf.Dataset([c[None] for c in clips]), subset_size=len(clips), ignored_scope=ignored, **options
             )
         seconds = time.perf_counter() - start
-        int8_run, vectors = run.openvino_runner(int8, held, "f32")
-        rates = run.interleaved_rates({"fp32": fp32_run, "int8": int8_run}, len(held), 3)
+        int8_run, vectors = harness.openvino_runner(int8, held, "f32")
+        rates = harness.interleaved_rates({"fp32": fp32_run, "int8": int8_run}, len(held), 3)
         fp32_rate, rate = rates["fp32"], rates["int8"]
-        cos = run.cosines(reference, vectors)
+        cos = harness.cosines(reference, vectors)
         print(
             json.dumps(
                 {

@@ -1,0 +1,70 @@
+"""The model the benchmarks measure: the full-size S3D stand-in, imported and quantized through vidx's own
+commands, and fresh homes that use it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import media
+import numpy as np
+import s3d_model
+from harness import CACHE, vidx
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The stand-in as `vidx model import` and `quantize` left it."""
+
+    savedmodel: Path
+    home: Path
+    info: dict  # `vidx model info --json`
+
+    @property
+    def folder(self) -> Path:
+        """The active model's folder, with its FP32 and INT8 IRs."""
+        return Path(self.info["folder"])
+
+
+def imported(init_clips: np.ndarray) -> tuple[Path, Path]:
+    """The full-size model set on `init_clips` (cached), imported through `vidx model import`: (SavedModel, home)."""
+    # Keyed on the builder and the clips it is set on, so a change to either rebuilds it.
+    key = hashlib.sha1(Path(s3d_model.__file__).read_bytes() + init_clips.tobytes()).hexdigest()[:10]
+    savedmodel = CACHE / f"s3d-{key}"
+    if not (savedmodel / "saved_model.pb").exists():
+        s3d_model.build(savedmodel, init_clips)
+    home = CACHE / "home"
+    vidx(home, "model", "import", str(savedmodel))
+    return savedmodel, home
+
+
+def prepare_fp32() -> Path:
+    """The folder of the full-size model as `prepare` sets it, imported but not quantized."""
+    calibration, _ = media.quantize_split()
+    _, home = imported(calibration[: media.INIT_CLIPS])
+    return Path(json.loads(vidx(home, "model", "info", "--json").stdout)["folder"])
+
+
+def prepare(init_clips: np.ndarray) -> Prepared:
+    """The full-size model set on `init_clips` (cached), imported and quantized through vidx's own commands."""
+    savedmodel, home = imported(init_clips)
+    # Quantized on every run (about a minute), so the INT8 measured is what this vidx makes.
+    vidx(home, "model", "quantize", "--calibration", str(media.SHARED))
+    info = json.loads(vidx(home, "model", "info", "--json").stdout)
+    return Prepared(savedmodel, home, info)
+
+
+def fresh_home(name: str, setup: Prepared) -> Path:
+    """An empty home whose active model is the benchmark's, its OpenVINO compile cache kept between runs."""
+    home = CACHE / name
+    for item in home.glob("*"):
+        if item.is_file():
+            item.unlink()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "models").mkdir(exist_ok=True)
+    link = home / "models" / "active"
+    link.unlink(missing_ok=True)
+    link.symlink_to(setup.folder)
+    return home

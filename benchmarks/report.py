@@ -1,0 +1,100 @@
+"""BENCHMARKS.md from the figures of a run of benchmarks/run.py: rewrite it without measuring again.
+
+    python benchmarks/report.py
+
+Reads benchmarks/cache/figures.json, which each run saves; useful after editing benchmarks/notes.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from harness import FIGURES, HERE, ROOT
+
+
+def library_rows(f: dict, precision: str) -> list[str]:
+    """The `vidx index` library lines: clips/s against bare inference and the ideal, then the same in CPU time."""
+    p = precision
+    stages = f[f"library_stages_{p}"]
+    decoders = f[f"library_decoders_{p}"]
+    cpu = f[f"library_cpu_ms_per_clip_{p}"]
+    both = cpu["decode"] + cpu["inference"]
+    what = f"`vidx index`, library of {f['library_files']} distinct 720p30 H.264 files ({f['library_seconds']:g} s"
+    return [
+        f"| {what}, {f[f'library_clips_{p}']} clips), clip.fps=10, {p.upper()} | "
+        f"{f[f'library_realtime_x_{p}']}x real time, {f[f'library_clips_s_{p}']} clips/s = "
+        f"{f[f'library_vs_inference_{p}']:.2f}x bare inference ({f[f'library_inference_clips_s_{p}']} clips/s), "
+        f"{f[f'library_vs_ideal_{p}']:.2f}x the ideal {f[f'library_ideal_clips_s_{p}']} clips/s (decode-only "
+        f"{f[f'library_decode_clips_s_{p}']} clips/s on one core); load average {f[f'library_load_{p}']:.1f} | "
+        f"{stages['seconds']} s: decode {stages['decode_seconds']} s ({decoders} decoder{'s' * (decoders > 1)}), "
+        f"embed {stages['embed_seconds']} s, write {stages['write_seconds']} s; peak RSS "
+        f"{f[f'library_peak_rss_mb_{p}']} MB |",
+        f"| the same run in CPU time per clip, {p.upper()} | `vidx index` {cpu['index']} ms, decode-only "
+        f"{cpu['decode']} ms, bare inference {cpu['inference']} ms: with every core kept busy "
+        f"{cpu['inference'] / cpu['index']:.2f}x bare inference, {both / cpu['index']:.2f}x the ideal | "
+        "CPU time, which other tenants of the machine take little of |",
+    ]
+
+
+def markdown(f: dict) -> str:
+    """The measured part of BENCHMARKS.md: the machine, the command, the table and the quantization report."""
+    r = lambda a, b: f"{f[a] / f[b]:.2f}x"  # noqa: E731
+    rows = [
+        ("TF SavedModel, video branch", f"{f['tf_clips_s']:.2f} clips/s", "compute (TF CPU kernels)"),
+        ("OpenVINO FP32 (INFERENCE_PRECISION_HINT=f32)", f"{f['ov_fp32_clips_s']:.2f} clips/s", "compute"),
+        ("OpenVINO INT8 (NNCF)", f"{f['ov_int8_clips_s']:.2f} clips/s", "compute"),
+    ]
+    if "ov_bf16_clips_s" in f:
+        rows.append(
+            ("OpenVINO bf16", f"{f['ov_bf16_clips_s']:.2f} clips/s", f"cos to fp32 min {f['bf16_vs_fp32_cos_min']}")
+        )
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {f['cpu']}, {f['cores']} cores, Python {f['python']}; CPU flags: {', '.join(f['cpu_flags'])}.",
+        f"Command: `{f['command']}` ({f['total_s']} s). Model: a full-size S3D-G with random weights scaled on real "
+        f"clips ({f['gflops_per_clip']} GFLOPs per 32x224x224 clip), imported and quantized through "
+        "`vidx model import` and `vidx model quantize --calibration ../shared/videos`. All measured in this one run; "
+        "inference rates are medians over rounds that time TF, FP32, INT8 and bf16 in turn.",
+        "",
+        "| what | figure | limited by |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        f"| INT8 / TF | {r('ov_int8_clips_s', 'tf_clips_s')} | |",
+        f"| INT8 / FP32 | {r('ov_int8_clips_s', 'ov_fp32_clips_s')} | |",
+        f"| FP32 / TF | {r('ov_fp32_clips_s', 'tf_clips_s')} | |",
+        f"| INT8 vs FP32, min cosine on the real clips quantize held out | {f['int8_vs_fp32_cos_min']} | "
+        "quantization recipe, and the model |",
+        f"| FP32 IR vs TF, min cosine | {f['fp32_vs_tf_cos_min']} | |",
+        f"| `vidx index`, 720p30 H.264, clip.fps=10, FP32 | {f['index_realtime_x_fp32']}x real time | inference |",
+        f"| `vidx index`, 720p30 H.264, clip.fps=10, INT8 | {f['index_realtime_x_int8']}x real time | inference |",
+        *[row for precision in ("int8", "fp32") for row in library_rows(f, precision)],
+        f"| peak RSS while indexing | {f['peak_rss_mb']} MB | model weights and the clip queue |",
+        f"| cold `vidx query` process | {f['query_cold_s']} s | importing OpenVINO |",
+        f"| bare `import openvino, openvino_tokenizers` | {f['import_baseline_s']} s | |",
+        f"| FAISS, 1M random 512-d vectors ({f['faiss_index']}) | {f['faiss_1m_ms']} ms/query, recall@10 "
+        f"{f['faiss_1m_recall10']} | memory bandwidth |",
+        f"| opening that index and answering one query: memory-mapped (vidx) / read whole | "
+        f"{f['faiss_1m_open_mapped_s']} s / {f['faiss_1m_open_full_s']} s | reading 2 GB of stored vectors |",
+        "",
+        f"Quantization report: `{json.dumps(f['quantization'])}`",
+        "",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write(f: dict) -> None:
+    """BENCHMARKS.md: the measured part, then the hand-written notes and the sections of other scripts
+    (benchmarks/dupes.py writes its own, the Ray engine's is by hand), kept across runs."""
+    kept = [p.read_text() for p in (HERE / "notes.md", HERE / "dupes.md", HERE / "ray_engine.md") if p.exists()]
+    (ROOT / "BENCHMARKS.md").write_text(markdown(f) + "\n".join(kept))
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    write(json.loads(FIGURES.read_text()))
+
+
+if __name__ == "__main__":
+    main()
