@@ -143,8 +143,8 @@ def load_settings(home: Home, overrides: dict[str, object] | None = None) -> Set
         if section in SECTIONS:
             put(f"{section}.{key}", value, f"env {name}")
 
-    for key, value in (overrides or {}).items():
-        put(key, value, "flag")
+    for key, flag in (overrides or {}).items():
+        put(key, flag, "flag")
 
     sections = {}
     for section, cls in SECTIONS.items():
