@@ -135,7 +135,9 @@ def query_command(
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
     if html_file:
-        page = lib.write_page(label, hits, html_file)
+        from vidx.web import write_html_page
+
+        page = write_html_page(lib, label, hits, html_file)
         click.echo(f"Wrote the page to {page}", err=True)
         if open_page:
             import webbrowser
@@ -148,7 +150,7 @@ def query_command(
             result["export"] = str(done.path)
         emit_json({"query": label, "results": results})
         return
-    from vidx.searcher.page import moment
+    from vidx.web.page import moment
 
     if not hits:
         click.echo("No match.")

@@ -30,8 +30,8 @@ def serve_command(state, host, port, allow_hosts, token, no_token):
     """Search in the browser: results with thumbnails and a player that starts at the moment."""
     import datetime as dt
 
-    from vidx.searcher.guard import Guard, is_loopback
-    from vidx.searcher.web import App, link, listen
+    from vidx.web.guard import Guard, is_loopback
+    from vidx.web.server import App, link, listen
 
     guard = Guard.serving(host, allow_hosts, token, no_token)
     lib = state.library()

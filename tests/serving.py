@@ -12,8 +12,8 @@ from pathlib import Path
 
 import vidx
 from vidx.config import Home
-from vidx.searcher.web import App, Server
 from vidx.store import Catalog
+from vidx.web.server import App, Server
 
 
 class Log(list):

@@ -7,6 +7,10 @@ import pytest
 import videos
 from conftest import as_json
 
+import vidx
+from vidx.errors import NotWritable
+from vidx.web import html_page, write_html_page
+
 HOSTILE = "<img src=x onerror=alert(1)>.mp4"
 FOLDER = "<b>bold</b> & 'quotes'"
 
@@ -54,6 +58,19 @@ def test_page_escapes_names_and_query(run, hostile, tmp_path):
     assert len(strips) == 3 and all(s.startswith("data:image/jpeg;base64,") for s in strips)
     ranks = [attrs["data-rank"] for tag, attrs in parsed.attrs if tag == "li"]
     assert ranks == ["1", "2", "3"]
+
+
+def test_the_page_from_python_is_the_one_the_cli_writes(run, hostile, tmp_path, monkeypatch):
+    run("query", "blue", "-k", "2", "--html", tmp_path / "cli.html")
+    monkeypatch.chdir(tmp_path)
+    with vidx.Library() as lib:
+        hits = lib.search("blue", k=2)
+        written = write_html_page(lib, "blue", hits, "python.html")
+        assert written == tmp_path / "python.html"
+        assert written.read_text() == html_page(lib, "blue", hits) == (tmp_path / "cli.html").read_text()
+        with pytest.raises(NotWritable) as error:
+            write_html_page(lib, "blue", hits, tmp_path / "nowhere" / "x.html")
+    assert str(error.value) == f"Cannot write the page {tmp_path / 'nowhere' / 'x.html'}: No such file or directory"
 
 
 def test_thumbnails_are_cached_and_dropped_with_their_video(run, hostile, tmp_path, vidx_home):

@@ -17,8 +17,8 @@ from serving import clip_id, connect, index_colours, make_app, raw, read_all, se
 from serving import request as get
 
 from vidx.config import Home, load_settings
-from vidx.searcher.bounded import WAITING_PER_WORKER
 from vidx.store import Catalog
+from vidx.web.bounded import WAITING_PER_WORKER
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sys
 import pytest
 from serving import clip_id, index_colours, make_app, raw, request, serving, video_id
 
-from vidx.searcher.guard import Guard
+from vidx.web.guard import Guard
 
 FORGED = [  # (Host header, the name the refusal gives)
     ("attacker.example:{port}", "attacker.example"),

@@ -390,7 +390,6 @@ class Library:
 
     def export_hits(self, hits: list[Hit], folder: str | os.PathLike, pad: float = 0.0) -> list:
         """Each hit's moment as `<rank>-<video stem>-<mmss>-<mmss>.mp4` in `folder`, in the order of `hits`."""
-        from vidx.errors import NotWritable
         from vidx.searcher.export import export_into
 
         target = Path(os.path.abspath(os.path.expanduser(os.fspath(folder))))
@@ -421,31 +420,6 @@ class Library:
         real = os.path.realpath(path)
         inside = any(real.startswith(os.path.realpath(r).rstrip("/") + "/") for r in catalog.roots())
         return path if inside else None
-
-    def page(self, title: str, hits: list[Hit]) -> str:
-        """A self-contained HTML page of `hits`: thumbnails inline, links that open each video at its moment."""
-        import base64
-
-        from vidx.searcher.page import render
-
-        def thumb(hit):
-            data = self.thumbnail(hit.clip_id)
-            return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
-
-        def link(hit):
-            return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
-
-        return render(title, hits, thumb, link)
-
-    def write_page(self, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
-        """Write `page(title, hits)` to `path`; returns the file, absolute."""
-        target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
-        page = self.page(title, hits)
-        try:
-            target.write_text(page, encoding="utf-8")
-        except OSError as e:
-            raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
-        return target
 
     # -- looking at it ---------------------------------------------------------------------------------------
 

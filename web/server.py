@@ -23,9 +23,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from vidx.errors import VidxError
+from vidx.searcher.export import ExportError, export_name
 
 from .bounded import BoundedServer
-from .export import ExportError, export_name
 from .guard import Guard, parse_cookies, url_host
 from .page import FILTERS, MAX_K, SCRIPT, STYLE, render
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .search import Hit
+if TYPE_CHECKING:
+    from vidx.searcher import Hit
 
 MAX_K = 1000  # the most results one search returns, in the web form and the API alike
 FILTERS = ("since", "until", "min_duration", "max_duration")

@@ -1,0 +1,40 @@
+"""The page `vidx query --html` writes: one self-contained HTML file, thumbnails inline, links to the files."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vidx.errors import NotWritable
+
+from .page import render
+
+if TYPE_CHECKING:
+    from vidx.library import Library
+    from vidx.searcher import Hit
+
+
+def html_page(lib: Library, title: str, hits: list[Hit]) -> str:
+    """The page of `hits` from `lib`: thumbnails inline, links that open each video at its moment."""
+
+    def thumb(hit: Hit) -> str | None:
+        data = lib.thumbnail(hit.clip_id)
+        return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
+
+    def link(hit: Hit) -> str:
+        return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
+
+    return render(title, hits, thumb, link)
+
+
+def write_html_page(lib: Library, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
+    """Write `html_page(lib, title, hits)` to `path`; returns the file, absolute."""
+    target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+    page = html_page(lib, title, hits)
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
+    return target
