@@ -5,7 +5,7 @@ through the same writer as the local engine. Each actor compiles the model once,
 decoding process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
 vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
 so they need no path to the home; the videos must be at the same path on every node (a shared mount).
-Ray is imported here and in ray_session.py only: the local engine and the query path never load it.
+Ray is imported here, in ray_session.py and ray_compat.py only: the local engine and the query path never load it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from vidx.store import VideoInfo
 from .clips import Clip
 from .decoders import DecoderPool
 from .plan import VideoJob, content_hash
+from .ray_compat import stop_execution
 from .ray_session import quiet, session
 from .stages import NO_PIXELS, ClipReady, Event, VideoDone, VideoFailed, embed
 from .writer import VideoUnfinished
@@ -361,8 +362,5 @@ class _Rows:
             return
         self.ledger.stop.remote()  # workers still queued return at once
         # Ray Data's executor thread would otherwise outlive the run and fail noisily once Ray is shut down.
-        # Dataset._current_executor is private (Ray 2.60); it is set once the first row has arrived.
-        executor = getattr(self.dataset, "_current_executor", None)
-        if executor is not None:
-            executor.shutdown(force=True)
+        stop_execution(self.dataset)
         self.pump.join(timeout=10)

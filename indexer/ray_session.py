@@ -11,6 +11,8 @@ import ray
 
 from vidx.errors import VidxError
 
+from .ray_compat import stop_auto_init, worker_logs_hidden
+
 
 @contextlib.contextmanager
 def session(address: str) -> Iterator[None]:
@@ -21,9 +23,7 @@ def session(address: str) -> Iterator[None]:
         return
     # Ray Data's threads can outlive a run that ended early by a moment; a Ray call from one after ray.shutdown
     # would start (or connect) a new Ray in this process. Off for the life of the process: vidx calls ray.init.
-    from ray._private import auto_init_hook
-
-    auto_init_hook.enable_auto_connect = False
+    stop_auto_init()
     # This process's C++ log says at error level, for each actor, that its constructor arguments are in the
     # object store (Ray Data puts them there). At fatal level it prints one line announcing the level, during
     # init, where _stderr_silenced swallows it.
@@ -72,17 +72,14 @@ def quiet() -> Iterator[None]:
     """Keep vidx's output its own while Ray runs: Ray Data's notices, and the raylet's lines about dead workers
     and nodes, which Ray prints to stdout whatever log_to_driver says (they would break `--json`). The summary
     reports what they mean, and Ray's logs on each node keep them."""
-    import ray._private.worker as ray_worker
-
     # Ray Data's notices, and the notice that a local Ray turned token auth on, its default.
     loggers = [logging.getLogger(name) for name in ("ray.data", "ray._private.authentication")]
-    levels, printing = [x.level for x in loggers], getattr(ray_worker, "_worker_logs_enabled", True)
+    levels = [x.level for x in loggers]
     for logger in loggers:
         logger.setLevel(logging.ERROR)
-    ray_worker._worker_logs_enabled = False
     try:
-        yield
+        with worker_logs_hidden():
+            yield
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
-        ray_worker._worker_logs_enabled = printing
