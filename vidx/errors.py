@@ -1,7 +1,7 @@
 """Every error a user can fix, in one family; the CLI turns each into one line and its exit code.
 
 Messages say what went wrong and what to do in words a script's author can act on; they name no CLI flag,
-since the CLI adds its own hints (`vidx.cli.errors`).
+since the CLI adds its own hints (`flag_hint` in `vidx.cli.app`).
 """
 
 
