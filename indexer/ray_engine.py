@@ -35,12 +35,12 @@ from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
 from vidx.store import VideoInfo
 
 from .clips import Clip
+from .commit import VideoUnfinished
 from .decoders import DecoderPool
 from .plan import VideoJob, content_hash
 from .ray_compat import stop_execution
 from .ray_session import quiet, session
 from .stages import NO_PIXELS, ClipReady, Event, VideoDone, VideoFailed, embed
-from .writer import VideoUnfinished
 
 log = logging.getLogger("vidx")
 

@@ -16,10 +16,10 @@ from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
 from .budget import budget
+from .commit import Written, commit
 from .decoders import DecoderPool
 from .plan import Failure, Placement, VideoJob, failure, make_plan
 from .stages import Event, StreamEncoder, VideoDone, VideoFailed, embed
-from .writer import Written, write
 
 
 @dataclass
@@ -154,7 +154,7 @@ def run_index(
         if plan.embed:
             # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
             with contextlib.closing(engine.embed(plan.embed)) as events:
-                for written in write(_timed(events, summary), store):
+                for written in commit(_timed(events, summary), store):
                     _count(written, summary)
                     report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
             summary.embed_seconds = engine.embed_seconds

@@ -1,4 +1,4 @@
-"""The reader (files -> clips) and embedder (clips -> vectors) stages; the writer is in writer.py.
+"""The reader (files -> clips) and embedder (clips -> vectors) stages; the writer is in commit.py.
 
 Each stage is a generator over the previous one's events, so a stage can move to a thread, a process or a
 Ray Data map without the others changing. The reader runs in decoding processes (decoders.py), which bounds

@@ -9,9 +9,9 @@ import pytest
 from vidx.config import Home, load_settings
 from vidx.errors import UsageError
 from vidx.indexer.clips import Clip
+from vidx.indexer.commit import Written, commit
 from vidx.indexer.plan import VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
-from vidx.indexer.writer import Written, write
 from vidx.searcher import search_vector
 from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
 
@@ -48,7 +48,7 @@ def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path
         VideoDone(good, VideoInfo("ha", 6.4, 10.0, 64)),
     ]
     with StoreWriter(catalog) as writer:
-        written = list(write(events, writer))
+        written = list(commit(events, writer))
     assert written == [Written(bad, error=f"{bad.path}: broken"), Written(good, clips=2)]
     assert [w.failed for w in written] == [True, False]
     assert catalog.video(str(good.path)).status == "ok" and catalog.video(str(bad.path)).error.endswith("broken")

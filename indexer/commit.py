@@ -1,4 +1,4 @@
-"""The writer stage: embedded clips -> the store, one transaction per video."""
+"""The writer stage: each video's embedded clips committed to the store, one transaction per video."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Written:
         return self.error is not None
 
 
-def write(events: Iterable[Event | VideoUnfinished], store: StoreWriter) -> Iterator[Written]:
+def commit(events: Iterable[Event | VideoUnfinished], store: StoreWriter) -> Iterator[Written]:
     """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
