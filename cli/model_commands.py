@@ -6,6 +6,7 @@ import click
 
 from vidx.config import PRECISIONS
 from vidx.errors import NoCalibrationVideos
+from vidx.model.space import model_id
 
 from .app import cli, emit_json, pass_state
 
@@ -22,12 +23,12 @@ def model_group():
 def import_command(state, source, force):
     """Import SOURCE (hub URL, SavedModel folder or .tar.gz; default: model.source) as OpenVINO IRs."""
     result = state.library().import_model(source, force)
-    m = result.manifest
+    m, short = result.manifest, model_id(result.manifest.fingerprint)
     if result.skipped:
-        click.echo(f"Already imported (fingerprint {m.fingerprint[:16]}): nothing to do; --force converts again.")
+        click.echo(f"Already imported (fingerprint {short}): nothing to do; --force converts again.")
     else:
         click.echo(f"Imported {m.source}")
-        click.echo(f"fingerprint {m.fingerprint[:16]}, converted in {m.conversion_seconds:.1f} s, into {result.folder}")
+        click.echo(f"fingerprint {short}, converted in {m.conversion_seconds:.1f} s, into {result.folder}")
 
 
 @model_group.command("info")
@@ -155,7 +156,7 @@ def embed_text_command(state, texts, as_json):
 @pass_state
 def embed_video_command(state, path, as_json):
     """Embed PATH clip by clip, sampled as `vidx index` samples it."""
-    from vidx.library import existing_file
+    from vidx.paths import existing_file
 
     target = existing_file(path)
     clips = state.library().embed_video(target)

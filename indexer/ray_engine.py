@@ -32,6 +32,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from vidx.config import Home, Settings
 from vidx.errors import VidxError
 from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
+from vidx.model.space import vector_space
 from vidx.store import VideoInfo
 
 from .clips import Clip
@@ -58,7 +59,7 @@ class ModelFiles:
 
     refs: dict
     sha256: str  # of the files' bytes, in name order
-    space: str  # the driver's vector space, "<fingerprint[:16]>:<precision>"
+    space: str  # the driver's vector space (vidx.model.space)
     precision: str
 
 
@@ -140,7 +141,7 @@ class Worker:
             folder.mkdir()
             for name, data in blobs.items():
                 (folder / name).write_bytes(data)
-            space = f"{Manifest.load(folder).fingerprint[:16]}:{model.precision}"
+            space = vector_space(Manifest.load(folder).fingerprint, model.precision)
             if space != model.space:
                 raise VidxError(f"its model is {space}, the index holds {model.space}")
             clip = self.settings.clip

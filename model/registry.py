@@ -10,6 +10,7 @@ from vidx.config import Home
 from vidx.errors import NoModelError
 
 from .manifest import Manifest
+from .space import model_id
 
 
 def active_dir(home: Home) -> Path | None:
@@ -32,7 +33,7 @@ def active_manifest(home: Home) -> Manifest:
 
 
 def installed_dir(home: Home, fingerprint: str) -> Path:
-    return home.models / fingerprint[:16]
+    return home.models / model_id(fingerprint)
 
 
 def activate(home: Home, folder: Path) -> None:
