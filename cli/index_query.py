@@ -118,15 +118,16 @@ def query_command(
         raise UsageError('Give TEXT to search for, e.g. vidx query "car drifting", or --like VIDEO[@mm:ss]')
     if open_page and not html_file:
         raise UsageError("--open opens the --html page: give --html FILE too")
+    from vidx import SearchOptions
+
     lib = state.library()
-    options = {"k": k, "clips": clips, "min_score": min_score, "under": under, "since": since, "until": until}
-    options.update(min_duration=min_duration, max_duration=max_duration)
+    options = SearchOptions(k, clips, min_score, under, since, until, min_duration, max_duration)
     if like is None:
-        label, hits = text, lib.search(text, **options)
+        label, hits = text, lib.search(text, options=options)
     else:
         path, at = parse_like(like)
         with flag_hint(NoSuchFile, " for --like"):
-            label, hits = f"like {like}", lib.like(path, at, **options)
+            label, hits = f"like {like}", lib.like(path, at, options=options)
     if not hits and lib.is_empty():
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from vidx.config import Settings
 from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .budget import budget
 from .commit import Written, commit
-from .decoders import DecoderPool
-from .plan import Failure, Placement, VideoJob, failure, make_plan
-from .stages import Event, StreamEncoder, VideoDone, VideoFailed, embed
+from .engines import Engine
+from .plan import Failure, Placement, failure, make_plan
+from .stages import Event, VideoDone, VideoFailed
 
 
 @dataclass
@@ -62,40 +59,6 @@ class IndexProgress:
 
 
 ProgressCallback = Callable[[IndexProgress], None]
-# Makes the model's encoder for a run, capped at that many inference threads (None: every core).
-EncoderFactory = Callable[[int | None], StreamEncoder]
-
-
-class Engine(Protocol):
-    """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end."""
-
-    lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
-    embed_seconds: float  # while the model ran, once `embed` is exhausted
-
-    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]: ...
-
-
-class LocalEngine:
-    """This machine: decoders in child processes, the embedder here, batches spanning videos."""
-
-    lazy_hash = False
-
-    def __init__(self, settings: Settings, make_encoder: EncoderFactory):
-        self.settings = settings
-        self.make_encoder = make_encoder
-        self.embed_seconds = 0.0
-
-    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
-        cores = budget(self.settings)
-        # Decoders start first, so they decode while the model compiles; closed however the run ends (Ctrl-C
-        # included), so none outlives it.
-        decoders = DecoderPool(self.settings, cores.decoders, jobs)
-        try:
-            encoder = self.make_encoder(cores.inference_threads)
-            yield from embed(decoders.events(), encoder, self.settings.index.batch)
-        finally:
-            decoders.close()
-        self.embed_seconds = encoder.busy_seconds
 
 
 class _Reporter:
@@ -209,8 +172,3 @@ def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: I
     else:
         summary.added += 1
     report(printable(path), f"copy of {twins[0].path}")
-
-
-def resolve_roots(paths: list[str]) -> list[Path]:
-    """Folders as `vidx index` stores them: absolute, `~` expanded, `..` folded (symlinks kept as named)."""
-    return [Path(os.path.abspath(os.path.expanduser(p))) for p in paths]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidx.errors import UsageError, VidxError
+from vidx.paths import absolute, resolved
 from vidx.store import Catalog
 
 from .filters import Filters
@@ -36,8 +37,8 @@ def search_vector(
     k: int,
     clips: bool = False,
     min_score: float | None = None,
-    under: str | None = None,
-    exclude: str | None = None,
+    under: str | os.PathLike | None = None,
+    exclude: str | os.PathLike | None = None,
     filters: Filters | None = None,
 ) -> list[Hit]:
     """Top-k videos (or clips) for one query vector; a video scores as its best clip.
@@ -47,8 +48,8 @@ def search_vector(
     """
     if k < 1:
         raise UsageError(f"k must be at least 1, got {k}")
-    prefix = os.path.abspath(under).rstrip("/") + "/" if under else None
-    excluded = os.path.realpath(exclude) if exclude else None
+    prefix = str(absolute(under)).rstrip("/") + "/" if under else None
+    excluded = resolved(exclude) if exclude else None
     wanted = k
     while True:
         # Ask for more clips than k: several may belong to one video or fall outside `under`.
@@ -58,7 +59,7 @@ def search_vector(
         seen: set[str] = set()
         for found in neighbours:
             row = found.clip
-            if prefix and not row.path.startswith(prefix) or excluded and os.path.realpath(row.file) == excluded:
+            if prefix and not row.path.startswith(prefix) or excluded and resolved(row.file) == excluded:
                 continue
             if filters and not filters.accepts(row):
                 continue

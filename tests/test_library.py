@@ -56,6 +56,29 @@ def test_search_options(lib, library):
         lib.search("red", k=0)
 
 
+def test_search_and_like_share_one_options_value(lib, library):
+    options = vidx.SearchOptions(k=4, clips=True, under=library["root"] / "colours")
+    assert lib.search("red", options=options) == lib.search("red", k=4, clips=True, under=options.under)
+    # Keywords beside the value replace its fields; the value itself is left as it was.
+    assert [h.path for h in lib.search("red", options=options, k=1, clips=False)] == [str(library["red"])]
+    assert options.k == 4 and options.clips
+    assert lib.like(library["red"], options=options) == lib.like(
+        library["red"], 0.0, 4, clips=True, under=options.under
+    )
+    with pytest.raises(UsageError, match="^--min-duration 5 is above --max-duration 2$"):
+        vidx.SearchOptions(min_duration=5, max_duration=2)
+    with pytest.raises(TypeError, match="^unexpected search option 'kk'$"):
+        lib.search("red", kk=3)
+
+
+def test_under_expands_the_home_folder(lib, library, run, monkeypatch):
+    monkeypatch.setenv("HOME", str(library["root"]))
+    light = [h.path for h in lib.search("red", under=library["root"] / "light")]
+    assert light and [h.path for h in lib.search("red", under="~/light")] == light
+    found = as_json(run("query", "red", "--under", "~/light", "--json"))["results"]
+    assert [h["path"] for h in found] == light
+
+
 def test_like_leaves_the_file_out_however_it_is_named(lib, library, tmp_path):
     link = tmp_path / "alias.mp4"
     link.symlink_to(library["red"])

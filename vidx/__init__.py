@@ -17,8 +17,9 @@ __version__ = version("vidx")
 # Loaded on first use, so that `import vidx` (and the CLI's --help) costs no FAISS, NumPy or OpenVINO import.
 _LAZY = {
     "Library": "vidx.library",
-    "RootRemoval": "vidx.library",
+    "RootRemoval": "vidx.indexing",
     "Hit": "vidx.searcher",
+    "SearchOptions": "vidx.searcher",
     "IndexSummary": "vidx.indexer.run",
     "IndexProgress": "vidx.indexer.run",
 }
@@ -30,4 +31,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'vidx' has no attribute {name!r}")
 
 
-__all__ = ["Hit", "IndexProgress", "IndexSummary", "Library", "RootRemoval", "VidxError", "__version__"]
+__all__ = [
+    "Hit",
+    "IndexProgress",
+    "IndexSummary",
+    "Library",
+    "RootRemoval",
+    "SearchOptions",
+    "VidxError",
+    "__version__",
+]

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from vidx import SearchOptions
 from vidx.errors import VidxError
 from vidx.searcher.export import ExportError, export_name
 
@@ -55,7 +56,7 @@ class App:
         self.default_k = library.settings.search.k
 
     def search(self, query: str, k: int, filters: dict):
-        return self.library.search(query, k, **filters)
+        return self.library.search(query, options=SearchOptions(k, **filters))
 
     def export(self, video_id: int, start: float, end: float, folder: str) -> Path:
         """The span written as MP4 into `folder`; ExportError's `reason` says what was wrong, naming no path."""

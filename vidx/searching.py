@@ -1,0 +1,68 @@
+"""The Library's read path: a query (text, or a clip of a video) -> its vector -> hits with their moments."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from vidx.paths import existing_file
+
+from .models import Models
+from .open_home import OpenHome
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vidx.searcher import Hit, SearchOptions
+
+
+class Searching:
+    """Searches of one home's index, by text or by example, and its duplicates."""
+
+    def __init__(self, opened: OpenHome, models: Models):
+        self.opened = opened
+        self.models = models
+
+    def is_empty(self) -> bool:
+        return self.opened.catalog.counts()["clips"] == 0
+
+    def search(self, text: str, options: SearchOptions) -> list[Hit]:
+        from vidx.searcher import check_query
+
+        check_query(text)
+        return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
+
+    def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> list[Hit]:
+        from vidx.indexer.decode import clip_at
+
+        path = existing_file(video)
+
+        def vector() -> np.ndarray:
+            clip = clip_at(path, self.opened.settings.clip, at)
+            return self.models.video_encoder().embed(clip.pixels[None])[0]
+
+        return self._nearest(vector, options, exclude=str(path))
+
+    def _nearest(
+        self, vector: Callable[[], np.ndarray], options: SearchOptions, exclude: str | None = None
+    ) -> list[Hit]:
+        """Hits for the query vector `vector()` makes, computed only when the index has something to find."""
+        from vidx.searcher import search_vector
+        from vidx.searcher.moments import with_moments
+
+        settings, catalog = self.opened.settings, self.opened.catalog
+        if self.is_empty():
+            return []
+        query = vector()
+        k = options.count(settings.search.k)
+        hits = search_vector(
+            catalog, query, k, options.clips, options.min_score, options.under, exclude, options.filters
+        )
+        return hits if options.clips else with_moments(catalog, query, hits, settings.search.moment_margin)
+
+    def dupes(self, min_overlap: float):
+        from vidx.searcher.dupes import check_overlap, find_duplicates
+
+        check_overlap(min_overlap)
+        return find_duplicates(self.opened.catalog, min_overlap)
