@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidx.errors import NotWritable
+from vidx.paths import absolute
 
 # How `vidx --help` and the README word the default home; tests hold both to it.
 DEFAULT_HOME = "$VIDX_HOME, else $XDG_DATA_HOME/vidx, else ~/.local/share/vidx"
@@ -16,12 +17,12 @@ def locate_home(flag: str | os.PathLike | None = None) -> tuple[Path, str]:
     """The home folder and where it came from: --home beats VIDX_HOME beats $XDG_DATA_HOME/vidx beats
     ~/.local/share/vidx."""
     if flag:
-        return Path(flag).expanduser().absolute(), "flag"
+        return absolute(flag), "flag"
     if os.environ.get("VIDX_HOME"):
-        return Path(os.environ["VIDX_HOME"]).expanduser().absolute(), "env VIDX_HOME"
+        return absolute(os.environ["VIDX_HOME"]), "env VIDX_HOME"
     if os.environ.get("XDG_DATA_HOME"):
-        return Path(os.environ["XDG_DATA_HOME"]).expanduser().absolute() / "vidx", "env XDG_DATA_HOME"
-    return (Path.home() / ".local" / "share").absolute() / "vidx", "default"
+        return absolute(os.environ["XDG_DATA_HOME"]) / "vidx", "env XDG_DATA_HOME"
+    return absolute(Path.home() / ".local" / "share" / "vidx"), "default"
 
 
 def resolve_home(flag: str | os.PathLike | None = None) -> Path:

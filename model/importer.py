@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vidx import __version__
 from vidx.config import Home
+from vidx.paths import absolute
 
 from . import registry, vocab
 from .convert import convert
@@ -45,7 +46,7 @@ def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
             savedmodel = vocab.inline(savedmodel, scratch / "inlined")
         shapes = convert(savedmodel, staged)
         manifest = Manifest(
-            source=source if "://" in source else str(Path(source).expanduser().absolute()),
+            source=source if "://" in source else str(absolute(source)),
             fingerprint=fp,
             vidx_version=__version__,
             openvino_version=ov.get_version(),

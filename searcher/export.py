@@ -20,6 +20,7 @@ import av
 import numpy as np
 
 from vidx.errors import UsageError, VidxError
+from vidx.paths import absolute
 
 # Output timestamps in the MPEG 90 kHz clock: fine enough for any frame rate, variable ones included.
 TIME_BASE = Fraction(1, 90_000)
@@ -119,7 +120,7 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
         if end > length + step:
             raise ExportError(source, f"the span ends at {clock(end)}, {video_end}")
         a, b = max(0.0, start - pad), min(length, end + pad)
-        target = target_for(a, b).expanduser().absolute()
+        target = absolute(target_for(a, b))
         tmp = _temp_beside(target)
         try:
             with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
