@@ -6,24 +6,26 @@ adding an entry here and its name to `vidx.config.ENGINES` (tests/test_engines.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Protocol
 
 from vidx.config import Settings
 from vidx.errors import UsageError, VidxError
 
+from .commit import VideoUnfinished
 from .plan import VideoJob
 from .stages import Event
 
 
 class Engine(Protocol):
-    """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end."""
+    """Where files are decoded and embedded: yields, for each job, its clips with vectors and then its end (or,
+    when the engine could not finish a file this run, that it did not)."""
 
     lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
     embed_seconds: float  # while the model ran, once `embed` is exhausted
 
-    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]: ...
+    def embed(self, jobs: list[VideoJob]) -> Generator[Event | VideoUnfinished, None, None]: ...
 
 
 # Makes an engine for one run: the settings, the active model's folder and its vector space.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from vidx.config import Settings
@@ -24,7 +24,7 @@ class LocalEngine:
         self.folder = model_folder
         self.embed_seconds = 0.0
 
-    def embed(self, jobs: list[VideoJob]) -> Iterator[Event]:
+    def embed(self, jobs: list[VideoJob]) -> Generator[Event, None, None]:
         from vidx.model.runtime import VideoEncoder
 
         cores = budget(self.settings)

@@ -19,7 +19,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -247,7 +247,7 @@ class RayEngine:
         self.space = vector_space
         self.embed_seconds = 0.0
 
-    def embed(self, jobs: list[VideoJob]) -> Iterator[Event | VideoUnfinished]:
+    def embed(self, jobs: list[VideoJob]) -> Generator[Event | VideoUnfinished, None, None]:
         pending = {os.fsencode(j.path): j for j in jobs}
         with quiet(), session(self.settings.ray.address):
             workers = self._pool_size(len(jobs))

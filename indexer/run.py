@@ -13,7 +13,7 @@ from vidx.filenames import printable
 from vidx.store import Catalog, StoreWriter
 from vidx.store.catalog import now
 
-from .commit import Written, commit
+from .commit import VideoUnfinished, Written, commit
 from .engines import Engine
 from .plan import Failure, Placement, failure, make_plan
 from .stages import Event, VideoDone, VideoFailed
@@ -133,7 +133,7 @@ def run_index(
     return summary
 
 
-def _timed(events: Iterator[Event], summary: IndexSummary) -> Iterator[Event]:
+def _timed(events: Iterator[Event | VideoUnfinished], summary: IndexSummary) -> Iterator[Event | VideoUnfinished]:
     """The engine's events, counting the decoders' seconds and, between one event and the next, the writer's."""
     for event in events:
         if isinstance(event, (VideoDone, VideoFailed)):

@@ -94,7 +94,7 @@ class Indexing:
         from vidx.model.manifest import Manifest
 
         catalog, home = self.opened.catalog, self.opened.home
-        folder = self.models.folder(install=False)
+        folder = self.models.installed()
         manifest = Manifest.load(folder) if folder else None
         path = catalog.faiss.path
         return {

@@ -70,7 +70,7 @@ class Library:
 
     def model_folder(self, install: bool = True) -> Path | None:
         """The active model's folder; with `install`, the default source is imported first when there is none."""
-        return self._models.folder(install)
+        return self._models.folder() if install else self._models.installed()
 
     def vector_space(self) -> str:
         """Which model and precision made the vectors: indexes of different spaces are never mixed."""

@@ -32,12 +32,16 @@ class Models:
         self._text: TextEncoder | None = None
         self._video: VideoEncoder | None = None
 
-    def folder(self, install: bool = True) -> Path | None:
+    def installed(self) -> Path | None:
+        """The active model's folder, None before the first import."""
         from vidx.model import registry
 
-        home = self.opened.home
-        folder = registry.active_dir(home)
-        if folder is not None or not install:
+        return registry.active_dir(self.opened.home)
+
+    def folder(self) -> Path:
+        """The active model's folder, the default source imported first when there is none."""
+        folder = self.installed()
+        if folder is not None:
             return folder
         log.info("No model installed yet: importing %s (once).", self.opened.settings.model.source)
         return self.import_model().folder
@@ -152,7 +156,7 @@ class Models:
             self._video = None
 
     def videos_to_reembed(self) -> int:
-        if not self.opened.home.db.exists() or self.folder(install=False) is None:
+        if not self.opened.home.db.exists() or self.installed() is None:
             return 0
         catalog = self.opened.catalog
         stored = catalog.get_meta("vector_space")
