@@ -46,11 +46,11 @@ def _ray() -> EngineFactory:
     return RayEngine
 
 
-ENGINES: dict[str, Callable[[], EngineFactory]] = {"local": _local, "ray": _ray}
+REGISTRY: dict[str, Callable[[], EngineFactory]] = {"local": _local, "ray": _ray}
 
 
 def engine_factory(name: str) -> EngineFactory:
     """The engine called `name`, its module imported now: a missing extra fails before any work starts."""
-    if name not in ENGINES:
-        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got {name!r}")
-    return ENGINES[name]()
+    if name not in REGISTRY:
+        raise UsageError(f"engine must be one of {', '.join(REGISTRY)}, got {name!r}")
+    return REGISTRY[name]()

@@ -7,8 +7,7 @@ import pytest
 
 from vidx.config import ENGINES
 from vidx.errors import UsageError
-from vidx.indexer.engines import ENGINES as REGISTRY
-from vidx.indexer.engines import engine_factory
+from vidx.indexer.engines import REGISTRY, engine_factory
 
 
 def test_the_setting_names_exactly_the_registered_engines():

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidx.errors import NotWritable
+from vidx.paths import absolute
 
 from .page import render
 
@@ -31,7 +32,7 @@ def html_page(lib: Library, title: str, hits: list[Hit]) -> str:
 
 def write_html_page(lib: Library, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
     """Write `html_page(lib, title, hits)` to `path`; returns the file, absolute."""
-    target = Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+    target = absolute(path)
     page = html_page(lib, title, hits)
     try:
         target.write_text(page, encoding="utf-8")
