@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vidx.store import ClipVector, StoreWriter
+from vidx.store import ClipVector
+from vidx.store.catalog_writer import CatalogWriter
 
 from .plan import VideoJob
 from .stages import ClipReady, Event, VideoDone, VideoFailed
@@ -34,7 +35,7 @@ class Written:
         return self.error is not None
 
 
-def commit(events: Iterable[Event | VideoUnfinished], store: StoreWriter) -> Iterator[Written]:
+def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> Iterator[Written]:
     """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:

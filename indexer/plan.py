@@ -70,7 +70,7 @@ def content_hash(path: Path) -> str:
 
 
 def failure(path: Path | str, reason: str) -> Failure:
-    """A file the run could not index, named as vidx shows names (see vidx.store.paths)."""
+    """A file the run could not index, named as vidx shows names (see vidx.filenames.printable)."""
     shown = printable(str(path))
     return Failure(shown, f"{shown}: {printable(reason)}")
 
@@ -83,10 +83,13 @@ def make_plan(
     retry_failed: bool = False,
     lazy_hash: bool = False,
 ) -> Plan:
+    """What a run over `roots` must do; the roots are in the catalogue already (CatalogWriter.add_root), and the
+    plan only reads it."""
     plan = Plan()
     seen: dict[str, tuple[int, tuple[int, int]]] = {}
+    root_ids = catalog.root_ids()
     for root in roots:
-        root_id = catalog.add_root(root)
+        root_id = root_ids[str(root)]
         for path in walk(root, settings.index.extensions):
             try:
                 st = path.stat()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from vidx.config import Settings
 from vidx.filenames import printable
-from vidx.store import Catalog, StoreWriter
-from vidx.store.catalog import now
+from vidx.store import Catalog
+from vidx.store.catalog_writer import CatalogWriter, now
 
 from .commit import VideoUnfinished, Written, commit
 from .engines import Engine
@@ -92,7 +92,9 @@ def run_index(
     report = _Reporter(progress, summary)
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
-    with StoreWriter(catalog) as store:
+    with CatalogWriter(catalog) as store:
+        for root in roots:
+            store.add_root(root)
         plan = make_plan(catalog, roots, settings, reembed_all, retry_failed, engine.lazy_hash)
         summary.unchanged = plan.unchanged
         summary.failed += plan.failed
@@ -113,7 +115,7 @@ def run_index(
 
         if stored_space is None:
             # A first run stopped half-way must still say which model made the vectors it kept.
-            catalog.set_meta("vector_space", vector_space)
+            store.set_meta("vector_space", vector_space)
         if plan.embed:
             # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
             with contextlib.closing(engine.embed(plan.embed)) as events:
@@ -123,8 +125,8 @@ def run_index(
             summary.embed_seconds = engine.embed_seconds
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
-        catalog.set_meta("vector_space", vector_space)
-    catalog.set_meta("last_run_end", now())
+        store.set_meta("vector_space", vector_space)
+    store.set_meta("last_run_end", now())
     summary.seconds = round(time.perf_counter() - report.started, 2)
     summary.clips_per_second = round(summary.clips_embedded / summary.seconds, 2) if summary.seconds else 0.0
     for stage in ("decode_seconds", "embed_seconds", "write_seconds"):
@@ -156,7 +158,7 @@ def _count(written: Written, summary: IndexSummary) -> None:
         summary.added += 1
 
 
-def _copy(catalog: Catalog, store: StoreWriter, placement: Placement, summary: IndexSummary, report) -> None:
+def _copy(catalog: Catalog, store: CatalogWriter, placement: Placement, summary: IndexSummary, report) -> None:
     """A file whose content is already indexed at another path takes that path's vectors: no embedding."""
     twins = catalog.videos_with_hash(placement.source_hash)
     path = str(placement.path)

@@ -1,7 +1,10 @@
-"""vidx.store: everything on disk about the library (SQLite catalogue, FAISS vectors kept in step with it)."""
+"""vidx.store: everything on disk about the library (SQLite catalogue, FAISS vectors kept in step with it).
+
+`Catalog` reads; `catalog_writer.CatalogWriter` makes every change. The writer is not imported here, since it
+loads sqlite-utils (and through it pandas, when installed), which the read path does without.
+"""
 
 from .catalog import Catalog, ClipArrays, ClipRow, ClipVector, Neighbour, VideoFacts, VideoInfo, VideoRow
-from .writer import StoreWriter
 
 __all__ = [
     "Catalog",
@@ -9,7 +12,6 @@ __all__ = [
     "ClipRow",
     "ClipVector",
     "Neighbour",
-    "StoreWriter",
     "VideoFacts",
     "VideoInfo",
     "VideoRow",

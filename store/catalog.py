@@ -1,24 +1,27 @@
-"""The SQLite catalogue: roots, videos, clips and their vectors. The truth, from which the FAISS file is derived."""
+"""The SQLite catalogue, read: roots, videos, clips and their vectors, the truth from which the FAISS file is derived.
+
+Reads go through the standard sqlite3 (sqlite-utils imports pandas whenever it is installed); every change is
+made by catalog_writer.CatalogWriter, on this catalogue's connection.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
-import sqlite_utils
 
 from vidx.config import Home
 from vidx.errors import NotWritable, VidxError
-from vidx.filenames import on_disk, printable, raw_bytes
+from vidx.filenames import on_disk, printable
 
-from . import thumbnails, vectors
+from . import migrations, vectors
 from .faiss_file import FaissFile
-from .migrations import migrations
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,8 @@ class ClipArrays:
     vectors: np.ndarray  # float32 [n, dim]
 
 
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
 class Catalog:
-    """Everything vidx keeps on disk about the library: SQLite rows, and the FAISS file derived from them."""
+    """Everything vidx keeps on disk about the library, read: SQLite rows, and the FAISS file derived from them."""
 
     def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
         self.home = home
@@ -112,23 +111,25 @@ class Catalog:
         except sqlite3.DatabaseError as e:
             raise VidxError(f"Cannot open the database {self.home.db}: {e}; run `vidx doctor`") from None
 
-    def _open(self) -> sqlite_utils.Database:
+    def _open(self) -> sqlite3.Connection:
         self.home.ensure()
         self.home.index_dir.mkdir(exist_ok=True)
-        db = sqlite_utils.Database(_connect(str(self.home.db)))
+        db = _connect(str(self.home.db))
         db.execute("PRAGMA busy_timeout = 30000")
-        db.enable_wal()
-        migrations.apply(db)
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = wal")
+        if migrations.pending(db):
+            migrations.apply(db)
         return db
 
-    def _open_read_only(self) -> sqlite_utils.Database:
+    def _open_read_only(self) -> sqlite3.Connection:
         """A home this user cannot write (a read-only mount, another user's) is read as it is, never changed."""
         path = self.home.db
         if not path.exists():
-            db = sqlite_utils.Database(_connect(":memory:"))  # nothing indexed yet: an empty catalogue, kept nowhere
+            db = _connect(":memory:")  # nothing indexed yet: an empty catalogue, kept nowhere
             migrations.apply(db)
             return db
-        db = sqlite_utils.Database(_read_only_connection(path))
+        db = _read_only_connection(path)
         if migrations.pending(db):
             raise NotWritable(
                 f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
@@ -143,27 +144,15 @@ class Catalog:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
-
     @property
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
 
-    def _bump_generation(self) -> None:
-        self.set_meta("generation", str(self.generation + 1))
-
-    def add_root(self, path: Path) -> int:
-        if raw_bytes(str(path)) is not None:
-            # Files under it may have any name; the root itself is stored as text, to be rescanned by it.
-            shown = printable(str(path))
-            raise VidxError(f"{shown}: the folder's own name is not UTF-8; index the folder that holds it")
-        with self.db.atomic():
-            self.db["roots"].insert({"path": str(path), "added_at": now()}, ignore=True)
-        return self.db.execute("select id from roots where path = ?", [str(path)]).fetchone()[0]
-
     def roots(self) -> list[str]:
         return [r[0] for r in self.db.execute("select path from roots order by path")]
+
+    def root_ids(self) -> dict[str, int]:
+        return dict(self.db.execute("select path, id from roots"))
 
     def _videos(self, where: str, params: list) -> list[VideoRow]:
         columns = "id, path, size, mtime_ns, hash, status, error, raw_path"
@@ -173,14 +162,9 @@ class Catalog:
         found = self._videos("path = ?", [printable(path)])
         return found[0] if found else None
 
-    def remove_root(self, path: str) -> list[int]:
-        """Forget a root and every video under it; returns the clip ids that left."""
-        removed: list[int] = []
-        for video in self.videos_under(path):
-            removed += self.delete_video(video.id)
-        with self.db.atomic():
-            self.db.execute("delete from roots where path = ?", [path])
-        return removed
+    def video_info(self, video_id: int) -> VideoInfo:
+        row = self.db.execute("select hash, duration, fps, frames from videos where id = ?", [video_id]).fetchone()
+        return VideoInfo(*row)
 
     def videos_with_hash(self, digest: str) -> list[VideoRow]:
         return self._videos("hash = ? and status = 'ok'", [digest])
@@ -192,79 +176,12 @@ class Catalog:
     def failures(self) -> list[VideoRow]:
         return self._videos("status = 'failed' order by path", [])
 
-    def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
-        """Same content at a new path: the clips and their vectors stay as they are."""
-        with self.db.atomic():
-            record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path)}
-            self.db["videos"].update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
-
-    def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
-        with self.db.atomic():
-            self.db["videos"].update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
-
-    def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> tuple[list[int], list]:
-        """A second path with the same content: new rows, the source's vectors; returns new ids and vectors."""
-        source = self.db["videos"].get(source_id)
-        clips = list(
-            self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [source_id])
-        )
-        info = VideoInfo(*(source[k] for k in ("hash", "duration", "fps", "frames")))
-        vectors_ = [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in clips]
-        _, _, new_ids = self.save_video(root_id, path, stat, info, vectors_)
-        return new_ids, [c.vector for c in vectors_]
-
     def videos_under(self, root: str) -> list[VideoRow]:
         prefix = root.rstrip("/") + "/"
         return self._videos("substr(path, 1, ?) = ? order by path", [len(prefix), prefix])
 
-    def _put_video(self, root_id: int, path: str, stat: tuple[int, int], fields: dict) -> tuple[int, list[int]]:
-        """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
-        old = self.video(path)
-        removed = self._delete_clips(old.id) if old else []
-        record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
-        record.update(size=stat[0], mtime_ns=stat[1], **fields)
-        if old:
-            self.db["videos"].update(old.id, record)
-            return old.id, removed
-        return self.db["videos"].insert(record).last_pk, removed
-
-    def save_video(
-        self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
-    ) -> tuple[int, list[int], list[int]]:
-        """Store a video and its clips in one transaction; returns (video id, removed clip ids, new clip ids)."""
-        with self.db.atomic():
-            video_id, removed = self._put_video(root_id, path, stat, {"status": "ok", "error": None, **asdict(info)})
-            new_ids = []
-            for clip in clips:
-                cur = self.db.execute(
-                    "insert into clips (video_id, idx, start, end, vector) values (?, ?, ?, ?, ?)",
-                    [video_id, clip.idx, clip.start, clip.end, np.asarray(clip.vector, np.float32).tobytes()],
-                )
-                new_ids.append(cur.lastrowid)
-            self._bump_generation()
-        return video_id, removed, new_ids
-
-    def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> list[int]:
-        """Record why a file could not be indexed; drops any clips an earlier version of it had."""
-        with self.db.atomic():
-            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
-            if removed:
-                self._bump_generation()
-        return removed
-
-    def delete_video(self, video_id: int) -> list[int]:
-        with self.db.atomic():
-            removed = self._delete_clips(video_id)
-            self.db.execute("delete from videos where id = ?", [video_id])
-            self._bump_generation()
-        return removed
-
-    def _delete_clips(self, video_id: int) -> list[int]:
-        ids = [r[0] for r in self.db.execute("select id from clips where video_id = ?", [video_id])]
-        self.db.execute("delete from clips where video_id = ?", [video_id])
-        # A thumbnail dropped by a transaction that then rolls back is simply made again on request.
-        thumbnails.drop(self.home.thumbs, ids)
-        return ids
+    def clip_ids(self, video_id: int) -> list[int]:
+        return [r[0] for r in self.db.execute("select id from clips where video_id = ? order by id", [video_id])]
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         ids, vecs = [], []
@@ -300,7 +217,7 @@ class Catalog:
 
     def clip_arrays(self) -> ClipArrays:
         """All clips at once, read row by row into one preallocated matrix (2 GB at a million clips)."""
-        with self.db.atomic():  # one snapshot: an index run committing meanwhile cannot change the count
+        with self._snapshot():  # an index run committing meanwhile cannot change the count
             n = self.counts()["clips"]
             first = self.db.execute("select vector from clips limit 1").fetchone()
             dim = len(first[0]) // 4 if first else 0
@@ -312,6 +229,18 @@ class Catalog:
                 video_ids[i], starts[i], ends[i] = video_id, start, end
                 vecs[i] = np.frombuffer(blob, dtype=np.float32)
         return ClipArrays(video_ids, starts, ends, vecs)
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the catalogue, whatever commits meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("begin")
+        try:
+            yield
+        finally:
+            self.db.commit()
 
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
@@ -326,6 +255,8 @@ class Catalog:
         row = self.clip_row(clip_id)
         if row is None:
             return None
+        from . import thumbnails  # OpenCV makes them: a query that shows none never loads it
+
         return thumbnails.cached_strip(self.home.thumbs, clip_id, row.file, row.start, row.end)
 
     def counts(self) -> dict[str, int]:
@@ -335,6 +266,17 @@ class Catalog:
             "clips": one("select count(*) from clips").fetchone()[0],
             "failed": one("select count(*) from videos where status = 'failed'").fetchone()[0],
         }
+
+    def integrity(self) -> str:
+        """SQLite's own check of the file: "ok", or what is wrong."""
+        return self.db.execute("pragma integrity_check").fetchone()[0]
+
+    def orphan_clips(self) -> list[int]:
+        return [r[0] for r in self.db.execute("select id from clips where video_id not in (select id from videos)")]
+
+    def vector_sizes(self) -> set[int]:
+        """The sizes in bytes of stored clip vectors, sampled: more than one means vectors of several models."""
+        return {len(r[0]) for r in self.db.execute("select distinct vector from clips limit 1000")}
 
     def nearest(self, query: np.ndarray, n: int) -> tuple[list[Neighbour], bool]:
         """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more.

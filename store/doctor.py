@@ -9,7 +9,7 @@ import faiss
 import numpy as np
 
 from .catalog import Catalog
-from .writer import StoreWriter
+from .catalog_writer import CatalogWriter
 
 
 @dataclass
@@ -23,21 +23,17 @@ class Checkup:
 
 
 def check(catalog: Catalog, repair: bool = False) -> Checkup:
+    """Every problem is found before anything is repaired, so that `--repair` reports what `vidx doctor` does."""
     result = Checkup()
-    db = catalog.db
-    integrity = db.execute("pragma integrity_check").fetchone()[0]
+    integrity = catalog.integrity()
     if integrity != "ok":
         result.problems.append(f"SQLite integrity check: {integrity}")
 
-    orphans = [r[0] for r in db.execute("select id from clips where video_id not in (select id from videos)")]
+    orphans = catalog.orphan_clips()
     if orphans:
         result.problems.append(f"{len(orphans)} clips belong to no video")
-        if repair:
-            with db.atomic():
-                db.execute(f"delete from clips where id in ({','.join('?' * len(orphans))})", orphans)
-            result.repaired.append(f"deleted {len(orphans)} orphan clips")
 
-    sizes = {len(r[0]) for r in db.execute("select distinct vector from clips limit 1000")}
+    sizes = catalog.vector_sizes()
     if len(sizes) > 1:
         result.problems.append(f"clip vectors of several sizes: {sorted(sizes)} bytes")
 
@@ -45,8 +41,11 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     if missing:
         result.problems.append(f"{len(missing)} indexed files no longer exist, e.g. {missing[0].path}")
     stale = _faiss_problems(catalog, result)
-    if repair and (missing or stale):
-        with StoreWriter(catalog) as writer:
+    if repair and (orphans or missing or stale):
+        with CatalogWriter(catalog) as writer:
+            if orphans:
+                writer.delete_orphan_clips(orphans)
+                result.repaired.append(f"deleted {len(orphans)} orphan clips")
             for video in missing:
                 writer.delete_video(video.id)
             if missing:

@@ -1,11 +1,16 @@
-"""Schema changes, each applied once and recorded by sqlite-utils' Migrations. Never edit a shipped one."""
+"""Schema changes, each applied once and recorded by sqlite-utils' Migrations. Never edit a shipped one.
 
-from sqlite_utils.migrations import Migrations
+`pending` asks with the standard sqlite3 alone, so that opening an up-to-date catalogue (every query does) never
+imports sqlite-utils, which imports pandas whenever pandas is installed.
+"""
 
-migrations = Migrations("vidx")
+from __future__ import annotations
+
+import sqlite3
+
+SET = "vidx"  # the migration set's name in sqlite-utils' _sqlite_migrations table
 
 
-@migrations()
 def m001_initial(db):
     db["roots"].create({"id": int, "path": str, "added_at": str}, pk="id", not_null={"path"})
     db["roots"].create_index(["path"], unique=True)
@@ -40,7 +45,30 @@ def m001_initial(db):
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
-@migrations()
 def m002_raw_path(db):
     # The exact bytes of a file name that is not UTF-8; `path` holds it with \xNN escapes.
     db["videos"].add_column("raw_path", bytes)
+
+
+STEPS = (m001_initial, m002_raw_path)
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """The names of the steps this database has not had yet (all of them for a new file)."""
+    table = "_sqlite_migrations"
+    columns = {row[1]: row[5] for row in conn.execute(f"pragma table_info({table})")}
+    if columns.get("id") != 1:
+        return [step.__name__ for step in STEPS]  # no table yet, or one that sqlite-utils will first convert
+    done = {row[0] for row in conn.execute(f"select name from {table} where migration_set = ?", [SET])}
+    return [step.__name__ for step in STEPS if step.__name__ not in done]
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    """Run the pending steps, each in its own transaction with the record of it."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(SET)
+    for step in STEPS:
+        migrations()(step)
+    migrations.apply(Database(conn))

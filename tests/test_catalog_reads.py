@@ -4,16 +4,18 @@ import numpy as np
 
 from vidx.config import Home
 from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 
 def make(vidx_home, tmp_path):
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(tmp_path)
     # Clips stored out of order: reads give them back in position order.
     clips = [ClipVector(i, i * 3.2, i * 3.2 + 3.2, np.full(4, i, np.float32)) for i in (2, 0, 1)]
-    a, _, ids = catalog.save_video(root, str(tmp_path / "a.mp4"), (10, 123), VideoInfo("x", 9.6, 10.0, 96), clips)
-    b, _, _ = catalog.save_video(root, str(tmp_path / "b.mp4"), (5, 456), VideoInfo("y", 2.0, 10.0, 20), clips[1:2])
-    return catalog, a, b, ids
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        a = writer.save_video(root, str(tmp_path / "a.mp4"), (10, 123), VideoInfo("x", 9.6, 10.0, 96), clips)
+        b = writer.save_video(root, str(tmp_path / "b.mp4"), (5, 456), VideoInfo("y", 2.0, 10.0, 20), clips[1:2])
+    return catalog, a, b, catalog.clip_ids(a)
 
 
 def test_clip_rows_carry_mtime_and_duration_and_take_any_number_of_ids(vidx_home, tmp_path):

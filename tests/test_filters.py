@@ -12,7 +12,8 @@ from vidx.config import Home
 from vidx.errors import UsageError
 from vidx.searcher import search_vector
 from vidx.searcher.filters import Filters
-from vidx.store import Catalog, ClipVector, VideoInfo, vectors
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 
 def local_ns(*args) -> int:
@@ -29,16 +30,17 @@ def axis(i: int, scale: float = 1.0) -> np.ndarray:
 def catalog(vidx_home, tmp_path):
     """30 old short videos that match the query well, and 3 new long ones that match it worse."""
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(tmp_path)
-    for i in range(30):
-        clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 10 - i * 0.1 - j * 0.01)) for j in range(2)]
-        stat = (1, local_ns(2020, 6, 1, 12, 0))
-        catalog.save_video(root, str(tmp_path / f"old{i:02d}.mp4"), stat, VideoInfo("h", 6.4, 10.0, 64), clips)
-    for i, day in enumerate((1, 2, 3)):
-        clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 1 + i) + axis(1)) for j in range(2)]
-        stat = (1, local_ns(2024, 5, day, 23, 59))
-        catalog.save_video(root, str(tmp_path / f"new{day}.mp4"), stat, VideoInfo("h", 60.0 * day, 10.0, 600), clips)
-    catalog.faiss.save(vectors.build_index(*catalog.all_vectors()), catalog.generation)
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for i in range(30):
+            clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 10 - i * 0.1 - j * 0.01)) for j in range(2)]
+            stat = (1, local_ns(2020, 6, 1, 12, 0))
+            writer.save_video(root, str(tmp_path / f"old{i:02d}.mp4"), stat, VideoInfo("h", 6.4, 10.0, 64), clips)
+        for i, day in enumerate((1, 2, 3)):
+            clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 1 + i) + axis(1)) for j in range(2)]
+            stat = (1, local_ns(2024, 5, day, 23, 59))
+            info = VideoInfo("h", 60.0 * day, 10.0, 600)
+            writer.save_video(root, str(tmp_path / f"new{day}.mp4"), stat, info, clips)
     return catalog
 
 

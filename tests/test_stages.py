@@ -13,7 +13,8 @@ from vidx.indexer.commit import Written, commit
 from vidx.indexer.plan import VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
 from vidx.searcher import search_vector
-from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 
 def unit(i: int, dim: int = 512) -> np.ndarray:
@@ -33,7 +34,8 @@ def put(writer, root_id, path, vectors, digest="h"):
 
 
 def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path):
-    root = catalog.add_root(tmp_path)
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
     good = VideoJob(tmp_path / "a.mp4", root, 10, 1, "ha")
     bad = VideoJob(tmp_path / "b.mp4", root, 10, 1, "hb")
 
@@ -47,7 +49,7 @@ def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path
         VideoFailed(bad, f"{bad.path}: broken"),
         VideoDone(good, VideoInfo("ha", 6.4, 10.0, 64)),
     ]
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
         written = list(commit(events, writer))
     assert written == [Written(bad, error=f"{bad.path}: broken"), Written(good, clips=2)]
     assert [w.failed for w in written] == [True, False]
@@ -63,8 +65,8 @@ def test_plan_sorts_files_by_what_they_need(catalog, tmp_path):
     lib.mkdir()
     for name, data in [("same.mp4", b"same"), ("grown.mp4", b"old"), ("touched.mp4", b"t"), ("gone.mp4", b"g")]:
         (lib / name).write_bytes(data)
-    root = catalog.add_root(lib)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
         for name in ("same.mp4", "grown.mp4", "touched.mp4", "gone.mp4"):
             put(writer, root, lib / name, [unit(0)], content_hash(lib / name))
     (lib / "grown.mp4").write_bytes(b"new content")
@@ -89,8 +91,8 @@ def test_plan_sorts_files_by_what_they_need(catalog, tmp_path):
 @pytest.fixture
 def hand_made(catalog, tmp_path):
     """Three videos under two folders; clip vectors point along known axes."""
-    roots = {name: catalog.add_root(tmp_path / name) for name in ("x", "y")}
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        roots = {name: writer.add_root(tmp_path / name) for name in ("x", "y")}
         put(writer, roots["x"], tmp_path / "x" / "a.mp4", [unit(0), 0.9 * unit(0) + 0.1 * unit(1), unit(2)])
         put(writer, roots["x"], tmp_path / "x" / "b.mp4", [0.5 * unit(0), unit(1)])
         put(writer, roots["y"], tmp_path / "y" / "c.mp4", [0.8 * unit(0)])
@@ -118,8 +120,8 @@ def test_search_filters(catalog, hand_made):
 
 
 def test_search_widens_past_many_clips_of_one_video(catalog, tmp_path):
-    root = catalog.add_root(tmp_path)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
         put(writer, root, tmp_path / "long.mp4", [unit(0)] * 300)
         put(writer, root, tmp_path / "other.mp4", [0.1 * unit(0)])
     hits = search_vector(catalog, unit(0), 2)
@@ -133,8 +135,8 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
     lib.mkdir()
     for name, data in [("kept.mp4", b"kept"), ("gone.mp4", b"gone!"), ("grown.mp4", b"old")]:
         (lib / name).write_bytes(data)
-    root = catalog.add_root(lib)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
         for name in ("kept.mp4", "gone.mp4", "grown.mp4"):
             put(writer, root, lib / name, [unit(0)], content_hash(lib / name))
     os.rename(lib / "gone.mp4", lib / "moved.mp4")

@@ -2,13 +2,15 @@
 
 import numpy as np
 import pytest
+import sqlite_utils
 
 from vidx.config import Home
-from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 
 def test_schema(vidx_home):
-    db = Catalog(Home(vidx_home)).db
+    db = sqlite_utils.Database(Catalog(Home(vidx_home)).db)
     assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta")} == {
         "roots": {"id": int, "path": str, "added_at": str},
         "videos": {
@@ -42,18 +44,20 @@ def unit(i: int) -> np.ndarray:
 
 def test_resaving_a_video_replaces_its_clips(vidx_home):
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(vidx_home)
     clips = [ClipVector(i, i * 3.2, (i + 1) * 3.2, np.full(512, i, np.float32)) for i in range(3)]
-    _, removed, first = catalog.save_video(root, "/v.mp4", (1, 1), INFO, clips)
-    _, removed, second = catalog.save_video(root, "/v.mp4", (2, 2), INFO, clips[:2])
-    assert removed == first and len(second) == 2
-    assert catalog.counts()["clips"] == 2
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(vidx_home)
+        video = writer.save_video(root, "/v.mp4", (1, 1), INFO, clips)
+        first = catalog.clip_ids(video)
+        assert writer.save_video(root, "/v.mp4", (2, 2), INFO, clips[:2]) == video
+    assert len(first) == 3 and len(catalog.clip_ids(video)) == 2
+    assert catalog.counts()["clips"] == 2 and catalog.vector_count() == 2, "the FAISS file dropped the first three"
 
 
 def test_writer_keeps_the_faiss_file_in_step(vidx_home):
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(vidx_home)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(vidx_home)
         a = writer.save_video(root, "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
         writer.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])
         writer.copy_video(a, root, "/c.mp4", (1, 1))
@@ -67,14 +71,15 @@ def test_writer_keeps_the_faiss_file_in_step(vidx_home):
 
 def test_lagging_faiss_file_is_rebuilt_by_the_next_writer(vidx_home):
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(vidx_home)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(vidx_home)
         writer.save_video(root, "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
-    catalog.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])  # as a killed run leaves it
+    killed = CatalogWriter(catalog)  # a run killed before it saved the FAISS file: SQLite has /b.mp4, the file not
+    killed.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])
     assert catalog.vector_count() == 1, "queries take the newest file, even a lagging one"
     found, _ = catalog.nearest(unit(1), 5)
     assert [n.clip.path for n in found] == ["/a.mp4"]
-    with StoreWriter(catalog):
+    with CatalogWriter(catalog):
         pass
     assert catalog.vector_count() == 2
     assert [n.clip.path for n in catalog.nearest(unit(1), 1)[0]] == ["/b.mp4"]
@@ -83,11 +88,11 @@ def test_lagging_faiss_file_is_rebuilt_by_the_next_writer(vidx_home):
 
 def test_removing_every_video_leaves_an_empty_current_faiss_file(vidx_home):
     catalog = Catalog(Home(vidx_home))
-    root = catalog.add_root(vidx_home)
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(vidx_home)
         writer.save_video(root, f"{vidx_home}/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
     assert catalog.faiss.path is not None
-    with StoreWriter(catalog) as writer:
+    with CatalogWriter(catalog) as writer:
         writer.remove_root(vidx_home)
     assert catalog.roots() == [] and catalog.counts()["clips"] == 0
     assert catalog.faiss.generation == catalog.generation and catalog.vector_count() == 0
@@ -145,3 +150,20 @@ def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, m
     assert as_json(run("index", "--json"))["removed"] == 1
     assert as_json(run("doctor", "--json"))["healthy"] is True
     assert as_json(run("query", "darkening", "--json"))["results"][0]["path"] == str(root / "light" / "fade_out.avi")
+
+
+def test_doctor_repairs_orphan_clips_and_their_vectors_together(vidx_home):
+    from vidx.store.doctor import check
+
+    catalog = Catalog(Home(vidx_home))
+    with CatalogWriter(catalog) as writer:
+        video = writer.save_video(writer.add_root(vidx_home), "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
+    with catalog.db:  # what a hand-edited or damaged catalogue may hold: clips of no video
+        catalog.db.execute("delete from videos where id = ?", [video])
+    sick = check(catalog)
+    assert (sick.problems, sick.repaired) == (["1 clips belong to no video"], [])
+    fixed = check(catalog, repair=True)
+    assert (fixed.problems, fixed.repaired) == (["1 clips belong to no video"], ["deleted 1 orphan clips"])
+    assert check(catalog).healthy
+    assert catalog.counts()["clips"] == 0 and catalog.vector_count() == 0
+    assert catalog.faiss.generation == catalog.generation

@@ -65,7 +65,7 @@ class Indexing:
 
     def remove_root(self, path: str | os.PathLike, wait: float) -> RootRemoval:
         from vidx.indexer.lock import index_lock
-        from vidx.store import StoreWriter
+        from vidx.store.catalog_writer import CatalogWriter
 
         root = absolute(path)
         self.opened.home.require_writable()
@@ -74,7 +74,7 @@ class Indexing:
             if str(root) not in catalog.roots():
                 raise VidxError(f"{root} is not an indexed folder; `vidx roots` lists them")
             rows = catalog.videos_under(str(root))
-            with StoreWriter(catalog) as writer:
+            with CatalogWriter(catalog) as writer:
                 writer.remove_root(root)
         failed = sum(v.status == "failed" for v in rows)
         return RootRemoval(str(root), len(rows) - failed, failed)
