@@ -1,6 +1,5 @@
-"""vidx.cli: a thin click layer over `vidx.Library`; heavy libraries load only inside commands."""
+"""vidx.cli: a thin click layer over `vidx.Library`; a command's module and heavy libraries load only when it runs."""
 
-from . import dupes, export, index_query, maintenance, model_commands, serve, settings_commands  # noqa: F401
 from .app import cli, main
 
 __all__ = ["cli", "main"]

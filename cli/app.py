@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 from collections.abc import Iterator
@@ -27,8 +28,36 @@ class CliError(click.ClickException):
             super().show(file)
 
 
+# Each command's module, loaded only when that command runs or is listed with its help (click's lazy
+# subcommands, docs/complex.md): `vidx query` then imports none of what the other commands use.
+COMMANDS = {
+    "config": "settings_commands.config_command",
+    "doctor": "maintenance.doctor_command",
+    "dupes": "dupes.dupes_command",
+    "embed": "model_commands.embed_group",
+    "export": "export.export_command",
+    "failed": "maintenance.failed_command",
+    "index": "index_query.index_command",
+    "model": "model_commands.model_group",
+    "query": "index_query.query_command",
+    "roots": "maintenance.roots_group",
+    "serve": "serve.serve_command",
+    "status": "settings_commands.status_command",
+}
+
+
 class VidxGroup(click.Group):
-    """Turns VidxError from any subcommand into `Error: <message>` and its exit code, no traceback."""
+    """Loads each command on first use, and turns VidxError from any of them into `Error: <message>` and its exit
+    code, no traceback."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].rsplit(".", 1)
+        return getattr(importlib.import_module(f"vidx.cli.{module}"), name)
 
     def invoke(self, ctx):
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, emit_json, pass_state
+from .app import emit_json, pass_state
 
 
-@cli.command("dupes")
+@click.command("dupes")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print {groups: [{kind, videos: [{path, duration, start, end}], overlap}]}."
 )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, pass_state
+from .app import pass_state
 
 
-@cli.command("export")
+@click.command("export")
 @click.argument("video", type=click.Path(dir_okay=False))
 @click.argument("start")
 @click.argument("end")

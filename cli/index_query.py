@@ -10,7 +10,7 @@ import click
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
 
-from .app import cli, counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state
 
 _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -26,7 +26,7 @@ def summary_line(s) -> str:
     )
 
 
-@cli.command("index")
+@click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--batch", type=int, help="Clips per inference batch (index.batch).")
 @click.option("--fps", type=float, help="Frames sampled per second; 0 = every frame (clip.fps).")
@@ -74,7 +74,7 @@ def parse_like(spec: str) -> tuple[str, float]:
     return spec, 0.0
 
 
-@cli.command("query")
+@click.command("query")
 @click.argument("text", required=False)
 @click.option("-k", "k", type=click.IntRange(min=1), help="How many videos (search.k).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

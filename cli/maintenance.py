@@ -6,10 +6,10 @@ import click
 
 from vidx.errors import LockHeld, Unhealthy
 
-from .app import cli, counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state
 
 
-@cli.group("roots", invoke_without_command=True)
+@click.group("roots", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_context
 def roots_group(ctx, as_json):
@@ -38,7 +38,7 @@ def roots_remove(state, path, wait):
     click.echo(f"Forgot {removed.root}: {videos} and {failed}.")
 
 
-@cli.command("failed")
+@click.command("failed")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {path, error}.")
 @pass_state
 def failed_command(state, as_json):
@@ -53,7 +53,7 @@ def failed_command(state, as_json):
         click.echo(r.error)
 
 
-@cli.command("doctor")
+@click.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print {healthy, problems, repaired}.")
 @click.option("--repair", is_flag=True, help="Fix what can be fixed without the model.")
 @pass_state

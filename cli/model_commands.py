@@ -8,10 +8,10 @@ from vidx.config import PRECISIONS
 from vidx.errors import NoCalibrationVideos
 from vidx.model.space import model_id
 
-from .app import cli, emit_json, pass_state
+from .app import emit_json, pass_state
 
 
-@cli.group("model")
+@click.group("model")
 def model_group():
     """Import, inspect, quantize and choose the S3D MIL-NCE model."""
 
@@ -129,7 +129,7 @@ def use_command(state, precision):
     _reindex_notice(lib)
 
 
-@cli.group("embed")
+@click.group("embed")
 def embed_group():
     """Print raw model vectors, for debugging and scripts."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, pass_state
+from .app import pass_state
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost only by default)."
 )

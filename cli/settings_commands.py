@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .app import cli, counted, emit_json, pass_state
+from .app import counted, emit_json, pass_state
 
 
-@cli.command("config")
+@click.command("config")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_state
 def config_command(state, as_json):
@@ -33,7 +33,7 @@ def config_command(state, as_json):
         click.echo(f"{key} = {shown}  ({origin})")
 
 
-@cli.command("status")
+@click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_state
 def status_command(state, as_json):

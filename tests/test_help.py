@@ -10,7 +10,10 @@ from vidx.cli import cli
 
 
 def _commands(group, prefix=()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command.name == name, f"vidx {name} loads the command {command.name}"
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
@@ -48,5 +51,5 @@ def test_help_without_heavy_imports(path):
     assert out.strip().splitlines()[-1] == "HEAVY []"
     command = cli
     for name in path:
-        command = command.commands[name]
+        command = command.get_command(click.Context(command), name)
     assert command.help, f"vidx {' '.join(path)} has no help text"
