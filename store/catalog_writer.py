@@ -68,25 +68,27 @@ class CatalogWriter:
             shown = printable(str(path))
             raise VidxError(f"{shown}: the folder's own name is not UTF-8; index the folder that holds it")
         with self.db.atomic():
-            self.db["roots"].insert({"path": str(path), "added_at": now()}, ignore=True)
+            self.db.table("roots").insert({"path": str(path), "added_at": now()}, ignore=True)
         return self.catalog.root_ids()[str(path)]
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
         """Same content at a new path: the clips and their vectors stay as they are."""
         with self.db.atomic():
             record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path)}
-            self.db["videos"].update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
+            self.db.table("videos").update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
 
     def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
         with self.db.atomic():
-            self.db["videos"].update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
+            self.db.table("videos").update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
 
     # -- clips: SQLite commits, then the index follows ---------------------------------------------------------
 
-    def save_video(self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]):
+    def save_video(
+        self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
+    ) -> int:
         """Store a video and its clip vectors in one transaction; returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
@@ -163,16 +165,16 @@ class CatalogWriter:
         record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
         record.update(size=stat[0], mtime_ns=stat[1], **fields)
         if old:
-            self.db["videos"].update(old.id, record)
+            self.db.table("videos").update(old.id, record)
             return old.id, removed
-        return self.db["videos"].insert(record).last_pk, removed
+        self.db.table("videos").insert(record)
+        return self.db.execute("select last_insert_rowid()").fetchone()[0], removed
 
     def _insert_clip(self, video_id: int, clip: ClipVector) -> int:
-        cur = self.db.execute(
-            "insert into clips (video_id, idx, start, end, vector) values (?, ?, ?, ?, ?)",
+        return self.db.execute(
+            "insert into clips (video_id, idx, start, end, vector) values (?, ?, ?, ?, ?) returning id",
             [video_id, clip.idx, clip.start, clip.end, np.asarray(clip.vector, np.float32).tobytes()],
-        )
-        return cur.lastrowid
+        ).fetchone()[0]
 
     def _delete_video(self, video_id: int) -> list[int]:
         """Drop a video and its clips in one transaction; returns the clip ids that left."""
