@@ -86,8 +86,9 @@ def markdown(f: dict) -> str:
 
 def write(f: dict) -> None:
     """BENCHMARKS.md: the measured part, then the hand-written notes and the sections of other scripts
-    (benchmarks/dupes.py writes its own, the Ray engine's is by hand), kept across runs."""
-    kept = [p.read_text() for p in (HERE / "notes.md", HERE / "dupes.md", HERE / "ray_engine.md") if p.exists()]
+    (benchmarks/dupes.py writes its own, the Ray engine's and the cold query's are by hand), kept across runs."""
+    sections = ("notes.md", "dupes.md", "ray_engine.md", "cold_query.md")
+    kept = [(HERE / name).read_text() for name in sections if (HERE / name).exists()]
     (ROOT / "BENCHMARKS.md").write_text(markdown(f) + "\n".join(kept))
 
 
