@@ -25,6 +25,8 @@ class Hit:
     end: float
     clip_id: int = 0
     video_id: int = 0
+    duration: float | None = None  # the video's, in seconds (None: not known)
+    modified_ns: int = 0  # the file's modification time
 
     def as_json(self) -> dict:
         """The --json and /api/search contract: rank, path, score, start, end."""
@@ -68,7 +70,8 @@ def search_vector(
             if not clips and row.path in seen:
                 continue
             seen.add(row.path)
-            hits.append(Hit(len(hits) + 1, row.path, round(found.score, 6), row.start, row.end, row.id, row.video_id))
+            found_at = (row.start, row.end, row.id, row.video_id, row.duration, row.mtime_ns)
+            hits.append(Hit(len(hits) + 1, row.path, round(found.score, 6), *found_at))
             if len(hits) == k:
                 return hits
         if not more:

@@ -242,6 +242,27 @@ class Catalog:
         finally:
             self.db.commit()
 
+    def sample_vectors(self, n: int, seed: int = 0) -> np.ndarray:
+        """Up to `n` clip vectors drawn at random, the same ones for the same seed while the library stays as it is.
+
+        Drawn by id, so a million-clip library costs n lookups, not a scan; ids freed by deleted clips draw nothing,
+        so when they are most of the range the draw is made from the ids that exist instead.
+        """
+        low, high = self.db.execute("select min(id), max(id) from clips").fetchone()
+        if low is None:
+            return np.zeros((0, 0), np.float32)
+        ids = np.arange(low, high + 1)
+        if len(ids) > n:
+            if len(ids) > 2 * self.counts()["clips"]:
+                ids = np.asarray([r[0] for r in self.db.execute("select id from clips")])
+            ids = np.random.default_rng(seed).choice(ids, min(n, len(ids)), replace=False)
+        blobs = []
+        for at in range(0, len(ids), 30_000):  # SQLite's limit on parameters, as in clip_rows
+            chunk = [int(i) for i in ids[at : at + 30_000]]
+            marks = ",".join("?" * len(chunk))
+            blobs += [r[0] for r in self.db.execute(f"select vector from clips where id in ({marks})", chunk)]
+        return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs])
+
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
 
@@ -258,6 +279,10 @@ class Catalog:
         from . import thumbnails  # OpenCV makes them: a query that shows none never loads it
 
         return thumbnails.cached_strip(self.home.thumbs, clip_id, row.file, row.start, row.end)
+
+    def indexed_seconds(self) -> float:
+        """The length of every indexed video, added up."""
+        return self.db.execute("select total(duration) from videos where status = 'ok'").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         one = self.db.execute

@@ -107,4 +107,5 @@ class Indexing:
             "index_bytes": path.stat().st_size if path else 0,
             "db_bytes": home.db.stat().st_size if home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),
+            "seconds": round(catalog.indexed_seconds(), 3),
         }

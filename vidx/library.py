@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from vidx.indexer.run import IndexSummary, ProgressCallback
     from vidx.searcher import Hit, SearchOptions
+    from vidx.searcher.typical import TypicalScore
     from vidx.store import Catalog
 
 __all__ = ["Library", "RootRemoval"]
@@ -151,6 +152,10 @@ class Library:
         from vidx.searcher import SearchOptions
 
         return self._searching.search(text, SearchOptions.given(options, k=k, **narrowing))
+
+    def typical_score(self, text: str) -> TypicalScore:
+        """How the library's clips score for `text` as a rule: the best hit is no good match unless it stands out."""
+        return self._searching.typical_score(text)
 
     def like(
         self,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from vidx.searcher import Hit, SearchOptions
+    from vidx.searcher.typical import TypicalScore
 
 
 class Searching:
@@ -32,6 +33,13 @@ class Searching:
 
         check_query(text)
         return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
+
+    def typical_score(self, text: str) -> TypicalScore:
+        from vidx.searcher.typical import TypicalScore, typical_score
+
+        if self.is_empty():
+            return TypicalScore(0.0, 0.0, 0)
+        return typical_score(self.opened.catalog, self.models.text_encoder().embed([text])[0])
 
     def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> list[Hit]:
         from vidx.indexer.decode import clip_at
