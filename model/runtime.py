@@ -64,6 +64,9 @@ def compile_config(precision: str, home: Home, threads: int | None = None) -> di
     return config
 
 
+WORDS = 16  # S3D splits a text at white space and reads its first 16 words; the rest never reach the embedding
+
+
 class TextEncoder:
     """Strings in, raw 512-d text embeddings out; tokenisation happens inside the IR."""
 
@@ -74,14 +77,20 @@ class TextEncoder:
         _never_destroyed(compiled)
         self._compiled = compiled
         self._lock = threading.Lock()  # one compiled model runs one inference at a time
+        # The same OpenVINO releases also abort when a string input splits into more words, or holds more texts,
+        # than any earlier one on this compiled model: one text of the most words the model reads sizes it once,
+        # and texts then go one at a time, cut to those words.
+        self._run(" ".join(["a"] * WORDS))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             raise VidxError("Nothing to embed: give at least one text")
-        # The string input takes a unicode array; object arrays are rejected by the runtime.
-        words = np.array([str(t) for t in texts], dtype=np.str_)
         with self._lock:
-            return np.array(self._compiled(words)[0], dtype=np.float32)
+            return np.stack([self._run(" ".join(str(t).split()[:WORDS])) for t in texts])
+
+    def _run(self, text: str) -> np.ndarray:
+        # The string input takes a unicode array; object arrays are rejected by the runtime.
+        return np.array(self._compiled(np.array([text], dtype=np.str_))[0][0], dtype=np.float32)
 
 
 class VideoEncoder:
