@@ -135,10 +135,18 @@ def query_command(
         else:
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
+    # How good the best hit is, against the library's typical score for the text (a query by example has none).
+    typical = lib.typical_score(text) if like is None else None
+    if typical is not None and hits and not typical.good_match(hits[0].score) and not as_json:  # --json: good_match
+        click.echo(
+            f"No good match: the best result scores {hits[0].score:.4g}, no better than most clips score for this "
+            f"query ({typical.median:.4g}).",
+            err=True,
+        )
     if html_file:
         from vidx.web import write_html_page
 
-        page = write_html_page(lib, label, hits, html_file)
+        page = write_html_page(lib, label, hits, html_file, typical)
         click.echo(f"Wrote the page to {page}", err=True)
         if open_page:
             import webbrowser
@@ -149,9 +157,10 @@ def query_command(
         results = [h.as_json() for h in hits]
         for result, done in zip(results, exported, strict=False):
             result["export"] = str(done.path)
-        emit_json({"query": label, "results": results})
+        answer = {"query": label, "results": results}
+        emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
-    from vidx.web.page import moment
+    from vidx.web.cards import moment
 
     if not hits:
         click.echo("No match.")

@@ -53,7 +53,7 @@ def test_page_escapes_names_and_query(run, hostile, tmp_path):
     first = [attrs for tag, attrs in parsed.attrs if tag == "a"][0]
     assert first["href"].startswith((hostile / FOLDER / HOSTILE).as_uri())
     assert first["href"].endswith("#t=0,4"), "the link opens the whole moment: red throughout its 4 s"
-    assert str(hostile / FOLDER / HOSTILE) in text, "the hostile name shows as text"
+    assert HOSTILE in text and str(hostile / FOLDER) in text, "the hostile name and folder show as text"
     strips = [attrs["src"] for tag, attrs in parsed.attrs if tag == "img"]
     assert len(strips) == 3 and all(s.startswith("data:image/jpeg;base64,") for s in strips)
     ranks = [attrs["data-rank"] for tag, attrs in parsed.attrs if tag == "li"]
@@ -65,9 +65,10 @@ def test_the_page_from_python_is_the_one_the_cli_writes(run, hostile, tmp_path, 
     monkeypatch.chdir(tmp_path)
     with vidx.Library() as lib:
         hits = lib.search("blue", k=2)
-        written = write_html_page(lib, "blue", hits, "python.html")
+        typical = lib.typical_score("blue")
+        written = write_html_page(lib, "blue", hits, "python.html", typical)
         assert written == tmp_path / "python.html"
-        assert written.read_text() == html_page(lib, "blue", hits) == (tmp_path / "cli.html").read_text()
+        assert written.read_text() == html_page(lib, "blue", hits, typical) == (tmp_path / "cli.html").read_text()
         with pytest.raises(NotWritable) as error:
             write_html_page(lib, "blue", hits, tmp_path / "nowhere" / "x.html")
     assert str(error.value) == f"Cannot write the page {tmp_path / 'nowhere' / 'x.html'}: No such file or directory"

@@ -1,10 +1,12 @@
 """`vidx serve`: search JSON, Range and HEAD requests, nothing served outside the index, bounded connections."""
 
+import html
 import http.client
 import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -37,12 +39,57 @@ def test_api_search_is_the_cli_json(run, server):
     httpd, root = server
     response, body = get(httpd, "/api/search?q=blue&k=2")
     assert response.status == 200 and response.getheader("Content-Type") == "application/json"
-    assert json.loads(body) == as_json(run("query", "blue", "-k", "2", "--json"))
-    assert json.loads(body)["results"][0]["path"] == str(root / "blue.gif")
-    bad, body = get(httpd, "/api/search?q=red&k=many")
-    assert bad.status == 400 and json.loads(body) == {"error": "k must be a whole number"}
-    empty, body = get(httpd, "/api/search?q=")
-    assert empty.status == 400 and json.loads(body)["error"].startswith("The query is empty")
+    answer = json.loads(body)
+    assert answer == {**as_json(run("query", "blue", "-k", "2", "--json")), "offset": 0, "k": 2, "more": True}
+    assert answer["results"][0]["path"] == str(root / "blue.gif")
+    assert answer["good_match"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("q=red&k=many", {"error": "k must be a whole number, got 'many'", "field": "k"}),
+        ("q=red&k=0", {"error": "k must be between 1 and 1000, got 0", "field": "k"}),
+        ("q=red&offset=-1", {"error": "offset must be between 0 and 10000, got -1", "field": "offset"}),
+        (
+            "q=red&since=yesterday",
+            {"error": "since must be a date such as 2024-05-31, got 'yesterday'", "field": "since"},
+        ),
+        (
+            "q=red&since=2024-06-02&until=2024-06-01",
+            {"error": "until 2024-06-01 is before since 2024-06-02", "field": "until"},
+        ),
+        (
+            "q=red&min_duration=50&max_duration=10",
+            {"error": "max_duration 10 is below min_duration 50", "field": "max_duration"},
+        ),
+        (
+            "q=red&min_duration=-1",
+            {"error": "min_duration must be a number of seconds, 0 or more, got '-1'", "field": "min_duration"},
+        ),
+        ("q=", {"error": "q is empty: say what you remember seeing, e.g. /api/search?q=car+drifting", "field": "q"}),
+        (
+            "q=%20%20",
+            {"error": "q is empty: say what you remember seeing, e.g. /api/search?q=car+drifting", "field": "q"},
+        ),
+    ],
+)
+def test_api_errors_name_the_parameter_never_a_cli_flag(server, query, error):
+    response, body = get(server[0], f"/api/search?{query}")
+    assert (response.status, json.loads(body)) == (400, error)
+
+
+def test_api_pages_with_an_offset(server):
+    httpd, _ = server
+    whole = json.loads(get(httpd, "/api/search?q=red&k=10")[1])
+    assert [r["rank"] for r in whole["results"]] == [1, 2, 3, 4] and whole["more"] is False, "four videos"
+    first = json.loads(get(httpd, "/api/search?q=red&k=3")[1])
+    second = json.loads(get(httpd, "/api/search?q=red&k=3&offset=3")[1])
+    assert first["results"] + second["results"] == whole["results"]
+    assert (first["offset"], first["more"], second["offset"], second["more"]) == (0, True, 3, False)
+    assert first["good_match"] == second["good_match"] is True, "the same query, rated the same on every page"
+    beyond = json.loads(get(httpd, "/api/search?q=red&k=3&offset=4")[1])
+    assert (beyond["results"], beyond["more"]) == ([], False)
 
 
 def test_page_lists_results_with_player_at_the_moment(server):
@@ -50,9 +97,52 @@ def test_page_lists_results_with_player_at_the_moment(server):
     response, body = get(httpd, "/?q=green")
     page = body.decode()
     assert response.status == 200
-    assert '<input name="q" value="green"' in page
-    assert '<video controls preload="metadata" src="/media/' in page
-    assert str(root / "green.avi") in page.split('<li class="result"')[1]
+    assert '<input type="search" name="q" id="q" value="green"' in page
+    assert "<title>green · vidx</title>" in page
+    assert page.count("<video") == 1, "one player for the page, opened at a result's moment"
+    first = page.split('<li class="result"')[1]
+    assert 'href="/media/' in first and '<span class="name">green.avi</span>' in first
+    assert f"<bdi>{root}</bdi>" in first
+    assert "100% relevant" in first
+
+
+@pytest.mark.parametrize("query", ["", "?q=", "?q=%20%20"])
+def test_an_empty_query_shows_the_home_page(server, query):
+    httpd, _ = server
+    response, body = get(httpd, f"/{query}")
+    page = body.decode()
+    assert response.status == 200
+    assert "<title>vidx</title>" in page
+    assert '<section class="home" id="home"><p>4 videos, 13 seconds indexed; last indexed ' in page
+    assert '<a href="/?q=car+drifting">car drifting</a>' in page
+    assert 'id="results"' not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("q=red&k=0", "k", "Results must be between 1 and 1000, got 0"),
+        ("q=red&min_duration=50&max_duration=10", "max_duration", "Length up to 10 s is below length from 50 s"),
+        ("q=red&since=2024-13-01", "since", "Modified from must be a date such as 2024-05-31, got '2024-13-01'"),
+    ],
+)
+def test_page_errors_show_in_the_form(server, query, field, message):
+    response, body = get(server[0], f"/?{query}")
+    page = body.decode()
+    assert (response.status, response.getheader("Content-Type")) == (400, "text/html; charset=utf-8")
+    assert f'<ul class="errors" id="errors" role="alert"><li>{html.escape(message)}</li></ul>' in page
+    assert re.search(f'<input [^>]*name="{field}"[^>]*aria-invalid="true"', page)
+    assert "--" not in message
+
+
+def test_a_dropped_client_is_one_line_in_the_log(server, vidx_home):
+    httpd, _ = server
+    for _ in range(20):
+        with connect(httpd) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+            sock.sendall(f"GET /thumb/{clip_id(vidx_home)}.jpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    get(httpd, "/api/search?q=red&k=1")  # answered after the last dropped one
+    assert [line for line in httpd.log if "Traceback" in line or "Error" in line] == []
 
 
 def test_range_requests(server, vidx_home):
@@ -183,11 +273,11 @@ def test_head_gives_the_length_without_the_body(server, vidx_home):
 def test_the_form_and_the_api_take_the_same_k(server):
     httpd, _ = server
     _, page = get(httpd, "/")
-    assert '<input type="number" name="k" value="10" min="1" max="1000">' in page.decode()
+    assert '<input type="number" name="k" id="k" value="10" min="1" max="1000">' in page.decode()
     assert get(httpd, "/api/search?q=red&k=1000")[0].status == 200
     assert get(httpd, "/?q=red&k=1000")[0].status == 200
     too_many, body = get(httpd, "/api/search?q=red&k=1001")
-    assert too_many.status == 400 and json.loads(body) == {"error": "k must be between 1 and 1000"}
+    assert too_many.status == 400 and json.loads(body)["error"] == "k must be between 1 and 1000, got 1001"
 
 
 def worker_threads() -> int:

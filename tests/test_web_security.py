@@ -165,7 +165,7 @@ def test_every_response_carries_the_security_headers(indexed, vidx_home):
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": (
                 f"default-src 'none'; script-src 'self'; style-src 'self' 'sha256-{digest}'; img-src 'self' data:; "
-                "media-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+                "media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
             ),
             "Referrer-Policy": "no-referrer",
         }

@@ -10,15 +10,21 @@ from typing import TYPE_CHECKING
 from vidx.errors import NotWritable
 from vidx.paths import absolute
 
-from .page import render
+from .cards import Results
+from .page import file_page
 
 if TYPE_CHECKING:
     from vidx.library import Library
     from vidx.searcher import Hit
+    from vidx.searcher.typical import TypicalScore
 
 
-def html_page(lib: Library, title: str, hits: list[Hit]) -> str:
-    """The page of `hits` from `lib`: thumbnails inline, links that open each video at its moment."""
+def html_page(lib: Library, title: str, hits: list[Hit], typical: TypicalScore | None = None) -> str:
+    """The page of `hits` from `lib`: thumbnails inline, links that open each video at its moment.
+
+    With `typical` (`lib.typical_score(text)`), each result shows its relevance, and the page says when no
+    result stands out from the library's typical score.
+    """
 
     def thumb(hit: Hit) -> str | None:
         data = lib.thumbnail(hit.clip_id)
@@ -27,13 +33,16 @@ def html_page(lib: Library, title: str, hits: list[Hit]) -> str:
     def link(hit: Hit) -> str:
         return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
 
-    return render(title, hits, thumb, link)
+    best = hits[0].score if hits else None
+    return file_page(Results(title, hits, best, typical), thumb, link)
 
 
-def write_html_page(lib: Library, title: str, hits: list[Hit], path: str | os.PathLike) -> Path:
-    """Write `html_page(lib, title, hits)` to `path`; returns the file, absolute."""
+def write_html_page(
+    lib: Library, title: str, hits: list[Hit], path: str | os.PathLike, typical: TypicalScore | None = None
+) -> Path:
+    """Write `html_page(lib, title, hits, typical)` to `path`; returns the file, absolute."""
     target = absolute(path)
-    page = html_page(lib, title, hits)
+    page = html_page(lib, title, hits, typical)
     try:
         target.write_text(page, encoding="utf-8")
     except OSError as e:

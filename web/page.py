@@ -1,113 +1,193 @@
-"""The result page: one self-contained HTML file for `vidx query --html`, and the page `vidx serve` shows.
+"""The result page: the self-contained file `vidx query --html` writes, and the pages `vidx serve` answers.
 
-Every string that came from the user or the file system goes through html.escape (or URL quoting first).
+Both show the results grid of web/cards.py. The served page adds the search form (labelled filters, errors
+beside it), a home that says what is indexed, paging, and one player; its only script is /static/vidx.js.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import files
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from .cards import Results, cards
+from .form import LABELS, MAX_K, FieldError, SearchForm
 
 if TYPE_CHECKING:
     from vidx.searcher import Hit
 
-MAX_K = 1000  # the most results one search returns, in the web form and the API alike
-FILTERS = ("since", "until", "min_duration", "max_duration")
-
-# The web page's one script, served as /static/vidx.js (the Content-Security-Policy allows no inline script):
-# the in and out handles set a result's export span from where its player stands.
-SCRIPT = """document.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-set]");
-  if (!button) return;
-  event.preventDefault();
-  const result = button.closest("li.result");
-  const seconds = result.querySelector("video").currentTime.toFixed(1);
-  result.querySelector(`input[name=${button.dataset.set}]`).value = seconds;
-});
-"""
-
-STYLE = """
-body{font:15px/1.4 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
-h1{font-size:1.3rem} form{margin:1rem 0} input[name=q]{width:70%;font-size:1rem;padding:.4rem}
-ol{padding:0;list-style:none} li{margin:0 0 1.4rem;padding:.6rem;border:1px solid #ddd;border-radius:6px}
-.meta{color:#555;font-size:.9rem} .path{font-family:monospace;word-break:break-all}
-img.strip{display:block;max-width:100%;margin:.4rem 0} video{width:100%;max-width:40rem;margin-top:.4rem}
-.filters input{width:8rem} form.export input{width:5rem}
-"""
+_STATIC = files("vidx.web") / "static"
+STYLE = _STATIC.joinpath("vidx.css").read_text(encoding="utf-8")
+SCRIPT = _STATIC.joinpath("vidx.js").read_text(encoding="utf-8")
+EXAMPLE = "car drifting"
 
 
-def moment(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
+@dataclass(frozen=True)
+class Overview:
+    """What the home page says is indexed."""
+
+    videos: int
+    seconds: float
+    last_run: str | None  # ISO time of the last index run's end
 
 
-def render(
-    query: str,
-    hits: list[Hit],
-    thumb: Callable[[Hit], str | None],
-    link: Callable[[Hit], str],
-    player: bool = False,
-    search_box: bool = False,
-    k: int = 10,
-    filters: dict | None = None,
-) -> str:
-    """The whole page; `thumb` and `link` give each hit's image source and video URL (already safe to quote).
+@dataclass(frozen=True)
+class AppPage:
+    """Everything one served page shows: the form as given, its errors, and the results or the home."""
 
-    With `player`, each result gets a player that starts at its moment and in/out handles to download a span.
-    """
-    q = html.escape(query)
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>vidx: {q}</title><style>{STYLE}</style></head><body>",
-        f"<h1>vidx: <q id=query>{q}</q></h1>" if query else "<h1>vidx</h1>",
-    ]
-    if search_box:
+    form: SearchForm
+    given: dict[str, str]  # each field's text as the user typed it
+    results: Results | None = None  # None: the home page
+    overview: Overview | None = None
+    errors: tuple[FieldError, ...] = ()
+
+
+def file_page(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[Hit], str]) -> str:
+    """The `--html` page: a title, the notice when no result stands out, the grid; no script, no form."""
+    title = html.escape(results.query)
+    body = [f'<h1>vidx: <q id="query">{title}</q></h1>', _summary(results), _grid(results, thumb, link)]
+    return _document(f"{title} · vidx", "\n".join(body), script=False)
+
+
+def app_page(page: AppPage) -> str:
+    """The page `vidx serve` answers at `/`."""
+    results = page.results
+    body = [f"<header>{_form(page)}</header>", "<main>"]
+    if results is None:
+        body.append(_home(page.overview))
+    else:
+        body += [_summary(results), _grid(results, _thumb, _media), _more(page.form, results)]
+    body += ["</main>", _player()]
+    title = f"{html.escape(results.query)} · vidx" if results is not None else "vidx"
+    return _document(title, "\n".join(body), script=True)
+
+
+def _document(title: str, body: str, script: bool) -> str:
+    return "\n".join(
+        [
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{title}</title><style>{STYLE}</style></head><body>",
+            body,
+            '<script src="/static/vidx.js"></script>' if script else "",
+            "</body></html>",
+        ]
+    )
+
+
+def _form(page: AppPage) -> str:
+    invalid = {error.field for error in page.errors}
+
+    def field(name: str, kind: str, extra: str = "") -> str:
+        value = html.escape(page.given.get(name) or page.form.raw(name), quote=True)
+        flag = ' aria-invalid="true" aria-describedby="errors"' if name in invalid else ""
+        return f'<input type="{kind}" name="{name}" id="{name}" value="{value}"{extra}{flag}>'
+
+    def labelled(name: str, kind: str, extra: str = "", unit: str = "") -> str:
+        return f'<label for="{name}">{LABELS[name]} {field(name, kind, extra)}{unit}</label>'
+
+    seconds = ' min="0" step="any" inputmode="decimal"'
+    errors = "".join(f"<li>{html.escape(error.message)}</li>" for error in page.errors)
+    return (
+        '<form class="search" method="get" action="/" role="search"><div class="row">'
+        '<a class="brand" href="/">vidx</a><label for="q" class="visually-hidden">Search</label>'
+        + field("q", "search", ' placeholder="what you remember seeing" autofocus')
+        + '<button type="submit">Search</button></div><fieldset class="filters"><legend class="visually-hidden">'
+        "Filters</legend>"
+        + labelled("k", "number", f' min="1" max="{MAX_K}"')
+        + labelled("since", "date")
+        + labelled("until", "date")
+        + labelled("min_duration", "number", seconds, " s")
+        + labelled("max_duration", "number", seconds, " s")
+        + "</fieldset>"
+        + (f'<ul class="errors" id="errors" role="alert">{errors}</ul>' if errors else "")
+        + "</form>"
+    )
+
+
+def _home(overview: Overview | None) -> str:
+    example = f'<a href="/?{urlencode({"q": EXAMPLE})}">{EXAMPLE}</a>'
+    if overview is None or not overview.videos:
+        return '<section class="home"><p>Nothing is indexed yet: run <code>vidx index FOLDER</code>.</p></section>'
+    videos = f"{overview.videos} video" + ("s" if overview.videos != 1 else "")
+    last = _when(overview.last_run)
+    return (
+        f'<section class="home" id="home"><p>{videos}, {_hours(overview.seconds)} indexed'
+        + (f"; last indexed {last}" if last else "")
+        + f".</p><p>Describe what you remember seeing, for example {example}.</p></section>"
+    )
+
+
+def _summary(results: Results) -> str:
+    count = len(results.hits)
+    if not count:
+        return '<p class="summary" id="summary">No match.</p>'
+    first, last = results.offset + 1, results.offset + count
+    if results.more:
+        shown = f"Results {first}–{last}"
+    else:
+        shown = f"Results {first}–{last} of {last}" if first > 1 else f"{count} result" + ("s" if count > 1 else "")
+    parts = [f'<p class="summary" id="summary">{shown}</p>']
+    if results.good_match is False:
+        typical = results.typical.median
         parts.append(
-            f'<form method="get" action="/"><input name="q" value="{q}" placeholder="what you remember seeing" '
-            f'autofocus> <input type="number" name="k" value="{k}" min="1" max="{MAX_K}"> '
-            '<button type="submit">Search</button>' + _filter_fields(filters or {}) + "</form>"
+            '<p class="notice" id="no-good-match" role="status">No good match: the best result scores '
+            f"{results.best:.4g}, no better than most clips score for this query ({typical:.4g}). "
+            "Try other words.</p>"
         )
-    if query and not hits:
-        parts.append("<p id=empty>No match.</p>")
-    parts.append('<ol id="results">')
-    for hit in hits:
-        src, url = thumb(hit), html.escape(link(hit), quote=True)
-        at = f"{moment(hit.start)}–{moment(hit.end)}"
-        parts.append(
-            f'<li class="result" data-rank="{hit.rank}" data-start="{hit.start}" data-end="{hit.end}">'
-            f'<div class="meta">#{hit.rank} · score {hit.score:.2f} · {at} ({hit.end - hit.start:.1f} s)</div>'
-            f'<div class="path"><a href="{url}">{html.escape(hit.path)}</a></div>'
-        )
-        if src:
-            parts.append(f'<img class="strip" alt="frames {at}" src="{html.escape(src, quote=True)}">')
-        if player:
-            parts.append(f'<video controls preload="metadata" src="{url}"></video>')
-            parts.append(
-                f'<form class="export" method="get" action="/api/export"><input type="hidden" name="video" '
-                f'value="{hit.video_id}"> in <input type="number" name="start" step="0.1" min="0" '
-                f'value="{hit.start:.1f}"> <button type="button" data-set="start">here</button> out '
-                f'<input type="number" name="end" step="0.1" min="0" value="{hit.end:.1f}"> '
-                '<button type="button" data-set="end">here</button> <button type="submit">Download clip</button></form>'
-            )
-        parts.append("</li>")
-    parts.append("</ol>")
-    if player:
-        parts.append('<script src="/static/vidx.js"></script>')
-    parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _filter_fields(filters: dict) -> str:
-    """The search form's date and duration filters, keeping what was asked."""
+def _grid(results: Results, thumb, link) -> str:
+    return f'<ol class="grid" id="results">{cards(results, thumb, link)}</ol>'
 
-    def value(name: str) -> str:
-        return html.escape(str(filters.get(name, "")), quote=True)
 
+def _more(form: SearchForm, results: Results) -> str:
+    if not results.more:
+        return ""
+    fields = {"q": form.query, "k": form.k, "offset": results.offset + len(results.hits)}
+    fields.update({name: form.raw(name) for name in form.filters})
+    href = html.escape("/?" + urlencode(fields), quote=True)
+    return f'<p class="paging"><a id="more" href="{href}">More results</a></p>'
+
+
+def _player() -> str:
+    """The one player: a dialog the script opens at a result's moment, with the in and out of the download."""
     return (
-        '<div class="filters">modified from <input type="date" name="since" '
-        f'value="{value("since")}"> to <input type="date" name="until" value="{value("until")}"> · '
-        f'duration <input type="number" name="min_duration" min="0" step="any" value="{value("min_duration")}"> to '
-        f'<input type="number" name="max_duration" min="0" step="any" value="{value("max_duration")}"> s</div>'
+        '<dialog id="player" aria-labelledby="player-title"><div class="player-bar"><strong id="player-title">'
+        '</strong><span id="player-times"></span><button type="button" id="close">Close</button></div>'
+        '<video controls preload="metadata"></video>'
+        '<form class="export" method="get" action="/api/export"><input type="hidden" name="video">'
+        '<label>In <input type="number" name="start" step="0.1" min="0"> s</label>'
+        '<button type="button" data-set="start">Set in to now</button>'
+        '<label>Out <input type="number" name="end" step="0.1" min="0"> s</label>'
+        '<button type="button" data-set="end">Set out to now</button>'
+        '<button type="submit">Download clip</button></form><p class="export-error" role="alert"></p></dialog>'
     )
+
+
+def _thumb(hit: Hit) -> str:
+    return f"/thumb/{hit.clip_id}.jpg"
+
+
+def _media(hit: Hit) -> str:
+    return f"/media/{hit.video_id}#t={hit.start:g},{hit.end:g}"
+
+
+def _hours(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} minutes" if seconds >= 90 else f"{seconds:.0f} seconds"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return ""

@@ -14,6 +14,7 @@ import json
 import mimetypes
 import os
 import re
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -27,22 +28,25 @@ from vidx.errors import VidxError
 from vidx.searcher.export import ExportError, export_name
 
 from .bounded import BoundedServer
+from .cards import Results
+from .form import FieldError, SearchForm, read_form
 from .guard import Guard, parse_cookies, url_host
-from .page import FILTERS, MAX_K, SCRIPT, STYLE, render
+from .page import SCRIPT, STYLE, AppPage, Overview, app_page
 
 _MEDIA = re.compile(r"^/media/(\d+)$")
 _THUMB = re.compile(r"^/thumb/(\d+)\.jpg$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _SECRET = re.compile(r"(?<=[?&]token=)[^&]*")
 CHUNK = 1 << 16
+EMPTY_QUERY = "q is empty: say what you remember seeing, e.g. /api/search?q=car+drifting"
 
-# The page's only style is its inline <style> block, allowed by its hash; it has no script at all.
+# The page's only style is its inline <style> block, allowed by its hash; its only script is /static/vidx.js.
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
         f"default-src 'none'; script-src 'self'; style-src 'self' 'sha256-{_STYLE_HASH}'; img-src 'self' data:; "
-        "media-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "media-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",
 }
@@ -55,8 +59,18 @@ class App:
         self.library = library
         self.default_k = library.settings.search.k
 
-    def search(self, query: str, k: int, filters: dict):
-        return self.library.search(query, options=SearchOptions(k, **filters))
+    def results(self, form: SearchForm) -> Results:
+        """The page of hits the form asks for (from its offset), whether more follow, and how good they are."""
+        wanted = form.offset + form.k
+        # From the first hit on, one more than asked: the best score rates every page, the extra one says "more".
+        hits = self.library.search(form.query, options=SearchOptions(wanted + 1, **form.filters))
+        best = hits[0].score if hits else None
+        typical = self.library.typical_score(form.query)
+        return Results(form.query, hits[form.offset : wanted], best, typical, form.offset, len(hits) > wanted)
+
+    def overview(self) -> Overview:
+        status = self.library.status()
+        return Overview(status["videos"], status["seconds"], status["last_run_end"])
 
     def export(self, video_id: int, start: float, end: float, folder: str) -> Path:
         """The span written as MP4 into `folder`; ExportError's `reason` says what was wrong, naming no path."""
@@ -152,31 +166,6 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": str(e)}).encode(), {}, "application/json")
         self._send(HTTPStatus.NOT_FOUND, "not found\n")
 
-    def _query(self, params) -> tuple[str, int]:
-        query = params.get("q", [""])[0]
-        try:
-            k = int(params.get("k", [self.app.default_k])[0])
-        except ValueError:
-            raise ValueError("k must be a whole number") from None
-        if not 1 <= k <= MAX_K:
-            raise ValueError(f"k must be between 1 and {MAX_K}")
-        return query, k
-
-    @staticmethod
-    def _filters(params) -> dict:
-        """since, until (ISO dates) and min_duration, max_duration (seconds); empty fields are no filter."""
-        found = {}
-        for name in FILTERS:
-            value = params.get(name, [""])[0].strip()
-            if value and name.endswith("duration"):
-                try:
-                    found[name] = float(value)
-                except ValueError:
-                    raise ValueError(f"{name} must be a number of seconds, got {value!r}") from None
-            elif value:
-                found[name] = value
-        return found
-
     def _export(self, params):
         try:
             video_id = int(params.get("video", [""])[0])
@@ -190,31 +179,34 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, data, {"Content-Disposition": disposition}, "video/mp4")
 
     def _api(self, params):
-        query, k = self._query(params)
-        hits = self.app.search(query, k, self._filters(params))
-        body = json.dumps({"query": query, "results": [h.as_json() for h in hits]}, ensure_ascii=False)
-        self._send(HTTPStatus.OK, body.encode(), {}, "application/json")
+        form, _ = read_form(params, self.app.default_k)
+        problems = form.errors or ((FieldError("q", EMPTY_QUERY, EMPTY_QUERY),) if not form.query.strip() else ())
+        if problems:
+            answer = {"error": problems[0].api, "field": problems[0].field}
+            return self._send(HTTPStatus.BAD_REQUEST, json.dumps(answer).encode(), {}, "application/json")
+        results = self.app.results(form)
+        answer = {"query": form.query, "results": [h.as_json() for h in results.hits]}
+        answer.update(results.typical.as_json(results.best))
+        answer.update(offset=results.offset, k=form.k, more=results.more)
+        self._send(HTTPStatus.OK, json.dumps(answer, ensure_ascii=False).encode(), {}, "application/json")
 
     def _page(self, params):
-        query, k = self._query(params)
-        filters = self._filters(params)
-        hits = self.app.search(query, k, filters) if query.strip() else []
-        page = render(
-            query,
-            hits,
-            lambda h: f"/thumb/{h.clip_id}.jpg",
-            lambda h: f"/media/{h.video_id}#t={h.start:g},{h.end:g}",
-            player=True,
-            search_box=True,
-            k=k,
-            filters=filters,
-        )
+        form, given = read_form(params, self.app.default_k)
+        page = AppPage(form, given, errors=form.errors)
+        if form.query.strip() and not form.errors:
+            try:
+                page = AppPage(form, given, results=self.app.results(form))
+            except VidxError as e:  # what the form could not check (a date and time after another, same day)
+                page = AppPage(form, given, errors=(FieldError("q", str(e), str(e)),))
+        if page.results is None:
+            page = AppPage(form, given, overview=self.app.overview(), errors=page.errors)
         headers = {}
         if self.guard.token is not None and self.guard.accepts(params.get("token", [None])[0]):
             # The first visit brings the token in the URL; later requests (form, thumbnails, player) carry it here.
             name = self.guard.cookie_name(self.server.server_address[1])
             headers["Set-Cookie"] = f"{name}={self.guard.token}; Path=/; HttpOnly; SameSite=Strict"
-        self._send(HTTPStatus.OK, page.encode(), headers, "text/html; charset=utf-8")
+        status = HTTPStatus.BAD_REQUEST if page.errors else HTTPStatus.OK
+        self._send(status, app_page(page).encode(), headers, "text/html; charset=utf-8")
 
     def _thumb(self, clip_id: int):
         data = self.app.thumbnail(clip_id)
@@ -300,6 +292,10 @@ class Server(BoundedServer):
         super().__init__(address, handler, max_connections, timeout)
 
     def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            # A browser drops connections all the time (a favicon, a thumbnail scrolled past): one line, no traceback.
+            self.log(f"{client_address[0]} closed the connection before the answer was sent")
+            return
         # A bug in a handler: its traceback goes to the server's log, the connection closes, the server goes on.
         self.log(f"error answering {client_address[0]}: {traceback.format_exc()}")
 

@@ -1,0 +1,78 @@
+""" "No good match": the best hit measured against how the library's clips score for the query, and relevance."""
+
+import pytest
+import videos
+from conftest import as_json
+
+import vidx
+from vidx.searcher.typical import MIN_SAMPLE, STANDS_OUT, TypicalScore
+
+NOTICE = "No good match: the best result scores 0, no better than most clips score for this query (0).\n"
+
+
+@pytest.fixture
+def tinted(run, imported, library, tmp_path):
+    """The generated library and ten near-grey videos, each tinted a little: more than MIN_SAMPLE clips whose
+    scores for a colour spread a little around a median, as unrelated clips do."""
+    for i in range(10):
+        level = 60 + 15 * i
+        videos.write(tmp_path / "tints" / f"tint{i}.avi", videos.solid((level, level, level + (i % 5) - 2), 40))
+    run("index", library["root"], tmp_path / "tints", "--quiet")
+    with vidx.Library() as lib:
+        assert lib.status()["clips"] >= MIN_SAMPLE
+    return tmp_path
+
+
+def test_a_nonsense_query_is_no_good_match(run, tinted):
+    result = run("query", "xyzzy", "-k", "2")
+    assert result.stderr == NOTICE
+    answer = as_json(run("query", "xyzzy", "-k", "2", "--json"))
+    assert (answer["good_match"], answer["typical_score"]) == (False, 0.0)
+    assert list(answer) == ["query", "results", "good_match", "typical_score"], "keys added, none removed"
+    assert list(answer["results"][0]) == ["rank", "path", "score", "start", "end"]
+
+
+def test_a_query_that_finds_its_video_is_a_good_match(run, tinted, library):
+    result = run("query", "red", "-k", "2")
+    assert result.stderr == ""
+    answer = as_json(run("query", "red", "-k", "2", "--json"))
+    assert answer["results"][0]["path"] == str(library["red"])
+    assert answer["good_match"] is True
+    with vidx.Library() as lib:
+        typical = lib.typical_score("red")
+    assert typical.clips >= MIN_SAMPLE and typical.spread > 0, "the tints spread the scores: the MAD is not 0"
+    assert answer["results"][0]["score"] > typical.median + STANDS_OUT * typical.spread
+    assert abs(typical.median) < 0.1
+
+
+def test_the_html_page_says_it_too(run, tinted, tmp_path):
+    run("query", "xyzzy", "--html", tmp_path / "nonsense.html")
+    assert (
+        '<p class="notice" id="no-good-match" role="status">No good match' in (tmp_path / "nonsense.html").read_text()
+    )
+    run("query", "red", "--html", tmp_path / "red.html")
+    page = (tmp_path / "red.html").read_text()
+    assert "no-good-match" not in page
+    assert page.count("100% relevant") == 1
+
+
+@pytest.mark.parametrize(
+    ("typical", "best", "good"),
+    [
+        (TypicalScore(0.0, 0.1, 500), 0.39, False),  # inside four robust standard deviations
+        (TypicalScore(0.0, 0.1, 500), 0.41, True),
+        (TypicalScore(0.0, 0.0, 500), 0.01, True),  # most clips score alike: anything above them stands out
+        (TypicalScore(0.0, 0.0, 500), 0.0, False),
+        (TypicalScore(0.0, 5.0, MIN_SAMPLE - 1), 0.5, True),  # too few clips to tell noise from matches
+        (TypicalScore(0.0, 5.0, MIN_SAMPLE - 1), -0.5, False),
+        (TypicalScore(0.0, 0.0, 0), 1.0, False),  # nothing indexed
+    ],
+)
+def test_the_rule(typical, best, good):
+    assert typical.good_match(best) is good
+
+
+def test_relevance_runs_from_typical_to_best():
+    typical = TypicalScore(1.0, 0.1, 500)
+    assert [typical.relevance(score, 3.0) for score in (3.0, 2.0, 1.0, 0.0)] == [1.0, 0.5, 0.0, 0.0]
+    assert typical.relevance(0.5, 0.8) == 0.0, "a best below the typical score makes nothing relevant"
