@@ -21,7 +21,7 @@ from .app import emit_json, pass_state
 @pass_state
 def dupes_command(state, as_json, min_overlap):
     """Find videos holding the same footage: re-encoded, resized, cropped, or cut out of another; and exact copies."""
-    from vidx.searcher.export import clock
+    from vidx.times import clock
 
     lib = state.library()
     found = lib.dupes(min_overlap)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
+from vidx.times import moment, seconds_in
 
 from .app import counted, emit_json, flag_hint, pass_state
-
-_AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
 
 def summary_line(s) -> str:
@@ -66,11 +64,12 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
 
 
 def parse_like(spec: str) -> tuple[str, float]:
-    """`VIDEO[@mm:ss]` -> (path, seconds); a file whose name holds '@' still works without a time."""
+    """`VIDEO[@TIME]` (seconds, mm:ss or h:mm:ss) -> (path, seconds); a file whose name holds '@' still works
+    without a time."""
     head, sep, tail = spec.rpartition("@")
-    match = _AT.match(tail) if sep else None
-    if match and not Path(spec).expanduser().exists():
-        return head, int(match.group(1) or 0) * 60 + float(match.group(2))
+    at = seconds_in(tail) if sep else None
+    if at is not None and not Path(spec).expanduser().exists():
+        return head, at
     return spec, 0.0
 
 
@@ -81,7 +80,11 @@ def parse_like(spec: str) -> tuple[str, float]:
 @click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
-@click.option("--like", metavar="VIDEO[@mm:ss]", help="Query by example: the videos nearest to that clip.")
+@click.option(
+    "--like",
+    metavar="VIDEO[@mm:ss]",
+    help="Query by example: the videos nearest to that clip (its moment in seconds, mm:ss or h:mm:ss).",
+)
 @click.option("--since", metavar="DATE", help="Only files modified on or after DATE (ISO, e.g. 2024-05-01).")
 @click.option("--until", metavar="DATE", help="Only files modified on or before DATE (that whole day).")
 @click.option("--min-duration", type=float, metavar="S", help="Only videos at least S seconds long.")
@@ -160,8 +163,6 @@ def query_command(
         answer = {"query": label, "results": results}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
-    from vidx.web.cards import moment
-
     if not hits:
         click.echo("No match.")
     for h in hits:

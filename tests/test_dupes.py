@@ -10,8 +10,8 @@ from conftest import as_json
 
 from vidx.errors import UsageError
 from vidx.searcher.dupes import group_duplicates
-from vidx.searcher.export import clock
 from vidx.store import ClipArrays, VideoFacts
+from vidx.times import clock
 
 CLIP = 3.2
 

@@ -8,8 +8,7 @@ import pytest
 import videos
 from conftest import SHARED_VIDEOS, vidx_subprocess
 
-from vidx.errors import UsageError
-from vidx.searcher.export import ExportError, export, export_into, export_name, parse_time
+from vidx.searcher.export import ExportError, export, export_into, export_name
 
 FRAME = 0.1  # the made videos run at 10 fps
 EXACT = 0.002  # frames keep their source times, so the file ends where asked, not just within a frame
@@ -134,20 +133,6 @@ def test_export_into_names_the_file_after_the_span(tmp_path, source):
 )
 def test_export_name(args, name):
     assert export_name(*args) == name
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("75", 75.0), ("75.5", 75.5), ("1:15", 75.0), ("01:15.25", 75.25), ("1:01:15", 3675.0)]
-)
-def test_parse_time(text, seconds):
-    assert parse_time(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "-5", "1:75", "1:2:3:4", "a:10", "1.5:10", "1:60:00", "1e3"])
-def test_parse_bad_time(text):
-    with pytest.raises(UsageError) as error:
-        parse_time(text, "END")
-    assert str(error.value) == f"END must be seconds or mm:ss (or h:mm:ss), e.g. 75 or 1:15, got {text!r}"
 
 
 def test_cli_export(run, tmp_path, source):

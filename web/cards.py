@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vidx.times import moment
+
 if TYPE_CHECKING:
     from vidx.searcher import Hit
     from vidx.searcher.typical import TypicalScore
@@ -37,11 +39,6 @@ class Results:
         if self.typical is None:
             return None
         return self.best is not None and self.typical.good_match(self.best)
-
-
-def moment(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
 
 
 def cards(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[Hit], str]) -> str:
