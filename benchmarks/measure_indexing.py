@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import media
 import numpy as np
 from harness import CACHE, cpu_seconds, openvino_runner, vidx
 from model_setup import Prepared, fresh_home
+
+import media
 
 
 def index_run(home: Path, folder: Path, precision: str) -> tuple[dict, float, int]:
@@ -47,7 +48,8 @@ def decode_rate(paths: list[Path]) -> tuple[float, int]:
         "import sys, time\n"
         "from pathlib import Path\n"
         "from vidx.config.settings import ClipSettings\n"
-        "from vidx.indexer.decode import single_threaded, video_clips\n"
+        "from vidx.media.decode import video_clips\n"
+        "from vidx.media.opening import single_threaded\n"
         "single_threaded()\n"
         "clip = ClipSettings()\n"
         "start = time.perf_counter()\n"

@@ -8,10 +8,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import media
 import numpy as np
 import s3d_model
 from harness import CACHE, vidx
+
+import media
 
 
 @dataclass(frozen=True)

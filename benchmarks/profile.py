@@ -12,8 +12,9 @@ import json
 import os
 from pathlib import Path
 
-import media
 from model_setup import prepare
+
+import media
 
 
 def profile(path: Path, clips) -> dict[str, tuple[str, float]]:

@@ -22,9 +22,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import media  # noqa: E402
 from harness import CACHE, cpu, vidx  # noqa: E402
 from model_setup import prepare_fp32  # noqa: E402
+
+import media  # noqa: E402
 
 ENGINES = {
     "local": {},

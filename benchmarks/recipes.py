@@ -17,8 +17,9 @@ import sys
 import time
 
 import harness
-import media
 from model_setup import prepare
+
+import media
 
 
 def recipes(nncf) -> dict[str, dict]:

@@ -13,7 +13,6 @@ import os
 import platform
 import time
 
-import media
 import report
 import s3d_model
 from harness import CACHE, FIGURES, cpu
@@ -21,6 +20,8 @@ from measure_indexing import indexing, library
 from measure_inference import inference
 from measure_search import faiss_million, query_start
 from model_setup import prepare
+
+import media
 
 # The figures --json prints, in this order.
 JSON_KEYS = (

@@ -8,7 +8,7 @@ import pytest
 import videos
 from conftest import SHARED_VIDEOS, vidx_subprocess
 
-from vidx.searcher.export import ExportError, export, export_into, export_name
+from vidx.media.export import ExportError, export, export_into, export_name
 
 FRAME = 0.1  # the made videos run at 10 fps
 EXACT = 0.002  # frames keep their source times, so the file ends where asked, not just within a frame
