@@ -8,6 +8,7 @@ import click
 
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
+from vidx.filenames import printable
 from vidx.times import moment, seconds_in
 
 from .app import counted, emit_json, flag_hint, pass_state
@@ -159,7 +160,7 @@ def query_command(
     if as_json:
         results = [h.as_json() for h in hits]
         for result, done in zip(results, exported, strict=False):
-            result["export"] = str(done.path)
+            result["export"] = printable(str(done.path))
         answer = {"query": label, "results": results}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
@@ -168,4 +169,4 @@ def query_command(
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
     for done in exported:
-        click.echo(f"exported {done.path}", err=True)
+        click.echo(printable(f"exported {done.path}"), err=True)

@@ -20,6 +20,7 @@ from vidx.errors import VidxError
 from vidx.paths import absolute
 from vidx.times import clock, mmss
 
+from .opening import openable
 from .transcode import SpanTranscoder, frame_step, picture_end
 
 
@@ -67,7 +68,8 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
     if not source.is_file():
         raise ExportError(source, "no such file (moved or deleted?)")
     try:
-        container = av.open(str(source))
+        with openable(source) as name:
+            container = av.open(name)  # FFmpeg holds a descriptor of its own from here on
     except (av.FFmpegError, OSError) as e:
         raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
     with container:
