@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import inputs
 import numpy as np
 from harness import CACHE, cpu_seconds, openvino_runner, vidx
 from model_setup import Prepared, fresh_home
-
-import media
 
 
 def index_run(home: Path, folder: Path, precision: str) -> tuple[dict, float, int]:
@@ -94,7 +93,7 @@ def library(setup: Prepared, clips: np.ndarray) -> dict:
     from vidx.config import Home, load_settings
     from vidx.indexer.budget import budget, cores
 
-    paths, seconds = media.make_library(CACHE / "library")
+    paths, seconds = inputs.make_library(CACHE / "library")
     folder = CACHE / "library"
     n = cores()
     out = {"library_files": len(paths), "library_seconds": seconds}
