@@ -19,6 +19,8 @@ ANN_THRESHOLD = 100_000
 # Candidates re-ranked exactly, in all: k_factor is this divided by the number of results asked for.
 RERANKED = 10_000
 TRAINING_SAMPLE = 65_536
+# 4-bit PQ trains 16 centroids per sub-quantizer: FAISS refuses fewer training vectors, whatever ann_threshold says.
+TRAINING_FLOOR = 16
 
 
 def new_index(dim: int) -> faiss.Index:
@@ -29,7 +31,7 @@ def build_index(ids: np.ndarray, vectors: np.ndarray, ann_threshold: int = ANN_T
     """An exact index for small libraries, a trained PQ fast-scan with exact re-ranking for large ones."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
-    if len(ids) < ann_threshold or dim % 4:
+    if len(ids) < max(ann_threshold, TRAINING_FLOOR) or dim % 4:
         index = new_index(dim)
     else:
         refine = faiss.IndexRefineFlat(faiss.IndexPQFastScan(dim, dim // 4, 4, faiss.METRIC_INNER_PRODUCT))
