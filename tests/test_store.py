@@ -189,7 +189,9 @@ def test_removing_a_video_from_the_approximate_index_rebuilds_it(run, imported, 
     assert paths and str(root / "blue.mp4") not in paths
 
 
-def test_an_approximate_index_too_small_to_train_is_built_exact(run, imported, library, tmp_path, vidx_home, monkeypatch):
+def test_an_approximate_index_too_small_to_train_is_built_exact(
+    run, imported, library, tmp_path, vidx_home, monkeypatch
+):
     import shutil
 
     from conftest import as_json
