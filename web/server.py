@@ -95,12 +95,14 @@ def link(host: str, port: int, token: str | None) -> str:
 class Handler(BaseHTTPRequestHandler):
     app: App
     guard: Guard
+    server: Server  # the one server class that makes handlers, so its log is there
     server_version = "vidx"
 
-    def log_request(self, code="-", size="-"):  # one quiet line per request on stderr, the token blanked out
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # One quiet line per request on stderr, the token blanked out.
         self.server.log(f"{self.command} {_SECRET.sub('...', self.path)} {getattr(code, 'value', code)}")
 
-    def log_message(self, format, *args):  # noqa: A002  errors http.server reports (bad request line, timeout)
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  errors http.server reports (bad request line, timeout)
         self.server.log(format % args)
 
     def end_headers(self):
