@@ -135,6 +135,19 @@ def test_mapped_index_answers_as_the_loaded_one(tmp_path, threshold):
     np.testing.assert_array_equal(mapped[0], loaded[0])
 
 
+def test_a_faiss_file_vidx_did_not_write_is_refused(tmp_path):
+    import faiss
+
+    from vidx.errors import VidxError
+    from vidx.store import vectors
+
+    path = tmp_path / "vectors-1.faiss"
+    faiss.write_index(faiss.IndexFlatIP(4), str(path))  # no id map: vidx's clip ids cannot be in it
+    with pytest.raises(VidxError) as e:
+        vectors.load_index(path)
+    assert str(e.value) == f"{path} is not a vidx vector index: move it away and run vidx doctor --repair"
+
+
 def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):
     import shutil
 
