@@ -184,11 +184,12 @@ class Handler(BaseHTTPRequestHandler):
         form, _ = read_form(params, self.app.default_k)
         problems = form.errors or ((FieldError("q", EMPTY_QUERY, EMPTY_QUERY),) if not form.query.strip() else ())
         if problems:
-            answer = {"error": problems[0].api, "field": problems[0].field}
+            answer: dict[str, object] = {"error": problems[0].api, "field": problems[0].field}
             return self._send(HTTPStatus.BAD_REQUEST, json.dumps(answer).encode(), {}, "application/json")
         results = self.app.results(form)
         answer = {"query": form.query, "results": [h.as_json() for h in results.hits]}
-        answer.update(results.typical.as_json(results.best))
+        if results.typical is not None:  # a text query's always is; only a query by example goes unmeasured
+            answer.update(results.typical.as_json(results.best))
         answer.update(offset=results.offset, k=form.k, more=results.more)
         self._send(HTTPStatus.OK, json.dumps(answer, ensure_ascii=False).encode(), {}, "application/json")
 
