@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 import numpy as np
 
+from vidx import __version__
 from vidx.config import Home
-from vidx.errors import NotWritable, VidxError
+from vidx.errors import NewerCatalog, NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
 from . import migrations, thumbnails, vectors
@@ -116,6 +117,7 @@ class Catalog:
         self.home.index_dir.mkdir(exist_ok=True)
         db = _connect(str(self.home.db))
         db.execute("PRAGMA busy_timeout = 30000")
+        _refuse_newer(db, self.home.db)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = wal")
         if migrations.pending(db):
@@ -130,6 +132,7 @@ class Catalog:
             migrations.apply(db)
             return db
         db = _read_only_connection(path)
+        _refuse_newer(db, path)
         if migrations.pending(db):
             raise NotWritable(
                 f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
@@ -350,4 +353,18 @@ def _read_only_connection(path: Path) -> sqlite3.Connection:
     raise VidxError(
         f"Cannot read {path} while another process writes it: this user cannot write {path}-shm, which readers "
         "share with the writer; try again when it is done"
+    )
+
+
+def _refuse_newer(db: sqlite3.Connection, path: Path) -> None:
+    """A schema changed by a newer vidx is neither read (its columns may mean something else) nor written."""
+    unknown = migrations.unknown(db)
+    if not unknown:
+        return
+    version = migrations.written_by(db)
+    db.close()
+    by = f"vidx {version}" if version else "a newer vidx"
+    raise NewerCatalog(
+        f"The database {path} was written by {by}, newer than this vidx {__version__} (schema change "
+        f"{unknown[-1]}); upgrade vidx to use this home"
     )

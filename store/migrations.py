@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 SET = "vidx"  # the migration set's name in sqlite-utils' _sqlite_migrations table
+VERSION_KEY = "vidx_version"  # in meta: the vidx that last applied migrations, named when an older one is refused
 
 
 def m001_initial(db):
@@ -63,12 +64,37 @@ def pending(conn: sqlite3.Connection) -> list[str]:
     return [step.__name__ for step in STEPS if step.__name__ not in done]
 
 
+def unknown(conn: sqlite3.Connection) -> list[str]:
+    """The steps this database has had that this vidx does not know: a newer vidx changed its schema."""
+    table = "_sqlite_migrations"
+    columns = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+    if "migration_set" not in columns:
+        return []
+    known = {step.__name__ for step in STEPS}
+    done = [row[0] for row in conn.execute(f"select name from {table} where migration_set = ? order by id", [SET])]
+    return [name for name in done if name not in known]
+
+
+def written_by(conn: sqlite3.Connection) -> str | None:
+    """The version of vidx that last changed the schema, when one recorded it."""
+    try:
+        row = conn.execute("select value from meta where key = ?", [VERSION_KEY]).fetchone()
+    except sqlite3.DatabaseError:
+        return None  # a schema this vidx cannot read: the version is unknown
+    return row[0] if row else None
+
+
 def apply(conn: sqlite3.Connection) -> None:
-    """Run the pending steps, each in its own transaction with the record of it."""
+    """Run the pending steps, each in its own transaction with the record of it, and record this vidx's version."""
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
+
+    from vidx import __version__
 
     migrations = Migrations(SET)
     for step in STEPS:
         migrations()(step)
-    migrations.apply(Database(conn))
+    db = Database(conn)
+    migrations.apply(db)
+    with conn:
+        db.table("meta").upsert({"key": VERSION_KEY, "value": __version__}, pk="key")

@@ -54,6 +54,10 @@ class NotWritable(VidxError):
     """The home, or a folder vidx must write to, cannot be written."""
 
 
+class NewerCatalog(VidxError):
+    """The catalogue's schema was changed by a newer vidx: reading or writing it could lose data."""
+
+
 class FilesFailed(VidxError):
     """`vidx index` finished, but some files could not be indexed."""
 
@@ -70,6 +74,7 @@ __all__ = [
     "FilesFailed",
     "LockHeld",
     "ModelMismatch",
+    "NewerCatalog",
     "NoCalibrationVideos",
     "NoModelError",
     "NoSuchFile",
