@@ -9,6 +9,7 @@ import av
 import numpy as np
 
 from vidx.errors import VidxError
+
 from .opening import openable
 
 RATE = 16000  # samples per second: Whisper's input rate
