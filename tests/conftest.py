@@ -102,3 +102,30 @@ def vidx_subprocess(*args, env=None, check=True, prelude=""):
 
 def as_json(result):
     return json.loads(result.output if hasattr(result, "output") else result.stdout)
+
+
+@pytest.fixture(scope="session")
+def whisper_model() -> Path:
+    """The real Whisper base folder (tests/whisper_model.py builds it; .ci/run does); skips when absent."""
+    import whisper_model as built
+
+    folder = built.location()
+    if not built.is_built(folder):
+        pytest.skip(f"no Whisper model at {folder}: run python tests/whisper_model.py")
+    pytest.importorskip("faster_whisper", reason="speech needs pip install -e '.[speech]'")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def talk(tmp_path_factory) -> dict[str, Path]:
+    """Videos that say a known line at a known time, say nothing, or have no audio track (needs espeak-ng)."""
+    import speech_videos as sv
+
+    if not sv.have_espeak():
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    root = tmp_path_factory.mktemp("talk")
+    return {
+        "cat": sv.write_video(root / "cat.mp4", 8, sv.talking(8, [(2.0, sv.FEED_THE_CAT)])),
+        "silent": sv.write_video(root / "silent.mp4", 8, sv.talking(8, [])),
+        "mute": sv.write_video(root / "mute.mp4", 8, None),
+    }
