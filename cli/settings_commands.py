@@ -29,7 +29,9 @@ def config_command(state, as_json):
         return
     click.echo(f"home = {settings.home.root}  ({home_from})")
     for key, value, origin in settings.items():
-        shown = ", ".join(value) if isinstance(value, tuple) else value
+        shown = (
+            ", ".join(value) if isinstance(value, tuple) else str(value).lower() if isinstance(value, bool) else value
+        )
         click.echo(f"{key} = {shown}  ({origin})")
 
 

@@ -141,6 +141,15 @@ class RaySettings:
     workers: int = setting(0, "Ray workers to start; 0 is as many as the cluster's CPUs allow", minimum=0)
 
 
+@dataclass(frozen=True)
+class SpeechSettings:
+    # Off saves the speech process and its model's memory; the words of subtitles are indexed either way.
+    enabled: bool = setting(
+        True,
+        "index what is said in each video's audio track, once a speech model is installed (`vidx model import-speech`)",
+    )
+
+
 # The sections in the order `vidx config` lists them.
 SECTIONS: dict[str, type] = {
     "clip": ClipSettings,
@@ -149,6 +158,7 @@ SECTIONS: dict[str, type] = {
     "serve": ServeSettings,
     "model": ModelSettings,
     "ray": RaySettings,
+    "speech": SpeechSettings,
 }
 
 
@@ -157,7 +167,7 @@ class Setting:
     """One setting as the loader and the docs see it: `section.key`, the type values take, default, rules."""
 
     key: str
-    kind: type  # int, float, str, or tuple for a list of strings
+    kind: type  # bool, int, float, str, or tuple for a list of strings
     default: object
     rules: Rules
 

@@ -20,6 +20,7 @@ from .declared import (
     SearchSettings,
     ServeSettings,
     Setting,
+    SpeechSettings,
 )
 from .home import Home
 
@@ -38,6 +39,7 @@ class Settings:
     serve: ServeSettings
     model: ModelSettings
     ray: RaySettings
+    speech: SpeechSettings
     origins: dict[str, str] = field(default_factory=dict, compare=False)
     overrides: dict[str, object] = field(default_factory=dict, compare=False)  # the flags it was loaded with
 
@@ -57,13 +59,15 @@ class Settings:
 _NOT_SETTINGS = ("VIDX_HOME", "VIDX_SERVE_TOKEN")
 
 # What each type of setting asks for, as a bad value's message says it.
-_WANTED = {int: "a whole number", float: "a number", tuple: "a list of strings", str: "a string"}
+_WANTED = {bool: "true or false", int: "a whole number", float: "a number", tuple: "a list of strings", str: "a string"}
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> object:
     """Convert a value to its setting's type; strings come from the environment and flags."""
     kind = setting.kind
     try:
+        if kind is bool:
+            return _boolean(value)
         if kind is int:
             if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
                 raise ValueError
@@ -84,6 +88,18 @@ def _coerce(setting: Setting, value: Any, origin: str) -> object:
         raise ConfigError(
             f"Invalid value for {setting.key} ({origin}): expected {_WANTED[kind]}, got {value!r}"
         ) from None
+
+
+def _boolean(value: Any) -> bool:
+    """TOML's true and false, and their spellings in the environment and flags."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in ("true", "1", "yes", "on"):
+        return True
+    if word in ("false", "0", "no", "off"):
+        return False
+    raise ValueError
 
 
 def _check(setting: Setting, value: Any, origin: str) -> None:

@@ -9,6 +9,8 @@ def shown(setting: Setting) -> str:
     """The default as the README writes it: its own wording where declared, else the value (10.0 as 10)."""
     if setting.rules.shown:
         return setting.rules.shown
+    if isinstance(setting.default, bool):
+        return str(setting.default).lower()
     return f"{setting.default:g}" if isinstance(setting.default, float) else str(setting.default)
 
 

@@ -146,7 +146,7 @@ def test_every_setting_has_one_line_of_doc_and_a_known_type():
     from vidx.config.declared import SETTINGS
 
     for setting in SETTINGS.values():
-        assert setting.kind in (int, float, str, tuple), setting.key
+        assert setting.kind in (bool, int, float, str, tuple), setting.key
         assert setting.rules.doc and "\n" not in setting.rules.doc and "|" not in setting.rules.doc, setting.key
 
 
