@@ -12,12 +12,16 @@ from vidx.config import Settings
 # costs about 70 ms of one core to decode; inference costs about 100 ms of CPU in INT8, 370 in FP32 and 200 in
 # bf16 (BENCHMARKS.md).
 DECODE_SHARE = {"int8": 0.4, "bf16": 0.25, "fp32": 0.15}
+# Share of it that is speech, when speech is on: Whisper base int8 costs about 96 ms of CPU per second of talk
+# (benchmarks/speech.py), a video second's clips 110 ms in INT8 and 270 in FP32; videos talk about half the time.
+SPEECH_SHARE = {"int8": 0.3, "bf16": 0.2, "fp32": 0.15}
 
 
 @dataclass(frozen=True)
 class Budget:
     decoders: int
     inference_threads: int | None  # None: OpenVINO uses every core
+    speech_threads: int = 0  # the speech process's CTranslate2 threads; 0 when speech is off
 
 
 def cores() -> int:
@@ -28,12 +32,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def budget(settings: Settings, available: int | None = None) -> Budget:
-    """index.decoders (0: by the share of decoding work), and the cores left to inference.
+def budget(settings: Settings, available: int | None = None, speech: bool = False) -> Budget:
+    """index.decoders (0: by the share of decoding work), the speech process's threads, and the cores left to
+    inference.
 
-    Below four cores a decoder keeps less than a core busy, so inference keeps every core and the system
-    shares them; from four cores up, inference gets the cores the decoders leave.
+    Below four cores a decoder keeps less than a core busy and speech waits on silence, so inference keeps every
+    core, speech takes one thread, and the system shares them; from four cores up, inference gets the cores the
+    decoders and speech leave.
     """
     n = available or cores()
-    decoders = settings.index.decoders or max(1, round(n * DECODE_SHARE.get(settings.model.precision, 0.15)))
-    return Budget(decoders, n - decoders if n >= 4 and n - decoders >= 2 else None)
+    precision = settings.model.precision
+    decoders = settings.index.decoders or max(1, round(n * DECODE_SHARE.get(precision, 0.15)))
+    heard = (1 if n < 4 else max(1, round(n * SPEECH_SHARE.get(precision, 0.15)))) if speech else 0
+    left = n - decoders - heard
+    return Budget(decoders, left if n >= 4 and left >= 2 else None, heard)
