@@ -170,12 +170,14 @@ def main() -> None:
 
 
 def table(r: dict) -> str:
+    n = r["threads"]
+    threads, cores = ("1 thread", "1 free core") if n == 1 else (f"{n} threads", f"{n} free cores")
     rows = [
         ("machine", f"{r['cpu']}, Python {r['python']}, load average {r['load_average']} at the start"),
         (
-            f"Whisper base int8, {r['threads']} threads, {r['talk_seconds']} s talk, model loaded",
+            f"Whisper base int8, {threads}, {r['talk_seconds']} s talk, model loaded",
             f"{r['speech_x_real_time']}x real time (wall); {r['speech_cpu_seconds']} s CPU = "
-            f"{r['speech_x_real_time_by_cpu']}x real time on {r['threads']} free cores",
+            f"{r['speech_x_real_time_by_cpu']}x real time on {cores}",
         ),
         ("words of the talk found in its transcript", f"{r['words_found']:.1%} ({r['talk_segments']} segments)"),
         ("loading the model (first file with speech in a run)", f"{r['model_load_seconds']} s"),
