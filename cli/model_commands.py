@@ -31,6 +31,25 @@ def import_command(state, source, force):
         click.echo(f"fingerprint {short}, converted in {m.conversion_seconds:.1f} s, into {result.folder}")
 
 
+@model_group.command("import-speech")
+@click.argument("source")
+@click.option("--force", is_flag=True, help="Install again even if this exact model is installed.")
+@pass_state
+def import_speech_command(state, source, force):
+    """Install a Whisper speech model: a CTranslate2 folder, a .tar.gz of one, or a size name (tiny, base, small,
+    ...) fetched when online. `vidx index` then indexes what each video says."""
+    lib = state.library()
+    result = lib.import_speech(source, force)
+    m = result.manifest
+    if result.skipped:
+        click.echo(f"Already installed (fingerprint {m.fingerprint[:16]}): nothing to do; --force installs again.")
+        return
+    click.echo(f"Installed the speech model {m.source}")
+    click.echo(f"fingerprint {m.fingerprint[:16]}, {sum(m.files.values()) / 1e6:.0f} MB, into {result.folder}")
+    if not lib.settings.speech.enabled:
+        click.echo(f"Note: speech.enabled is off ({lib.settings.origins.get('speech.enabled', 'default')}).")
+
+
 @model_group.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_state
@@ -57,6 +76,7 @@ def info_command(state, as_json):
             f"top-1 agreement {q['top1_agreement']:.0%} on {q['heldout_clips']} held-out clips "
             f"({'accepted' if q['accepted'] else 'rejected'}, guard {q['guard']})"
         )
+    click.echo(f"speech: {_speech_line(data['speech'])}")
 
 
 @model_group.command("quantize")
@@ -93,6 +113,14 @@ def quantize_command(state, calibration, n_calib, heldout):
         click.echo(
             f"Keeping {previous}: min cosine {r.cosine_min:.4f} is below the guard model.int8_min_cosine = {r.guard}."
         )
+
+
+def _speech_line(speech: dict | None) -> str:
+    if speech is None:
+        return "none (vidx model import-speech SOURCE)"
+    languages = "English" if speech["languages"] == 1 else f"{speech['languages']} languages"
+    state = "" if speech["enabled"] else ", off (speech.enabled)"
+    return f"{speech['source']} (fingerprint {speech['fingerprint'][:16]}, {languages}{state})"
 
 
 def _bf16_line(report: dict) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from vidx.config import Home
 
+from .space import model_id
+
 MANIFEST = "manifest.json"
 # What faster-whisper loads: the weights, the model's configuration, its tokenizer and its vocabulary.
 REQUIRED = ("model.bin", "config.json", "tokenizer.json")
@@ -69,8 +71,14 @@ def active_speech_manifest(home: Home) -> SpeechManifest | None:
     return SpeechManifest.load(folder) if folder else None
 
 
+def speech_info(home: Home) -> dict | None:
+    """What `vidx model info --json` says of the speech model: its manifest and folder; None when none is installed."""
+    folder = active_speech_dir(home)
+    return {**asdict(SpeechManifest.load(folder)), "folder": str(folder)} if folder else None
+
+
 def installed_dir(home: Home, fingerprint: str) -> Path:
-    return speech_root(home) / fingerprint[:16]
+    return speech_root(home) / model_id(fingerprint)
 
 
 def activate(home: Home, folder: Path) -> None:

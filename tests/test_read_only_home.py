@@ -119,6 +119,7 @@ WRITING = [
     ["index", "{root}"],
     ["roots", "remove", "{root}"],
     ["model", "import", "{model}"],
+    ["model", "import-speech", "{model}"],
     ["model", "quantize"],
     ["model", "use", "fp32"],
     ["doctor", "--repair"],

@@ -82,8 +82,17 @@ class Library:
         return self._models.import_model(source, force)
 
     def model_info(self) -> dict:
-        """What `vidx model info --json` prints: the manifest, the precision in use, the IR files and sizes."""
+        """What `vidx model info --json` prints: the manifest, the precision in use, the IR files and sizes, and
+        the speech model (`speech`, None when none is installed)."""
         return self._models.info()
+
+    def import_speech(self, source: str, force: bool = False):
+        """Install a Whisper speech model: a CTranslate2 folder, a .tar.gz of one, or a size name (online)."""
+        return self._models.import_speech(source, force)
+
+    def speech_info(self) -> dict | None:
+        """The installed speech model (manifest, folder, whether speech.enabled is on), or None."""
+        return self._models.speech_info()
 
     def quantize(self, calibration: str | os.PathLike | None = None, clips: int = 64, heldout: int = 8):
         """NNCF INT8 of the video IR, calibrated on real clips (default: the indexed videos); made active only if

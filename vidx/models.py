@@ -102,7 +102,21 @@ class Models:
             xml = folder / name
             files[role] = {"xml": str(xml), "bytes": xml.stat().st_size + xml.with_suffix(".bin").stat().st_size}
         precision = self.opened.settings.model.precision
-        return {**asdict(manifest), "precision": precision, "folder": str(folder), "files": files}
+        speech = self.speech_info()
+        return {**asdict(manifest), "precision": precision, "folder": str(folder), "files": files, "speech": speech}
+
+    def import_speech(self, source: str, force: bool = False):
+        from vidx.model.speech_import import import_speech
+
+        home = self.opened.home
+        home.require_writable()
+        return import_speech(home, source, force=force)
+
+    def speech_info(self) -> dict | None:
+        from vidx.model.speech_registry import speech_info
+
+        info = speech_info(self.opened.home)
+        return {**info, "enabled": self.opened.settings.speech.enabled} if info else None
 
     def quantize(self, calibration: str | os.PathLike | None, clips: int, heldout: int):
         from vidx.media.decode import clips_in_turn
