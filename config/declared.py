@@ -81,7 +81,10 @@ class IndexSettings:
         maximum=MAX_DECODERS,
     )
     ann_threshold: int = setting(
-        100000, "clips past which the exact FAISS index gives way to a PQ fast-scan with exact re-ranking", minimum=1
+        100000,
+        "clips past which the exact index gives way to IVF-PQ segments with exact re-ranking; the kind follows the "
+        "size at every run",
+        minimum=1,
     )
     engine: str = setting(
         "local",

@@ -1,4 +1,4 @@
-"""The SQLite catalogue, read: roots, videos, clips and their vectors, the truth from which the FAISS file is derived.
+"""The SQLite catalogue, read: roots, videos and clips, and which state of the vector index is current. The truth.
 
 Reads go through the standard sqlite3 (sqlite-utils imports pandas whenever it is installed); every change is
 made by catalog_writer.CatalogWriter, on this catalogue's connection.
@@ -21,8 +21,12 @@ from vidx.config import Home
 from vidx.errors import NewerCatalog, NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
-from . import migrations, thumbnails, vectors
-from .faiss_file import FaissFile
+from . import migrations, thumbnails, vector_index
+from .segments import IndexState
+from .vector_rows import VectorRows
+
+# Clips past which the exact index gives way to the approximate one (index.ann_threshold).
+ANN_THRESHOLD = 100_000
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,12 @@ class ClipArrays:
 
 
 class Catalog:
-    """Everything vidx keeps on disk about the library, read: SQLite rows, and the FAISS file derived from them."""
+    """Everything vidx keeps on disk about the library, read: SQLite rows, float16 vector rows, the index."""
 
-    def __init__(self, home: Home, ann_threshold: int = vectors.ANN_THRESHOLD):
+    def __init__(self, home: Home, ann_threshold: int = ANN_THRESHOLD):
         self.home = home
-        self.faiss = FaissFile(home.index_dir, ann_threshold)
+        self.ann_threshold = ann_threshold
+        self._rows: VectorRows | None = None
         self.read_only = not home.writable()
         try:
             self.db = self._open_read_only() if self.read_only else self._open()
@@ -186,14 +191,15 @@ class Catalog:
     def clip_ids(self, video_id: int) -> list[int]:
         return [r[0] for r in self.db.execute("select id from clips where video_id = ? order by id", [video_id])]
 
-    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        ids, vecs = [], []
-        for clip_id, blob in self.db.execute("select id, vector from clips order by id"):
-            ids.append(clip_id)
-            vecs.append(np.frombuffer(blob, dtype=np.float32))
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        return np.asarray(ids, np.int64), np.stack(vecs)
+    def index_state(self) -> IndexState:
+        return vector_index.read_state(self.db)
+
+    def vectors(self, ids) -> np.ndarray:
+        """The float16 rows of clips `ids`, as float32 [len(ids), dim]."""
+        dim = self.index_state().dim
+        if self._rows is None or self._rows.dim != dim:
+            self._rows = VectorRows(self.home.index_dir, dim)
+        return self._rows.read(np.asarray(ids, np.int64))
 
     def clip_rows(self, ids: list[int]) -> dict[int, ClipRow]:
         found = {}
@@ -211,26 +217,27 @@ class Catalog:
 
     def clip_vectors(self, video_id: int) -> list[ClipVector]:
         """One video's clips in order, with their vectors."""
-        rows = self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [video_id])
-        return [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in rows]
+        query = "select id, idx, start, end from clips where video_id = ? order by idx"
+        rows = list(self.db.execute(query, [video_id]))
+        found = self.vectors([r[0] for r in rows]) if rows else []
+        return [ClipVector(i, a, b, v) for (_, i, a, b), v in zip(rows, found, strict=True)]
 
     def indexed_videos(self) -> list[VideoFacts]:
         rows = self.db.execute("select id, path, duration, hash from videos where status = 'ok' order by path")
         return [VideoFacts(i, p, d or 0.0, h) for i, p, d, h in rows]
 
     def clip_arrays(self) -> ClipArrays:
-        """All clips at once, read row by row into one preallocated matrix (2 GB at a million clips)."""
+        """All clips at once, their vectors in one preallocated matrix (2 GB at a million clips)."""
         with self._snapshot():  # an index run committing meanwhile cannot change the count
             n = self.counts()["clips"]
-            first = self.db.execute("select vector from clips limit 1").fetchone()
-            dim = len(first[0]) // 4 if first else 0
-            video_ids = np.empty(n, np.int64)
+            ids, video_ids = np.empty(n, np.int64), np.empty(n, np.int64)
             starts, ends = np.empty(n), np.empty(n)
-            vecs = np.empty((n, dim), np.float32)
-            rows = self.db.execute("select video_id, start, end, vector from clips order by video_id, idx")
-            for i, (video_id, start, end, blob) in enumerate(rows):
-                video_ids[i], starts[i], ends[i] = video_id, start, end
-                vecs[i] = np.frombuffer(blob, dtype=np.float32)
+            rows = self.db.execute("select id, video_id, start, end from clips order by video_id, idx")
+            for i, (clip_id, video_id, start, end) in enumerate(rows):
+                ids[i], video_ids[i], starts[i], ends[i] = clip_id, video_id, start, end
+            vecs = np.empty((n, self.index_state().dim if n else 0), np.float32)
+            for at in range(0, n, 65_536):
+                vecs[at : at + 65_536] = self.vectors(ids[at : at + 65_536])
         return ClipArrays(video_ids, starts, ends, vecs)
 
     @contextlib.contextmanager
@@ -300,33 +307,29 @@ class Catalog:
     def orphan_clips(self) -> list[int]:
         return [r[0] for r in self.db.execute("select id from clips where video_id not in (select id from videos)")]
 
-    def vector_sizes(self) -> set[int]:
-        """The sizes in bytes of stored clip vectors, sampled: more than one means vectors of several models."""
-        return {len(r[0]) for r in self.db.execute("select distinct vector from clips limit 1000")}
-
     def nearest(self, query: np.ndarray, n: int) -> tuple[list[Neighbour], bool]:
         """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more.
 
-        The FAISS file may lag SQLite (during a run, after a crash): clips it has that SQLite dropped are skipped,
-        and when there is no file at all the index is built in memory from the stored vectors.
+        The index is held open by the process and follows the catalogue's generation (vector_index.HeldIndex).
         """
-        index = self.faiss.load(mapped=True)
-        if index is None:
-            ids, vecs = self.all_vectors()
-            if not len(ids):
-                return [], False
-            index = vectors.build_index(ids, vecs, self.faiss.ann_threshold)
-        if index.ntotal == 0:
-            return [], False
-        scores, ids = vectors.search(index, query[None, :], n)
-        rows = self.clip_rows([int(i) for i in ids[0] if i >= 0])
-        found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores[0], ids[0], strict=True) if int(i) in rows]
-        return found, index.ntotal > n
+        scores, ids, size = vector_index.held(self.home.index_dir).search(self.db, query, n)
+        rows = self.clip_rows([int(i) for i in ids])
+        found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores, ids, strict=True) if int(i) in rows]
+        return found, size > n
 
     def vector_count(self) -> int:
-        """Vectors in the current FAISS file (0 when there is none)."""
-        index = self.faiss.load(mapped=True)
-        return index.ntotal if index is not None else 0
+        """Clips the current index state holds: its segments' less those dropped, and the fresh ones."""
+        state = self.index_state()
+        one = self.db.execute
+        fresh = one("select count(*) from clips where id >= ?", [state.covered]).fetchone()[0]
+        dropped = one("select count(*) from dropped_clips where id < ?", [state.covered]).fetchone()[0]
+        return sum(s.size for s in state.segments) - dropped + fresh
+
+    def index_bytes(self) -> int:
+        """Bytes of the index files: the float16 rows and the current segments."""
+        state = self.index_state()
+        names = [s.file for s in state.segments] + [p.name for p in self.home.index_dir.glob("rows-*.f16")]
+        return sum((self.home.index_dir / name).stat().st_size for name in names)
 
 
 def _connect(database: str, **options) -> sqlite3.Connection:

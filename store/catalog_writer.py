@@ -1,6 +1,6 @@
-"""Every change to the catalogue, with the FAISS index kept in step: the one place where SQLite and FAISS change
-together. Nothing else in vidx runs a statement that writes (tests/test_one_writer.py holds it to that); Catalog
-only reads."""
+"""Every change to the catalogue, with the vector index kept in step: the one place where SQLite and the index
+change together. Nothing else in vidx runs a statement that writes (tests/test_one_writer.py holds it to that);
+Catalog only reads."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-import faiss
 import numpy as np
 import sqlite_utils
 
 from vidx.errors import VidxError
 from vidx.filenames import printable, raw_bytes
 
-from . import thumbnails, vectors
+from . import thumbnails
 from .catalog import Catalog, ClipVector, VideoInfo
+from .segments import IndexState, fresh_max
+from .vector_index import STATE_KEY, IndexWriter
 
-# Save the FAISS file at least this often during a long run, so queries see new videos before it ends.
+# Bring the index files up to date at least this often during a long run (cheap: nothing is written until
+# segments.FRESH_MAX clips are fresh), so that deletions are compacted in time.
 SAVE_EVERY = 60.0
 
 
@@ -31,12 +33,11 @@ def now() -> str:
 
 
 class CatalogWriter:
-    """SQLite commits first (it is the truth), then the in-memory FAISS index follows; the file is written now and
-    then and when the writer closes, so `kill -9` leaves at most a lagging file that the next writer rebuilds.
-
-    A current file is loaded only when something changes, and written back only then, so a cron run over an
-    unchanged library never reads or rewrites a large index. Each commit that changes the clips bumps the
-    catalogue's generation, after which the FAISS file is named.
+    """Each video's vectors become float16 rows, fsynced, then its clips are committed with the index state that
+    counts those rows; deletions are recorded by SQLite (a trigger). Index files are written now and then and when
+    the writer closes, under new names, and made current by a commit: `kill -9` at any point leaves a consistent
+    home, and a run that changes a few videos writes bytes in proportion to them. Each commit that changes the
+    clips bumps the catalogue's generation, which readers holding the index open watch.
     """
 
     def __init__(self, catalog: Catalog, save_every: float = SAVE_EVERY):
@@ -44,16 +45,7 @@ class CatalogWriter:
         self.db = sqlite_utils.Database(catalog.db)  # the catalogue's own connection: its reads see these writes
         self.save_every = save_every
         self.saved_at = time.monotonic()
-        self.stale = False
-        self.changed = False
-        self._index: faiss.IndexIDMap2 | None = None
-        self._loaded = False
-        if self.catalog.faiss.generation != catalog.generation and catalog.counts()["clips"]:
-            # After a crash the file lags SQLite: rebuild now, before anything more is committed.
-            self._index = self._built()
-            self._loaded = self.changed = True
-        elif self.catalog.faiss.path is None:
-            self._loaded = True  # nothing indexed yet: the first vectors start a new index
+        self.index = IndexWriter(catalog.db, catalog.home.index_dir, catalog.ann_threshold)
 
     def __enter__(self) -> CatalogWriter:
         return self
@@ -85,7 +77,7 @@ class CatalogWriter:
         with self.db.atomic():
             self.db.table("videos").update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
 
-    # -- clips: SQLite commits, then the index follows ---------------------------------------------------------
+    # -- clips: their rows first, then the commit that counts them ---------------------------------------------
 
     def save_video(
         self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
@@ -93,66 +85,72 @@ class CatalogWriter:
         """Store a video and its clip vectors in one transaction; returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
+            if clips:
+                ids, state = self.index.reserve(np.stack([c.vector for c in clips]))
+            else:
+                ids, state = [], self.index.state
             with self.db.atomic():
-                video_id, removed = self._put_video(root_id, path, stat, fields)
-                added = [self._insert_clip(video_id, clip) for clip in clips]
+                video_id, _ = self._put_video(root_id, path, stat, fields)
+                for clip_id, clip in zip(ids, clips, strict=True):
+                    self._insert_clip(clip_id, video_id, clip)
+                self._write_state(state)
                 self._bump_generation()
-            self._apply(removed, added, [c.vector for c in clips])
+            self.index.committed(state)
+        self._changed()
         return video_id
 
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> None:
         """Record why a file could not be indexed; drops any clips an earlier version of it had."""
-        with _in_step():
-            with self.db.atomic():
-                _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
-                if removed:
-                    self._bump_generation()
-            self._apply(removed, [], [])
+        with self.db.atomic():
+            _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
+            if removed:
+                self._bump_generation()
 
     def delete_video(self, video_id: int) -> None:
-        with _in_step():
-            self._apply(self._delete_video(video_id), [], [])
+        """Drop a video and its clips in one transaction (SQLite records the dropped ids, by trigger)."""
+        with self.db.atomic():
+            self._delete_clips(video_id)
+            self.db.execute("delete from videos where id = ?", [video_id])
+            self._bump_generation()
 
     def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
-        """A second path with the same content: new rows, the source's vectors."""
+        """A second path with the same content: new clips, whose rows copy the source's vectors."""
         self.save_video(root_id, path, stat, self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id))
 
     def remove_root(self, root: Path) -> None:
         """Forget a root and every video under it."""
-        with _in_step():
-            removed: list[int] = []
-            for video in self.catalog.videos_under(str(root)):
-                removed += self._delete_video(video.id)
-            with self.db.atomic():
-                self.db.execute("delete from roots where path = ?", [str(root)])
-            self._apply(removed, [], [])
+        for video in self.catalog.videos_under(str(root)):
+            self.delete_video(video.id)
+        with self.db.atomic():
+            self.db.execute("delete from roots where path = ?", [str(root)])
 
     def delete_orphan_clips(self, clip_ids: list[int]) -> None:
         """Clips whose video is gone (`vidx doctor --repair`)."""
-        with _in_step():
-            with self.db.atomic():
-                self.db.execute(f"delete from clips where id in ({','.join('?' * len(clip_ids))})", clip_ids)
-                self._bump_generation()
-            self._apply(clip_ids, [], [])
+        with self.db.atomic():
+            self.db.execute(f"delete from clips where id in ({','.join('?' * len(clip_ids))})", clip_ids)
+            self._bump_generation()
 
     def rebuild(self) -> int:
-        """Build the index anew from every stored vector; returns how many it holds."""
-        self._index = self._built()
-        self._loaded = self.changed = True
-        self.stale = False
-        return self._index.ntotal if self._index is not None else 0
+        """Build the index anew, of the kind the library's size calls for; returns how many clips it holds."""
+        self.index.rebuild()
+        self._save(force=True)
+        return self.catalog.vector_count()
 
     def save(self) -> None:
-        if not self.changed:
-            return
-        if self.stale:
-            self.rebuild()
-        if self.index is None:
-            self.catalog.faiss.clear()  # every vector left: no file is the current state of an empty catalogue
-        else:
-            self.catalog.faiss.save(self.index, self.catalog.generation)
-        self.changed = False
+        self._save(force=False)
+
+    def _save(self, force: bool) -> None:
+        with _in_step():
+            self.index.save(self._commit_index, force)
         self.saved_at = time.monotonic()
+
+    def _changed(self) -> None:
+        """Save when the fresh clips are due for a segment (readers score them exactly, so they must stay few),
+        when the library may have crossed the threshold, and every `save_every` seconds."""
+        state, threshold = self.index.state, self.catalog.ann_threshold
+        due = state.rows - state.covered >= fresh_max(threshold) and (state.segments or state.rows > threshold)
+        if due or time.monotonic() - self.saved_at > self.save_every:
+            self.save()
 
     # -- SQLite ------------------------------------------------------------------------------------------------
 
@@ -171,19 +169,24 @@ class CatalogWriter:
         self.db.table("videos").insert(record)
         return self.db.execute("select last_insert_rowid()").fetchone()[0], removed
 
-    def _insert_clip(self, video_id: int, clip: ClipVector) -> int:
-        return self.db.execute(
-            "insert into clips (video_id, idx, start, end, vector) values (?, ?, ?, ?, ?) returning id",
-            [video_id, clip.idx, clip.start, clip.end, np.asarray(clip.vector, np.float32).tobytes()],
-        ).fetchone()[0]
+    def _insert_clip(self, clip_id: int, video_id: int, clip: ClipVector) -> None:
+        # The vector column predates the float16 rows; it stays empty (migration m003).
+        self.db.execute(
+            "insert into clips (id, video_id, idx, start, end, vector) values (?, ?, ?, ?, ?, x'')",
+            [clip_id, video_id, clip.idx, clip.start, clip.end],
+        )
 
-    def _delete_video(self, video_id: int) -> list[int]:
-        """Drop a video and its clips in one transaction; returns the clip ids that left."""
+    def _write_state(self, state: IndexState) -> None:
+        self.set_meta(STATE_KEY, state.as_json())
+
+    def _commit_index(self, state: IndexState, purged: np.ndarray) -> None:
+        """Make `state` the current index and forget the dropped ids no segment holds any more."""
         with self.db.atomic():
-            removed = self._delete_clips(video_id)
-            self.db.execute("delete from videos where id = ?", [video_id])
+            self._write_state(state)
+            for at in range(0, len(purged), 30_000):
+                chunk = [int(i) for i in purged[at : at + 30_000]]
+                self.db.execute(f"delete from dropped_clips where id in ({','.join('?' * len(chunk))})", chunk)
             self._bump_generation()
-        return removed
 
     def _delete_clips(self, video_id: int) -> list[int]:
         ids = self.catalog.clip_ids(video_id)
@@ -192,43 +195,11 @@ class CatalogWriter:
         thumbnails.drop(self.catalog.home.thumbs, ids)
         return ids
 
-    # -- the FAISS index ---------------------------------------------------------------------------------------
-
-    @property
-    def index(self) -> faiss.IndexIDMap2 | None:
-        if not self._loaded:
-            self._index = self.catalog.faiss.load()
-            self._loaded = True
-        return self._index
-
-    def _built(self) -> faiss.IndexIDMap2 | None:
-        ids, vecs = self.catalog.all_vectors()
-        return vectors.build_index(ids, vecs, self.catalog.faiss.ann_threshold) if len(ids) else None
-
-    def _apply(self, removed: list[int], added: list[int], vecs: list[np.ndarray]) -> None:
-        if not removed and not added:
-            return
-        self.changed = True
-        if removed and self.index is not None:
-            if vectors.supports_removal(self.index):
-                self.index.remove_ids(vectors.ids_selector(removed))
-            else:
-                # The approximate index cannot drop vectors; queries skip ids SQLite no longer has until the
-                # rebuild at save time.
-                self.stale = True
-        if added:
-            index = self.index
-            if index is None:
-                index = self._index = vectors.new_index(len(vecs[0]))
-            vectors.add(index, added, vecs)
-        if time.monotonic() - self.saved_at > self.save_every:
-            self.save()
-
 
 @contextlib.contextmanager
 def _in_step() -> Iterator[None]:
-    """Hold Ctrl-C from an SQLite commit until the in-memory index has followed it: the file saved on the way
-    out is named after the catalogue's generation, and must then hold exactly its clips."""
+    """Hold Ctrl-C from the rows' write to the commit that counts them, so that the writer's own idea of the index
+    state never falls behind SQLite's (a `kill -9` meanwhile leaves only rows no clip names)."""
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield

@@ -1,13 +1,11 @@
-"""`vidx doctor`: check that SQLite, the FAISS file and the files on disk agree, and repair without the model."""
+"""`vidx doctor`: check that SQLite, the vector index and the files on disk agree, and repair without the model."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-import faiss
-import numpy as np
-
+from . import index_check
 from .catalog import Catalog
 from .catalog_writer import CatalogWriter
 
@@ -33,14 +31,12 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     if orphans:
         result.problems.append(f"{len(orphans)} clips belong to no video")
 
-    sizes = catalog.vector_sizes()
-    if len(sizes) > 1:
-        result.problems.append(f"clip vectors of several sizes: {sorted(sizes)} bytes")
-
     missing = [v for root in catalog.roots() for v in catalog.videos_under(root) if not os.path.exists(v.file)]
     if missing:
         result.problems.append(f"{len(missing)} indexed files no longer exist, e.g. {missing[0].path}")
-    stale = _faiss_problems(catalog, result)
+    found = index_check.problems(catalog.db, catalog.home.index_dir, catalog.ann_threshold)
+    result.problems += found.problems
+    stale = found.rebuild
     if repair and (orphans or missing or stale):
         with CatalogWriter(catalog) as writer:
             if orphans:
@@ -51,26 +47,6 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
             if missing:
                 result.repaired.append(f"removed {len(missing)} vanished files from the index")
             if stale:
-                result.repaired.append(f"rebuilt the FAISS file from {writer.rebuild()} stored vectors")
+                held = writer.rebuild()
+                result.repaired.append(f"rebuilt the {writer.index.state.kind} index of {held} clips")
     return result
-
-
-def _faiss_problems(catalog: Catalog, result: Checkup) -> bool:
-    """Whether the FAISS file disagrees with SQLite; each way it does is added to the problems."""
-    ids, _ = catalog.all_vectors()
-    index = catalog.faiss.load(mapped=True)
-    if index is None:
-        if len(ids):
-            result.problems.append(f"no FAISS file for {len(ids)} stored clips")
-        return bool(len(ids))
-    stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
-    if len(stored) != len(np.unique(stored)):
-        result.problems.append("the FAISS file holds some clip ids twice")
-        return True
-    if not np.array_equal(stored, np.sort(ids)):
-        extra, lacking = np.setdiff1d(stored, ids).size, np.setdiff1d(ids, stored).size
-        result.problems.append(
-            f"the FAISS file disagrees with SQLite ({lacking} clips lack a vector, {extra} vectors lack a clip)"
-        )
-        return True
-    return False

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from .vector_index import STATE_KEY
+from .vector_move import move_vectors
+
 SET = "vidx"  # the migration set's name in sqlite-utils' _sqlite_migrations table
 VERSION_KEY = "vidx_version"  # in meta: the vidx that last applied migrations, named when an older one is refused
 
@@ -51,7 +54,29 @@ def m002_raw_path(db):
     db["videos"].add_column("raw_path", bytes)
 
 
-STEPS = (m001_initial, m002_raw_path)
+def m003_vectors_in_rows(db):
+    # Clip vectors leave SQLite for float16 rows addressed by clip id (store/vector_rows.py); a dropped clip's id
+    # is recorded for the index segments that still hold it, whichever statement deletes the clip.
+    db.execute("create table dropped_clips (id integer primary key)")
+    db.execute(
+        "create trigger clips_dropped after delete on clips begin "
+        "insert or ignore into dropped_clips (id) values (old.id); end"
+    )
+    state = move_vectors(db)  # the rows are durable before this transaction commits
+    if state is not None:
+        db.execute("update clips set vector = x''")
+        db.execute("insert or replace into meta (key, value) values (?, ?)", [STATE_KEY, state.as_json()])
+
+
+def m004_reclaim_vector_space(db):
+    # The float32 blobs m003 emptied leave free pages behind: give them back to the file system, once.
+    if db.execute("pragma freelist_count").fetchone()[0]:
+        db.execute("vacuum")
+
+
+m004_reclaim_vector_space.transactional = False  # type: ignore[attr-defined]  # VACUUM cannot run in one
+
+STEPS = (m001_initial, m002_raw_path, m003_vectors_in_rows, m004_reclaim_vector_space)
 
 
 def pending(conn: sqlite3.Connection) -> list[str]:
@@ -93,7 +118,7 @@ def apply(conn: sqlite3.Connection) -> None:
 
     migrations = Migrations(SET)
     for step in STEPS:
-        migrations()(step)
+        migrations(transactional=getattr(step, "transactional", True))(step)
     db = Database(conn)
     migrations.apply(db)
     with conn:

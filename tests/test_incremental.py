@@ -119,28 +119,39 @@ def test_roots(run, lib, library):
     )
 
 
-def test_doctor_finds_and_repairs_a_missing_faiss_file(run, lib, vidx_home):
+def test_doctor_finds_and_repairs_an_index_of_the_wrong_kind_or_missing_segments(run, lib, vidx_home, monkeypatch):
     assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
-    for f in (vidx_home / "index").glob("*.faiss"):
-        f.unlink()
+    clips = as_json(run("status", "--json"))["clips"]
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")  # lowered after the index was built
     os.remove(lib / "light" / "fade_out.avi")
     sick = run("doctor", "--json", check=False)
     assert sick.exit_code == 1
-    problems = as_json(sick)["problems"]
-    assert problems[0] == f"1 indexed files no longer exist, e.g. {lib / 'light' / 'fade_out.avi'}"
-    assert problems[1].startswith("no FAISS file for ")
+    assert as_json(sick)["problems"] == [
+        f"1 indexed files no longer exist, e.g. {lib / 'light' / 'fade_out.avi'}",
+        f"the index is exact but {clips} clips call for the approximate one (index.ann_threshold 4)",
+    ]
     fixed = as_json(run("doctor", "--repair", "--json", check=False))
-    assert fixed["repaired"][0] == "removed 1 vanished files from the index"
-    assert fixed["repaired"][1].startswith("rebuilt the FAISS file from ")
+    left = as_json(run("status", "--json"))
+    assert fixed["repaired"] == [
+        "removed 1 vanished files from the index",
+        f"rebuilt the approximate index of {left['clips']} clips",
+    ]
+    assert (left["index_kind"], left["vectors"]) == ("approximate", left["clips"])
     assert run("doctor").stdout == "healthy\n"
+    for segment in (vidx_home / "index").glob("ann-*.faiss"):
+        segment.unlink()
+    sick = as_json(run("doctor", "--json", check=False))
+    assert sick["problems"][0].startswith("index segments are missing: ann-")
+    run("doctor", "--repair", check=False)
+    assert run("doctor").stdout == "healthy\n"
+    assert as_json(run("query", "darkening", "--json"))["results"][0]["path"] != str(lib / "light" / "fade_out.avi")
 
 
-def test_unchanged_rescan_leaves_the_faiss_file_alone(run, lib, vidx_home):
-    (before,) = (vidx_home / "index").glob("*.faiss")
-    stamp = before.stat().st_mtime_ns
+def test_unchanged_rescan_leaves_the_index_files_alone(run, lib, vidx_home):
+    before = {p: p.stat().st_mtime_ns for p in (vidx_home / "index").iterdir()}
+    assert [p.name for p in before] == ["rows-00000.f16"]
     run("index", "--quiet")
-    assert list((vidx_home / "index").glob("*.faiss")) == [before]
-    assert before.stat().st_mtime_ns == stamp
+    assert {p: p.stat().st_mtime_ns for p in (vidx_home / "index").iterdir()} == before
 
 
 def test_new_content_of_the_same_size_is_embedded_again(run, imported, tmp_path):
@@ -167,34 +178,33 @@ def test_a_new_file_with_the_old_content_of_a_changed_one_is_embedded(run, lib):
     assert as_json(run("doctor", "--json"))["healthy"] is True
 
 
-def test_doctor_finds_a_faiss_file_that_lags_sqlite(run, lib, library, vidx_home):
-    (older,) = (vidx_home / "index").glob("*.faiss")
-    kept = older.read_bytes()
+def test_doctor_finds_a_segment_that_disagrees_with_sqlite(run, lib, library, vidx_home, monkeypatch):
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")
+    run("doctor", "--repair", check=False)  # the approximate index: one segment
     shutil.copy(library["moving"], lib / "checkers.mp4")
-    run("index", "--quiet")
-    (current,) = (vidx_home / "index").glob("*.faiss")
-    current.write_bytes(kept)  # the current generation's name, the vectors of the one before
-    lacking = as_json(run("status", "--json"))["clips"] - as_json(run("status", "--json"))["vectors"]
-    assert lacking > 0
+    run("index", "--quiet")  # its clips flush into a second segment
+    older, newer = sorted((vidx_home / "index").glob("ann-*.faiss"))
+    newer.write_bytes(older.read_bytes())  # the second segment's name, the first one's vectors
     sick = run("doctor", "--json", check=False)
     assert sick.exit_code == 1
-    assert as_json(sick)["problems"] == [
-        f"the FAISS file disagrees with SQLite ({lacking} clips lack a vector, 0 vectors lack a clip)"
-    ]
+    (problem,) = as_json(sick)["problems"]
+    assert problem.startswith("the index segments disagree with SQLite (") and "0 vectors lack a clip" in problem
     fixed = as_json(run("doctor", "--repair", "--json", check=False))
-    assert fixed["repaired"][0].startswith("rebuilt the FAISS file from ")
+    assert fixed["repaired"][0].startswith("rebuilt the approximate index of ")
     assert run("doctor").stdout == "healthy\n"
 
 
-def test_doctor_finds_clip_ids_held_twice(run, lib, vidx_home):
+def test_doctor_finds_clip_ids_held_twice(run, lib, vidx_home, monkeypatch):
     import faiss
+    import numpy as np
 
-    (current,) = (vidx_home / "index").glob("*.faiss")
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")
+    run("doctor", "--repair", check=False)
+    (current,) = (vidx_home / "index").glob("ann-*.faiss")
     index = faiss.read_index(str(current))
-    one = index.reconstruct(int(faiss.vector_to_array(index.id_map)[0]))
-    index.add_with_ids(one[None, :], faiss.vector_to_array(index.id_map)[:1].copy())
+    index.add_with_ids(np.zeros((1, index.d), np.float32), np.array([1], np.int64))
     faiss.write_index(index, str(current))
     sick = run("doctor", "--json", check=False)
-    assert (sick.exit_code, as_json(sick)["problems"]) == (1, ["the FAISS file holds some clip ids twice"])
+    assert (sick.exit_code, as_json(sick)["problems"]) == (1, ["the index segments hold some clip ids twice"])
     run("doctor", "--repair", check=False)
     assert run("doctor").stdout == "healthy\n"

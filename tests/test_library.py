@@ -105,7 +105,8 @@ def test_embeddings(lib, library):
     # Every clip, in order, as `vidx index` stored it.
     stored = lib.catalog.clip_vectors(lib.catalog.video(str(library["moving"])).id)
     assert [(start, end) for start, end, _ in clips] == [(row.start, row.end) for row in stored] and len(stored) > 1
-    np.testing.assert_allclose(np.stack([v for _, _, v in clips]), np.stack([row.vector for row in stored]), atol=1e-5)
+    # Stored as float16 rows: 11 bits of mantissa, so within 1e-3 of what the model gave.
+    np.testing.assert_allclose(np.stack([v for _, _, v in clips]), np.stack([row.vector for row in stored]), atol=1e-3)
 
 
 def test_status_and_settings(lib, library):

@@ -1,7 +1,6 @@
-"""The on-disk store: the schema its migrations make, and the FAISS file kept in step with SQLite."""
+"""The on-disk store: the schema its migrations make, and the vector index kept in step with SQLite."""
 
 import numpy as np
-import pytest
 import sqlite_utils
 
 from vidx.config import Home
@@ -11,7 +10,7 @@ from vidx.store.catalog_writer import CatalogWriter
 
 def test_schema(vidx_home):
     db = sqlite_utils.Database(Catalog(Home(vidx_home)).db)
-    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta")} == {
+    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta", "dropped_clips")} == {
         "roots": {"id": int, "path": str, "added_at": str},
         "videos": {
             "id": int,
@@ -30,8 +29,10 @@ def test_schema(vidx_home):
         },
         "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
         "meta": {"key": str, "value": str},
+        "dropped_clips": {"id": int},
     }
-    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == ["m001_initial", "m002_raw_path"]
+    migrated = [r[0] for r in db.execute("select name from _sqlite_migrations")]
+    assert migrated == ["m001_initial", "m002_raw_path", "m003_vectors_in_rows", "m004_reclaim_vector_space"]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -50,11 +51,12 @@ def test_resaving_a_video_replaces_its_clips(vidx_home):
         video = writer.save_video(root, "/v.mp4", (1, 1), INFO, clips)
         first = catalog.clip_ids(video)
         assert writer.save_video(root, "/v.mp4", (2, 2), INFO, clips[:2]) == video
-    assert len(first) == 3 and len(catalog.clip_ids(video)) == 2
-    assert catalog.counts()["clips"] == 2 and catalog.vector_count() == 2, "the FAISS file dropped the first three"
+    assert first == [1, 2, 3] and catalog.clip_ids(video) == [4, 5], "ids are never reused: a clip's id is its row"
+    assert catalog.counts()["clips"] == 2 and catalog.vector_count() == 2
+    assert [r[0] for r in catalog.db.execute("select id from dropped_clips")] == [], "none was in a segment"
 
 
-def test_writer_keeps_the_faiss_file_in_step(vidx_home):
+def test_writer_keeps_the_index_in_step(vidx_home):
     catalog = Catalog(Home(vidx_home))
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(vidx_home)
@@ -62,90 +64,68 @@ def test_writer_keeps_the_faiss_file_in_step(vidx_home):
         writer.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])
         writer.copy_video(a, root, "/c.mp4", (1, 1))
         writer.delete_video(catalog.video("/b.mp4").id)
-    assert catalog.faiss.generation == catalog.generation
-    assert catalog.vector_count() == 2
+    assert catalog.vector_count() == 2 and catalog.index_state().kind == "exact"
     found, more = catalog.nearest(unit(0), 5)
     assert sorted(n.clip.path for n in found) == ["/a.mp4", "/c.mp4"] and not more
     assert [n.score for n in found] == [1.0, 1.0]
+    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == ["rows-00000.f16"]
+    assert (vidx_home / "index" / "rows-00000.f16").stat().st_size == 4 * 512 * 2, "a float16 row a clip, row 0 unused"
+    assert catalog.db.execute("select sum(length(vector)) from clips").fetchone()[0] == 0
 
 
-def test_lagging_faiss_file_is_rebuilt_by_the_next_writer(vidx_home):
-    catalog = Catalog(Home(vidx_home))
-    with CatalogWriter(catalog) as writer:
-        root = writer.add_root(vidx_home)
-        writer.save_video(root, "/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
-    killed = CatalogWriter(catalog)  # a run killed before it saved the FAISS file: SQLite has /b.mp4, the file not
-    killed.save_video(root, "/b.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(1))])
-    assert catalog.vector_count() == 1, "queries take the newest file, even a lagging one"
-    found, _ = catalog.nearest(unit(1), 5)
-    assert [n.clip.path for n in found] == ["/a.mp4"]
-    with CatalogWriter(catalog):
-        pass
-    assert catalog.vector_count() == 2
-    assert [n.clip.path for n in catalog.nearest(unit(1), 1)[0]] == ["/b.mp4"]
-    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == [f"vectors-{catalog.generation}.faiss"]
-
-
-def test_removing_every_video_leaves_an_empty_current_faiss_file(vidx_home):
+def test_removing_every_video_leaves_an_empty_index(vidx_home):
     catalog = Catalog(Home(vidx_home))
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(vidx_home)
         writer.save_video(root, f"{vidx_home}/a.mp4", (1, 1), INFO, [ClipVector(0, 0, 1, unit(0))])
-    assert catalog.faiss.path is not None
     with CatalogWriter(catalog) as writer:
         writer.remove_root(vidx_home)
     assert catalog.roots() == [] and catalog.counts()["clips"] == 0
-    assert catalog.faiss.generation == catalog.generation and catalog.vector_count() == 0
+    assert catalog.vector_count() == 0
     assert catalog.nearest(unit(0), 5) == ([], False)
 
 
-def test_large_libraries_switch_to_an_approximate_index_with_high_recall():
-    import faiss
+def test_an_older_home_moves_its_vectors_out_of_sqlite(vidx_home):
+    import sqlite3
 
-    from vidx.store import vectors
+    from sqlite_utils.migrations import Migrations
 
-    rng = np.random.default_rng(0)
-    data = rng.standard_normal((4000, 512), dtype=np.float32)
-    ids = np.arange(10, 4010, dtype=np.int64)
-    assert vectors.describe(vectors.build_index(ids, data, ann_threshold=5000)) == "exact inner product"
-    index = vectors.build_index(ids, data, ann_threshold=4000)
-    assert vectors.describe(index) == "PQ128x4 fast-scan + exact re-ranking"
-    assert not vectors.supports_removal(index)
-    exact = faiss.IndexFlatIP(512)
-    exact.add(data)
-    queries = rng.standard_normal((50, 512), dtype=np.float32)
-    _, truth = exact.search(queries, 10)
-    _, found = vectors.search(index, queries, 10)
-    recall = np.mean([len(set(t + 10) & set(f)) / 10 for t, f in zip(truth, found, strict=True)])
-    assert recall >= 0.95
+    from vidx.store import migrations
 
-
-@pytest.mark.parametrize("threshold", [5000, 1000], ids=["exact", "approximate"])
-def test_mapped_index_answers_as_the_loaded_one(tmp_path, threshold):
-    from vidx.store import vectors
-
-    rng = np.random.default_rng(1)
-    data = rng.standard_normal((2000, 512), dtype=np.float32)
-    path = tmp_path / "v.faiss"
-    vectors.save_index(vectors.build_index(np.arange(2000, dtype=np.int64), data, threshold), path)
-    queries = rng.standard_normal((5, 512), dtype=np.float32)
-    loaded = vectors.search(vectors.load_index(path), queries, 10)
-    mapped = vectors.search(vectors.load_index(path, mapped=True), queries, 10)
-    np.testing.assert_array_equal(mapped[1], loaded[1])
-    np.testing.assert_array_equal(mapped[0], loaded[0])
+    vidx_home.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(sqlite3.connect(vidx_home / "vidx.db"))
+    older = Migrations(migrations.SET)
+    for step in migrations.STEPS[:2]:
+        older()(step)
+    older.apply(db)
+    db["roots"].insert({"id": 1, "path": str(vidx_home), "added_at": "now"})
+    db["videos"].insert({"id": 1, "root_id": 1, "path": "/a.mp4", "status": "ok", "duration": 2.0})
+    for clip_id, axis in ((2, 0), (5, 1)):
+        vector = unit(axis).tobytes()
+        db["clips"].insert({"id": clip_id, "video_id": 1, "idx": clip_id, "start": 0, "end": 1, "vector": vector})
+    db.conn.commit()
+    (vidx_home / "index").mkdir()
+    (vidx_home / "index" / "vectors-7.faiss").write_bytes(b"an index of the old kind")
+    db.close()
+    catalog = Catalog(Home(vidx_home))
+    assert catalog.index_state().rows == 6 and catalog.vector_count() == 2
+    assert sorted(p.name for p in (vidx_home / "index").iterdir()) == ["rows-00000.f16"]
+    assert [n.clip.id for n in catalog.nearest(unit(1), 2)[0]] == [5, 2]
+    assert np.array_equal(catalog.vectors([5, 2]), np.stack([unit(1), unit(0)]))
+    assert catalog.db.execute("pragma freelist_count").fetchone()[0] == 0
 
 
-def test_a_faiss_file_vidx_did_not_write_is_refused(tmp_path):
+def test_a_segment_file_vidx_did_not_write_is_refused(tmp_path):
     import faiss
 
     from vidx.errors import VidxError
-    from vidx.store import vectors
+    from vidx.store import ann
 
-    path = tmp_path / "vectors-1.faiss"
-    faiss.write_index(faiss.IndexFlatIP(4), str(path))  # no id map: vidx's clip ids cannot be in it
+    path = tmp_path / "ann-000000-0-1.faiss"
+    faiss.write_index(faiss.IndexFlatIP(4), str(path))  # no inverted lists: not a segment vidx wrote
     with pytest.raises(VidxError) as e:
-        vectors.load_index(path)
-    assert str(e.value) == f"{path} is not a vidx vector index: move it away and run vidx doctor --repair"
+        ann.load(path)
+    assert str(e.value) == f"{path} is not a vidx index segment: move it away and run vidx doctor --repair"
 
 
 def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):
@@ -179,7 +159,8 @@ def test_doctor_repairs_orphan_clips_and_their_vectors_together(vidx_home):
     assert (fixed.problems, fixed.repaired) == (["1 clips belong to no video"], ["deleted 1 orphan clips"])
     assert check(catalog).healthy
     assert catalog.counts()["clips"] == 0 and catalog.vector_count() == 0
-    assert catalog.faiss.generation == catalog.generation
+    assert [r[0] for r in catalog.db.execute("select id from dropped_clips")] == [], "in no segment: forgotten"
+    assert catalog.nearest(unit(0), 5) == ([], False)
 
 
 def test_removing_a_video_from_the_approximate_index_rebuilds_it(run, imported, tmp_path, vidx_home, monkeypatch):
@@ -191,10 +172,10 @@ def test_removing_a_video_from_the_approximate_index_rebuilds_it(run, imported, 
     for name, colour in [("red", videos.RED), ("green", videos.GREEN), ("blue", videos.BLUE), ("grey", videos.GREY)]:
         videos.write(root / f"{name}.mp4", videos.segments((colour, 20)))
     run("index", root, "--quiet")
-    for f in (vidx_home / "index").glob("*.faiss"):
+    for f in (vidx_home / "index").glob("ann-*.faiss"):
         f.unlink()
     repaired = as_json(run("doctor", "--repair", "--json", check=False))["repaired"]
-    assert repaired == ["rebuilt the FAISS file from 28 stored vectors"], "past the threshold: an approximate index"
+    assert repaired == ["rebuilt the approximate index of 28 clips"], "past the threshold: an approximate index"
     (root / "blue.mp4").unlink()
     assert as_json(run("index", "--json"))["removed"] == 1
     assert run("doctor").stdout == "healthy\n"
@@ -217,8 +198,8 @@ def test_an_approximate_index_too_small_to_train_is_built_exact(
     assert clips < 16
     (root / "green.avi").unlink()
     (root / "red.mp4").unlink()
-    for f in (vidx_home / "index").glob("*.faiss"):
-        f.unlink()
+    for f in (vidx_home / "index").glob("ann-*.faiss"):
+        f.unlink()  # the next writer builds the index again
     assert as_json(run("index", "--json"))["removed"] == 2
     assert run("doctor").stdout == "healthy\n"
     assert as_json(run("query", "blue", "--json"))["results"][0]["path"] == str(root / "blue.gif")

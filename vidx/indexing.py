@@ -96,15 +96,15 @@ class Indexing:
         catalog, home = self.opened.catalog, self.opened.home
         folder = self.models.installed()
         manifest = Manifest.load(folder) if folder else None
-        path = catalog.faiss.path
         return {
             **catalog.counts(),
             "vectors": catalog.vector_count(),
+            "index_kind": catalog.index_state().kind,
             "roots": catalog.roots(),
             "model": manifest.source if manifest else None,
             "fingerprint": manifest.fingerprint if manifest else None,
             "precision": self.opened.settings.model.precision,
-            "index_bytes": path.stat().st_size if path else 0,
+            "index_bytes": catalog.index_bytes(),
             "db_bytes": home.db.stat().st_size if home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),
             "seconds": round(catalog.indexed_seconds(), 3),

@@ -45,6 +45,10 @@ class OpenHome:
 
     def close(self) -> None:
         with self._lock:
+            if self._catalogs:
+                from vidx.store.vector_index import release
+
+                release(self.home.index_dir)  # the index this process held open for this home
             for catalog in self._catalogs:
                 catalog.close()
             self._catalogs.clear()

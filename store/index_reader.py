@@ -1,0 +1,84 @@
+"""The reader's side of the index, held open between queries and brought up to date when the generation moves.
+
+Segments are immutable, so a reader keeps those it has loaded and reads only the files that are new to it. The
+fresh clips are kept as float32 in memory and scored exactly; segment candidates are re-scored exactly from the
+float16 rows, so every score a query returns is the exact inner product of the stored (float16) vectors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import ann
+from .segments import IndexState
+from .vector_rows import VectorRows
+
+# Candidates the codes put forward for exact re-scoring, at least: past the first few hundred, 4-bit codes over
+# lists of similar clips rarely hide a true top-10 neighbour (BENCHMARKS.md, recall at 1M and 10M clips).
+RERANKED = 200
+
+
+class OpenIndex:
+    """One state of the index: `refresh` moves it to another, `search` answers from it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.state = IndexState()
+        self.rows: VectorRows | None = None
+        self._segments: dict[str, faiss.Index] = {}
+        self._dropped = np.zeros(0, np.int64)
+        self._fresh_ids = np.zeros(0, np.int64)
+        self._fresh = np.zeros((0, 0), np.float32)
+
+    @property
+    def size(self) -> int:
+        """Clips this state holds."""
+        held = sum(s.size for s in self.state.segments) - len(self._dropped)
+        return held + len(self._fresh_ids)
+
+    def refresh(self, state: IndexState, fresh_ids: np.ndarray, dropped: np.ndarray) -> None:
+        """Move to `state`, whose fresh clips are `fresh_ids` and whose segments no longer hold `dropped`.
+
+        Raises FileNotFoundError when a file of `state` is gone: a writer has moved past it meanwhile, and the
+        caller reads the state again.
+        """
+        if self.rows is None or self.rows.dim != state.dim:
+            self.rows = VectorRows(self.folder, state.dim)
+            self._fresh_ids, self._fresh = np.zeros(0, np.int64), np.zeros((0, state.dim), np.float32)
+        loaded = {s.file: self._segments.get(s.file) or ann.load(self.folder / s.file) for s in state.segments}
+        fresh_ids = np.asarray(fresh_ids, np.int64)
+        kept = np.isin(self._fresh_ids, fresh_ids)
+        new = fresh_ids[~np.isin(fresh_ids, self._fresh_ids)]
+        self._fresh = np.concatenate([self._fresh[kept], self.rows.read(new)])
+        self._fresh_ids = np.concatenate([self._fresh_ids[kept], new])
+        self._segments, self.state = loaded, state
+        self._dropped = np.sort(np.asarray(dropped, np.int64))
+
+    def search(self, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores and ids of the `n` best clips for `query` (1-d), best first."""
+        query = np.ascontiguousarray(query, np.float32).reshape(1, -1)
+        scores = [self._fresh @ query[0]]
+        ids = [self._fresh_ids]
+        if self.state.segments:
+            found = self._candidates(query, max(n, RERANKED))
+            scores.append(self.rows.read(found) @ query[0])
+            ids.append(found)
+        all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
+        best = np.argsort(-all_scores, kind="stable")[:n]
+        return all_scores[best], all_ids[best]
+
+    def _candidates(self, query: np.ndarray, n: int) -> np.ndarray:
+        """The ids whose codes score best over all segments; one coarse search serves them all."""
+        first = self._segments[self.state.segments[0].file]
+        probed = ann.coarse(first, query)
+        scores, ids = [], []
+        for s in self.state.segments:
+            dropped = self._dropped[(self._dropped >= s.lo) & (self._dropped < s.hi)]
+            found_scores, found_ids = ann.candidates(self._segments[s.file], query, probed, n, dropped)
+            scores.append(found_scores)
+            ids.append(found_ids)
+        all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
+        return np.sort(all_ids[np.argsort(-all_scores)[:n]])

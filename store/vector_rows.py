@@ -1,0 +1,92 @@
+"""Every clip's vector once, at float16, in row files addressed by clip id: the copy exact scores are taken from.
+
+A clip's id is its row: ids are handed out from a counter that never goes back, so a row is written once, before
+the SQLite commit that makes its clip exist, and never changes afterwards. Readers memory-map the files and touch
+only the rows they score. Rows of clips that left stay as they were until their file is compacted.
+
+float16 keeps 11 bits of mantissa: on unit vectors of 512 dimensions an inner product moves by about 1e-4
+(BENCHMARKS.md gives the measured worst case), far below what separates two clips.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+# Rows a file: 1 GiB at 512 dimensions, so a 10-million-clip library is ten files and none is awkward to copy.
+CHUNK_ROWS = 1 << 20
+FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+class VectorRows:
+    """float16 rows of `dim` values in `folder`/rows-NNNNN.f16; row i of the whole is clip id i."""
+
+    def __init__(self, folder: Path, dim: int, chunk_rows: int = CHUNK_ROWS):
+        self.folder = folder
+        self.dim = dim
+        self.chunk_rows = chunk_rows
+        self.row_bytes = dim * 2
+        self._maps: dict[int, np.ndarray] = {}
+
+    def path(self, chunk: int) -> Path:
+        return self.folder / f"rows-{chunk:05d}.f16"
+
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("rows-*.f16"))
+
+    def write(self, first: int, vectors: np.ndarray) -> int:
+        """Store `vectors` as rows first, first + 1, ...; durable when this returns. Returns the bytes written."""
+        data = np.clip(np.asarray(vectors, np.float32), -FLOAT16_MAX, FLOAT16_MAX).astype(np.float16)
+        written = 0
+        at = 0
+        while at < len(data):
+            chunk, offset = divmod(first + at, self.chunk_rows)
+            count = min(len(data) - at, self.chunk_rows - offset)
+            path = self.path(chunk)
+            created = not path.exists()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                written += os.pwrite(fd, data[at : at + count].tobytes(), offset * self.row_bytes)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if created:
+                sync_folder(self.folder)
+            at += count
+        return written
+
+    def read(self, ids: np.ndarray) -> np.ndarray:
+        """The rows of `ids` as float32, in the order given."""
+        ids = np.asarray(ids, np.int64)
+        out = np.empty((len(ids), self.dim), np.float32)
+        chunks = ids // self.chunk_rows
+        for chunk in np.unique(chunks):
+            where = np.flatnonzero(chunks == chunk)
+            offsets = ids[where] - chunk * self.chunk_rows
+            out[where] = self._mapped(int(chunk), int(offsets.max()) + 1)[offsets]
+        return out
+
+    def _mapped(self, chunk: int, rows: int) -> np.ndarray:
+        """The file's rows, mapped again when it has grown past what the last map saw."""
+        found = self._maps.get(chunk)
+        if found is None or len(found) < rows:
+            size = self.path(chunk).stat().st_size // self.row_bytes
+            if size < rows:
+                raise FileNotFoundError(f"{self.path(chunk)} holds {size} rows, not the {rows} the catalogue has")
+            found = np.memmap(self.path(chunk), np.float16, "r", shape=(size, self.dim))
+            self._maps[chunk] = found
+        return found
+
+    def close(self) -> None:
+        self._maps.clear()
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that a file just made or renamed in it survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

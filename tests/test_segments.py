@@ -1,0 +1,175 @@
+"""The segmented vector index on its own: float16 rows, IVF-PQ segments, the flush and merge policy, readers."""
+
+import numpy as np
+import pytest
+
+from vidx.store import ann, index_build
+from vidx.store.index_reader import OpenIndex
+from vidx.store.segments import MERGE_FACTOR, IndexState, Step, fresh_max
+from vidx.store.vector_rows import VectorRows
+
+DIM = 64
+
+
+class Library:
+    """What the writer keeps in SQLite, kept in memory: the live ids, the dropped ones, the committed state."""
+
+    def __init__(self, folder, threshold):
+        self.folder, self.threshold = folder, threshold
+        self.rows = VectorRows(folder, DIM)
+        self.state = IndexState(dim=DIM)
+        self.live: set[int] = set()
+        self.dropped: set[int] = set()
+        self.rng = np.random.default_rng(0)
+
+    def ids(self, lo=0):
+        return np.array(sorted(i for i in self.live if i >= lo), np.int64)
+
+    def add_videos(self, videos, clips=20):
+        """Videos as runs of similar clips: a random direction each, its clips a small step apart."""
+        centres = self.rng.standard_normal((videos, 1, DIM)).astype(np.float32)
+        vectors = (centres + 0.15 * self.rng.standard_normal((videos, clips, DIM))).reshape(-1, DIM)
+        first = self.state.rows
+        self.rows.write(first, vectors)
+        self.state = IndexState(**{**self.state.__dict__, "rows": first + len(vectors)})
+        self.live |= set(range(first, first + len(vectors)))
+
+    def drop(self, ids):
+        self.live -= set(ids)
+        self.dropped |= set(ids)
+
+    def save(self, commit=True):
+        dropped = np.array(sorted(self.dropped), np.int64)
+        saved = index_build.save(self.folder, self.rows, self.state, self, dropped, self.threshold)
+        if commit:
+            self.state = saved.state
+            self.dropped -= set(saved.purged.tolist())
+            index_build.forget_leftovers(self.folder, self.state)
+        return saved
+
+    def reader(self, reader=None):
+        reader = reader or OpenIndex(self.folder)
+        dropped = np.array(sorted(i for i in self.dropped if i < self.state.covered), np.int64)
+        reader.refresh(self.state, self.ids(self.state.covered), dropped)
+        return reader
+
+    def exact(self, query, n):
+        ids = self.ids()
+        scores = self.rows.read(ids) @ query
+        return ids[np.argsort(-scores, kind="stable")[:n]]
+
+    def files(self):
+        return sorted(p.name for p in self.folder.glob("ann-*.faiss"))
+
+
+def agrees_with_exact(library, reader, queries=20):
+    for at in library.rng.choice(library.ids(), queries, replace=False):
+        query = library.rows.read([at])[0] + 0.05 * library.rng.standard_normal(DIM).astype(np.float32)
+        _, found = reader.search(query, 10)
+        assert found.tolist() == library.exact(query, 10).tolist()
+
+
+def test_growth_across_runs_switches_the_kind_and_answers_stay_exact(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(10)
+    assert library.save().step is Step.NOTHING and library.state.kind == "exact"
+    agrees_with_exact(library, library.reader())
+    library.add_videos(10)  # 400 clips: the threshold, by growth
+    saved = library.save()
+    assert (saved.step, library.state.kind, library.state.trained_for) == (Step.BUILD, "approximate", 400)
+    assert library.files() == ["ann-000000-0-401.faiss"]
+    agrees_with_exact(library, library.reader())
+
+
+def test_a_deletion_from_the_approximate_index_rewrites_nothing(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(25)
+    library.save()
+    reader = library.reader()
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    gone = list(range(41, 61))  # the third video
+    library.drop(gone)
+    saved = library.save()
+    assert (saved.step, saved.bytes_written) == (Step.NOTHING, 0)
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
+    reader = library.reader(reader)
+    query = library.rows.read([45])[0]
+    _, found = reader.search(query, 30)
+    assert not set(found.tolist()) & set(gone)
+    assert found.tolist() == library.exact(query, 30).tolist()
+    assert reader.size == 480
+
+
+def test_fresh_clips_flush_into_segments_whose_tiers_merge(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    reader = library.reader()
+    flushes = 0
+    for _ in range(2 * MERGE_FACTOR):
+        library.add_videos(2)  # 40 clips: fresh_max(400)
+        saved = library.save()
+        flushes += saved.step is Step.FLUSH
+        assert 0 < saved.bytes_written
+        reader = library.reader(reader)
+    assert flushes == 2 * MERGE_FACTOR and fresh_max(400) == 40
+    # Two full tiers of eight 40-clip segments became two 320-clip ones, then eight more...
+    sizes = [s.size for s in library.state.segments]
+    assert sizes[0] == 400 and len(sizes) < MERGE_FACTOR and sum(sizes) == len(library.live)
+    agrees_with_exact(library, reader)
+
+
+def test_a_segment_written_before_a_commit_that_never_came_is_a_leftover(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    committed = library.files()
+    library.add_videos(2)
+    library.save(commit=False)  # kill -9 after the segment was written, before SQLite took the new state
+    assert len(library.files()) == len(committed) + 1
+    reader = library.reader()  # readers follow the committed state: the extra file is never opened
+    agrees_with_exact(library, reader)
+    library.save()
+    assert len(library.state.segments) == 2 and library.files() == sorted(s.file for s in library.state.segments)
+
+
+def test_the_lists_are_learnt_again_after_fourfold_growth_and_dropped_when_small(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    library.add_videos(61)
+    assert library.save().step is Step.BUILD and library.state.trained_for == 1620
+    library.drop(range(1, 1301))
+    saved = library.save()
+    assert (saved.step, library.state.kind, library.files()) == (Step.EXACT, "exact", [])
+    assert saved.purged.size == 1300 and not library.dropped
+    agrees_with_exact(library, library.reader())
+
+
+def test_many_dropped_clips_compact_the_segments(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(40)
+    library.save()
+    library.drop(range(1, 201))
+    saved = library.save()
+    assert saved.step is Step.COMPACT and not library.dropped
+    assert [s.size for s in library.state.segments] == [600]
+    agrees_with_exact(library, library.reader())
+
+
+def test_float16_rows_cost_under_a_thousandth_of_cosine(tmp_path):
+    rows = VectorRows(tmp_path, 512, chunk_rows=1000)
+    vectors = np.random.default_rng(1).standard_normal((2500, 512)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert rows.write(0, vectors) == 2500 * 1024
+    assert [p.name for p in rows.files()] == ["rows-00000.f16", "rows-00001.f16", "rows-00002.f16"]
+    stored = rows.read(np.arange(2500))
+    queries = np.random.default_rng(2).standard_normal((50, 512)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    assert np.abs(stored @ queries.T - vectors @ queries.T).max() < 1e-3
+    assert np.array_equal(rows.read([2499, 3, 1500]), stored[[2499, 3, 1500]])
+
+
+@pytest.mark.parametrize(("n", "lists"), [(400, 64), (1_000_000, 4096), (10_000_000, 8192)])
+def test_lists_follow_the_size(n, lists):
+    assert ann.lists_for(n) == lists
