@@ -2,10 +2,10 @@
 
 A clip's id is its row: ids are handed out from a counter that never goes back, so a row is written once, before
 the SQLite commit that makes its clip exist, and never changes afterwards. Readers memory-map the files and touch
-only the rows they score. Rows of clips that left stay as they were until their file is compacted.
+only the rows they score. Rows of clips that left stay in the files: their space is not reclaimed yet.
 
 float16 keeps 11 bits of mantissa: on unit vectors of 512 dimensions an inner product moves by about 1e-4
-(BENCHMARKS.md gives the measured worst case), far below what separates two clips.
+(tests/test_segments.py holds it under 1e-3), far below what separates two clips.
 """
 
 from __future__ import annotations
