@@ -266,12 +266,12 @@ class Catalog:
             if len(ids) > 2 * self.counts()["clips"]:
                 ids = np.asarray([r[0] for r in self.db.execute("select id from clips")])
             ids = np.random.default_rng(seed).choice(ids, min(n, len(ids)), replace=False)
-        blobs = []
+        found: list[int] = []
         for at in range(0, len(ids), 30_000):  # SQLite's limit on parameters, as in clip_rows
             chunk = [int(i) for i in ids[at : at + 30_000]]
             marks = ",".join("?" * len(chunk))
-            blobs += [r[0] for r in self.db.execute(f"select vector from clips where id in ({marks})", chunk)]
-        return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs])
+            found += [r[0] for r in self.db.execute(f"select id from clips where id in ({marks}) order by id", chunk)]
+        return self.vectors(found)
 
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
