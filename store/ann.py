@@ -30,6 +30,7 @@ TRAIN_PER_LIST = 40  # FAISS's k-means asks for 39 points a centroid
 PQ_BITS = 8
 KMEANS_ITERATIONS = 10  # the lists only need to be roughly balanced; candidates are re-scored exactly
 MIN_LISTS, MAX_LISTS = 4, 8192
+MIN_TRAINING = 4  # vectors: 4 lists, and 2-bit codes
 
 
 def supported(dim: int) -> bool:

@@ -78,7 +78,8 @@ class Step(Enum):
 
 
 def kind_for(live: int, threshold: int, dim: int) -> str:
-    return "approximate" if live >= threshold and ann.supported(dim) else "exact"
+    # Below MIN_TRAINING vectors there is nothing to learn lists or codes from, whatever index.ann_threshold says.
+    return "approximate" if live >= max(threshold, ann.MIN_TRAINING) and ann.supported(dim) else "exact"
 
 
 def fresh_max(threshold: int) -> int:
