@@ -1,6 +1,7 @@
 """The on-disk store: the schema its migrations make, and the vector index kept in step with SQLite."""
 
 import numpy as np
+import pytest
 import sqlite_utils
 
 from vidx.config import Home
