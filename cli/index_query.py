@@ -18,9 +18,10 @@ def summary_line(s) -> str:
     speed = ""
     if s.clips_embedded and s.seconds:
         speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
+    still = f", {s.still_being_written} still being written" if s.still_being_written else ""
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
-        f"{s.unchanged} unchanged, {len(s.failed)} failed; "
+        f"{s.unchanged} unchanged, {len(s.failed)} failed{still}; "
         f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
     )
 

@@ -37,7 +37,7 @@ class TerminalProgress:
         elif event.path is None:
             self._start(event.total)
         elif self.bar is not None and self.task is not None:
-            advance = 1 if event.outcome in ("indexed", "failed") else 0
+            advance = 1 if event.outcome in ("indexed", "failed", "still being written") else 0
             speed = f"{event.clips_embedded / event.seconds:.1f} clips/s" if event.seconds else ""
             self.bar.update(self.task, advance=advance, description=event.path[-60:], speed=speed)
         else:

@@ -74,6 +74,10 @@ class IndexSettings:
     timeout: float = setting(
         300.0, "seconds a file may go without yielding a clip before it is recorded as failed", minimum=1
     )
+    # A file still being copied into the library looks like a damaged video: leave it until it has settled.
+    settle_seconds: float = setting(
+        5.0, "a file modified less than this many seconds ago is left for the next run", minimum=0
+    )
     decoders: int = setting(
         0,
         "decoding processes; 0 picks from the cores and `model.precision` (1 on 2 cores)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,11 @@ class Written:
     job: VideoJob
     clips: int = 0
     error: str | None = None
+    unsettled: bool = False  # changed on disk while it was read: neither committed nor failed
 
     @property
     def failed(self) -> bool:
-        return self.error is not None
+        return self.error is not None and not self.unsettled
 
 
 def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> Iterator[Written]:
@@ -45,6 +47,9 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
             assert event.vector is not None, "commit takes the embedder's events, each clip with its vector"
             c = event.clip
             collected.setdefault(job.path, []).append(ClipVector(c.number, c.start, c.end, event.vector))
+        elif isinstance(event, (VideoDone, VideoFailed)) and _changed_since_walk(job):
+            collected.pop(job.path, None)
+            yield Written(job, error="still being written", unsettled=True)
         elif isinstance(event, VideoDone):
             clips = collected.pop(job.path, [])
             store.save_video(job.root_id, str(job.path), stat, event.info, clips)
@@ -56,3 +61,12 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
         elif isinstance(event, VideoUnfinished):
             collected.pop(job.path, None)
             yield Written(job, error=event.error)
+
+
+def _changed_since_walk(job: VideoJob) -> bool:
+    """Whether the file's size or mtime moved while it was decoded: a copy still under way, read half-written."""
+    try:
+        st = os.stat(job.path)
+    except OSError:
+        return True
+    return (st.st_size, st.st_mtime_ns) != (job.size, job.mtime_ns)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ class Plan:
     removals: list[VideoRow] = field(default_factory=list)
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
+    unsettled: int = 0  # files modified in the last index.settle_seconds: left for the next run
 
 
 def content_hash(path: Path) -> str:
@@ -96,6 +98,8 @@ def make_plan(
     plan only reads it."""
     plan = Plan()
     seen: dict[str, tuple[int, tuple[int, int]]] = {}
+    unsettled: set[str] = set()
+    settled_before = time.time_ns() - int(settings.index.settle_seconds * 1e9)
     root_ids = catalog.root_ids()
     for root in roots:
         root_id = root_ids[str(root)]
@@ -109,6 +113,8 @@ def make_plan(
                 plan.failed.append(failure(found, "not a regular file (a pipe or a device?)"))
                 continue
             seen[str(found)] = (root_id, (info.st_size, info.st_mtime_ns))
+            if info.st_mtime_ns > settled_before:
+                unsettled.add(str(found))  # kept in `seen`, so a known file being rewritten is not removed
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
@@ -119,6 +125,9 @@ def make_plan(
     fresh: list[tuple[str, int, tuple[int, int]]] = []
     for path, (root_id, st) in seen.items():
         known = rows[path]
+        if path in unsettled:
+            plan.unsettled += 1
+            continue
         if known is None:
             fresh.append((path, root_id, st))
             continue

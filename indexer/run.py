@@ -29,6 +29,7 @@ class IndexSummary:
     removed: int = 0
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
+    still_being_written: int = 0  # changed during the run or too recently: left for the next run
     clips_embedded: int = 0
     seconds: float = 0.0
     # Busy seconds per stage; they overlap, so they need not add up to `seconds`. Decoding is summed over the
@@ -70,7 +71,7 @@ class _Reporter:
         self.done = 0
 
     def __call__(self, path: str | None = None, outcome: str | None = None, finished: bool = False) -> None:
-        if outcome in ("indexed", "failed"):
+        if outcome in ("indexed", "failed", "still being written"):
             self.done += 1
         if self.callback is not None:
             seconds = time.perf_counter() - self.started
@@ -97,6 +98,7 @@ def run_index(
             store.add_root(root)
         plan = make_plan(catalog, roots, settings, reembed_all, retry_failed, engine.lazy_hash)
         summary.unchanged = plan.unchanged
+        summary.still_being_written = plan.unsettled
         summary.failed += plan.failed
         report.total = len(plan.embed)
         report()
@@ -121,7 +123,7 @@ def run_index(
             with contextlib.closing(engine.embed(plan.embed)) as events:
                 for written in commit(_timed(events, summary), store):
                     _count(written, summary)
-                    report(printable(str(written.job.path)), "failed" if written.failed else "indexed")
+                    report(printable(str(written.job.path)), _outcome(written))
             summary.embed_seconds = engine.embed_seconds
         for placement in plan.copies:
             _copy(catalog, store, placement, summary, report)
@@ -147,7 +149,16 @@ def _timed(events: Iterator[Event | VideoUnfinished], summary: IndexSummary) -> 
         summary.write_seconds += time.perf_counter() - handed
 
 
+def _outcome(written: Written) -> str:
+    if written.unsettled:
+        return "still being written"
+    return "failed" if written.failed else "indexed"
+
+
 def _count(written: Written, summary: IndexSummary) -> None:
+    if written.unsettled:
+        summary.still_being_written += 1
+        return
     if written.error is not None:
         summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
         return

@@ -32,6 +32,8 @@ def vidx_home(tmp_path, monkeypatch):
         if name.startswith("VIDX_") and name != "VIDX_HOME":
             monkeypatch.delenv(name)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)  # it stands for ray.address
+    # Tests index files they have just written; the settling wait is tested on its own (test_still_written.py).
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "0")
     return home
 
 

@@ -124,8 +124,10 @@ def test_engine_and_ray_settings(run, monkeypatch):
     )
 
 
-def test_vidx_config_lists_the_declared_settings_in_order(run):
+def test_vidx_config_lists_the_declared_settings_in_order(run, monkeypatch):
     from vidx.config.declared import SETTINGS
+
+    monkeypatch.delenv("VIDX_INDEX_SETTLE_SECONDS")
 
     data = as_json(run("config", "--json"))["settings"]
     assert list(data) == list(SETTINGS)
