@@ -136,9 +136,10 @@ def test_vidx_config_lists_the_declared_settings_in_order(run, monkeypatch):
         assert data[key] == {"value": default, "from": "default"}
 
 
-def test_the_typed_sections_default_to_the_declaration(vidx_home):
+def test_the_typed_sections_default_to_the_declaration(vidx_home, monkeypatch):
     from vidx.config.declared import SECTIONS
 
+    monkeypatch.delenv("VIDX_INDEX_SETTLE_SECONDS")
     settings = load_settings(Home(vidx_home))
     for section, cls in SECTIONS.items():
         assert getattr(settings, section) == cls()
