@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
 
 from vidx.config import PRECISIONS
@@ -67,8 +69,6 @@ def info_command(state, as_json):
         click.echo(f"  {name}: {shape}")
     for role, f in data["files"].items():
         click.echo(f"  {role}: {f['xml']} ({f['bytes']} bytes)")
-    if data["bf16_report"]:
-        click.echo(f"bf16: {_bf16_line(data['bf16_report'])}")
     if data["quantization"]:
         q = data["quantization"]
         click.echo(
@@ -76,6 +76,11 @@ def info_command(state, as_json):
             f"top-1 agreement {q['top1_agreement']:.0%} on {q['heldout_clips']} held-out clips "
             f"({'accepted' if q['accepted'] else 'rejected'}, guard {q['guard']})"
         )
+    if data["candidates"]:
+        click.echo(f"candidates, measured on {data['cpu']}:")
+        for line in _candidate_lines(data["candidates"]):
+            click.echo(line)
+    click.echo(f"active: {data['active']['precision']}, {data['active']['reason']}")
     click.echo(f"speech: {_speech_line(data['speech'])}")
 
 
@@ -90,29 +95,37 @@ def info_command(state, as_json):
 @click.option("--heldout", default=8, show_default=True, help="Held-out clips for the FP32 comparison.")
 @pass_state
 def quantize_command(state, calibration, n_calib, heldout):
-    """Make an INT8 video IR with NNCF; it becomes active only if it stays close to FP32."""
+    """Make INT8 video IRs with NNCF, in full and with accuracy control; the fastest precision whose worst
+    cosine to FP32 on the held-out clips reaches model.int8_min_cosine becomes active."""
     lib = state.library()
     previous = lib.settings.model.precision
     try:
-        r = lib.quantize(calibration, n_calib, heldout)
+        done = lib.quantize(calibration, n_calib, heldout)
     except NoCalibrationVideos:
         raise NoCalibrationVideos(
             "No videos to calibrate on: index some, or give --calibration FOLDER of real videos"
         ) from None
+    r, choice = done.report, done.choice
     click.echo(
         f"INT8 vs FP32 on {r.heldout_clips} held-out clips: cosine min {r.cosine_min:.4f}, mean {r.cosine_mean:.4f}; "
         f"text->clip top-1 agreement {r.top1_agreement:.0%} (calibrated on {r.calibration_clips} clips)"
     )
-    bf16 = lib.model_info()["bf16_report"]
-    if bf16:
-        click.echo(f"bf16 beside them: {_bf16_line(bf16)}", err=True)
-    if r.accepted:
-        click.echo("INT8 is now the active precision.")
-        _reindex_notice(lib)
+    click.echo(f"Candidates on this CPU, guard model.int8_min_cosine = {choice.guard}:")
+    for line in _candidate_lines([asdict(c) for c in choice.candidates]):
+        click.echo(line)
+    if choice.active == previous:
+        click.echo(f"Keeping {previous}: {choice.reason}.")
     else:
-        click.echo(
-            f"Keeping {previous}: min cosine {r.cosine_min:.4f} is below the guard model.int8_min_cosine = {r.guard}."
-        )
+        click.echo(f"{choice.active} is now the active precision: {choice.reason}.")
+        _reindex_notice(lib)
+
+
+def _candidate_lines(candidates: list[dict]) -> list[str]:
+    return [
+        f"  {c['precision']:<10} {c['clips_per_second']:7.2f} clips/s, cosine to fp32 min {c['cosine_min']:.4f}, "
+        f"top-1 agreement {c['top1_agreement']:.0%}{'' if c['accepted'] else ', below the guard'}"
+        for c in candidates
+    ]
 
 
 def _speech_line(speech: dict | None) -> str:
@@ -142,7 +155,7 @@ def _reindex_notice(lib) -> None:
 @click.argument("precision", type=click.Choice(PRECISIONS))
 @pass_state
 def use_command(state, precision):
-    """Switch the video model's precision (fp32, bf16 or int8); the index is re-embedded on the next run."""
+    """Switch the video model's precision by hand; the index is re-embedded on the next run."""
     lib = state.library()
     lib.use_precision(precision)
     click.echo(f"Precision set to {precision}.")

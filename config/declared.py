@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-PRECISIONS = ("fp32", "bf16", "int8")
+PRECISIONS = ("fp32", "bf16", "int8", "int8-mixed")
 ENGINES = ("local", "ray")
 # Each decoder is a process of ~150 MB; more than this is a typo, not a machine.
 MAX_DECODERS = 64
@@ -123,9 +123,17 @@ class ServeSettings:
 @dataclass(frozen=True)
 class ModelSettings:
     precision: str = setting(
-        "fp32", "fp32 (true f32), bf16 (CPUs with AVX512_BF16 or AMX), int8 (after quantize)", choices=PRECISIONS
+        "fp32",
+        "fp32 (true f32), bf16 (CPUs with AVX512_BF16 or AMX), int8 or int8-mixed (accuracy-controlled INT8) after "
+        "`vidx model quantize`, which sets the fastest that passes the guard",
+        choices=PRECISIONS,
     )
-    int8_min_cosine: float = setting(0.985, "INT8 guard: worst cosine to FP32 on held-out clips", minimum=-1, maximum=1)
+    int8_min_cosine: float = setting(
+        0.985,
+        "the guard: worst cosine to FP32 on held-out clips that int8, int8-mixed and bf16 must reach",
+        minimum=-1,
+        maximum=1,
+    )
     source: str = setting(
         "https://www.kaggle.com/models/deepmind/mil-nce/TensorFlow1/s3d/1",
         "what `vidx model import` fetches by default",

@@ -11,10 +11,11 @@ from vidx.config import Settings
 # Share of the CPU work that is decoding, per model precision: a 720p30 H.264 clip (96 frames, 32 sampled)
 # costs about 70 ms of one core to decode; inference costs about 100 ms of CPU in INT8, 370 in FP32 and 200 in
 # bf16 (BENCHMARKS.md).
-DECODE_SHARE = {"int8": 0.4, "bf16": 0.25, "fp32": 0.15}
+# Accuracy-controlled INT8 keeps a few layers in f32, so it costs a little more than INT8.
+DECODE_SHARE = {"int8": 0.4, "int8-mixed": 0.35, "bf16": 0.25, "fp32": 0.15}
 # Share of it that is speech, when speech is on: Whisper base int8 costs about 96 ms of CPU per second of talk
 # (benchmarks/speech.py), a video second's clips 110 ms in INT8 and 270 in FP32; videos talk about half the time.
-SPEECH_SHARE = {"int8": 0.3, "bf16": 0.2, "fp32": 0.15}
+SPEECH_SHARE = {"int8": 0.3, "int8-mixed": 0.25, "bf16": 0.2, "fp32": 0.15}
 
 
 @dataclass(frozen=True)

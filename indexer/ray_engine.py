@@ -34,7 +34,6 @@ from vidx.config import Home, Settings
 from vidx.errors import VidxError
 from vidx.media.clips import Clip
 from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
-from vidx.model.space import vector_space
 from vidx.store import VideoInfo
 
 from .commit import VideoUnfinished
@@ -60,7 +59,7 @@ class ModelFiles:
 
     refs: dict
     sha256: str  # of the files' bytes, in name order
-    space: str  # the driver's vector space (vidx.model.space)
+    space: str  # the driver's vector space (Manifest.vector_space)
     precision: str
 
 
@@ -142,7 +141,7 @@ class Worker:
             folder.mkdir()
             for name, data in blobs.items():
                 (folder / name).write_bytes(data)
-            space = vector_space(Manifest.load(folder).fingerprint, model.precision)
+            space = Manifest.load(folder).vector_space(model.precision)
             if space != model.space:
                 raise VidxError(f"its model is {space}, the index holds {model.space}")
             clip = self.settings.clip

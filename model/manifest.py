@@ -8,9 +8,13 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from .space import vector_space
+
 MANIFEST = "manifest.json"
 TEXT_IR = "text.xml"
-VIDEO_IR = {"fp32": "video.xml", "bf16": "video.xml", "int8": "video-int8.xml"}
+VIDEO_IR = {"fp32": "video.xml", "bf16": "video.xml", "int8": "video-int8.xml", "int8-mixed": "video-int8-mixed.xml"}
+# The held-out clips the candidates are measured on, uint8, kept to measure them again on another CPU.
+HELDOUT = "heldout.npy"
 
 
 @dataclass
@@ -26,11 +30,22 @@ class Manifest:
     files: dict[str, str]
     quantization: dict | None = None
     bf16_report: dict | None = None
+    # What `vidx model quantize` measured, on which CPU, and what it chose (model/choice.py).
+    cpu: str | None = None
+    candidates: list[dict] | None = None
+    chosen: dict | None = None
+    # sha256[:12] of each quantized IR's weights: quantizing again makes other vectors under the same name.
+    quantized_irs: dict[str, str] | None = None
 
     def save(self, folder: Path) -> None:
         tmp = folder / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
         os.replace(tmp, folder / MANIFEST)
+
+    def vector_space(self, precision: str) -> str:
+        """Which model and precision make the vectors, `<fingerprint[:16]>:<precision>[@<IR digest>]`: an index
+        holds vectors of one space only."""
+        return vector_space(self.fingerprint, precision, (self.quantized_irs or {}).get(precision))
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:

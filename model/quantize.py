@@ -1,9 +1,14 @@
-"""`vidx model quantize`: NNCF post-training INT8 of the video IR, kept only if it stays close to FP32."""
+"""`vidx model quantize`: NNCF INT8 of the video IR, in full and with accuracy control, then the fastest
+precision that stays close to FP32 on held-out clips is chosen (model/choice.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import shutil
 import sys
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -13,32 +18,18 @@ import numpy as np
 from vidx.config import Settings
 from vidx.errors import VidxError
 
-from . import registry
+from . import cpu, registry
+from .choice import Choice, record
 from .manifest import VIDEO_IR, Manifest
-from .runtime import TextEncoder, VideoEncoder, compile_config, core, cpu_has_bf16
-
-# Text probes for the retrieval-agreement figure: everyday scenes, since the library's content is unknown.
-PROBES = [
-    "a person walking",
-    "a car driving on a road",
-    "people talking",
-    "a dog running",
-    "cooking food",
-    "playing guitar",
-    "a waterfall",
-    "riding a bike",
-    "a bottle on a table",
-    "someone reading a book",
-    "a crowd of people",
-    "a cartoon animal",
-    "a hand gesture",
-    "a phone call",
-    "an empty room",
-]
+from .measure import measure, save_heldout
+from .pixels import scale
+from .runtime import VideoEncoder, core
 
 
 @dataclass
 class QuantizationReport:
+    """Full INT8 as before (its keys are the manifest's `quantization`), and how it was made."""
+
     calibration_clips: int
     heldout_clips: int
     cosine_min: float
@@ -49,14 +40,14 @@ class QuantizationReport:
     overflow_fix: str
     guard: float
     accepted: bool
+    reverted: int  # operations accuracy control kept in float for int8-mixed
+    seconds: float  # both quantizations, accuracy control included
 
 
-def _compare(reference: np.ndarray, other: np.ndarray, text: np.ndarray) -> tuple[float, float, float]:
-    cos = np.sum(reference * other, axis=1) / (
-        np.linalg.norm(reference, axis=1) * np.linalg.norm(other, axis=1) + 1e-12
-    )
-    agree = np.mean(np.argmax(text @ reference.T, axis=1) == np.argmax(text @ other.T, axis=1))
-    return float(cos.min()), float(cos.mean()), float(agree)
+@dataclass(frozen=True)
+class Quantized:
+    report: QuantizationReport
+    choice: Choice
 
 
 def output_projection(model) -> list[str]:
@@ -71,15 +62,6 @@ def output_projection(model) -> list[str]:
     return [node.get_friendly_name()]
 
 
-def _cpu_has_vnni() -> bool:
-    """VNNI (or AMX) multiplies u8 by s8 into int32 directly; without it, pairs add up in int16 and can saturate."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split()
-    except OSError:
-        return False
-    return any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
-
-
 def split(n: int, calibration: int, heldout: int) -> tuple[list[int], list[int]]:
     """Positions of the calibration and held-out clips among `n` taken in turn from the videos.
 
@@ -90,19 +72,7 @@ def split(n: int, calibration: int, heldout: int) -> tuple[list[int], list[int]]
     return [i for i in range(n) if i not in held][:calibration], sorted(held)
 
 
-def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> QuantizationReport:
-    """Calibrate on `calibration` clips and judge on `heldout` others (see `split`); INT8 is stored either way."""
-    import logging
-
-    import nncf
-    import openvino as ov
-    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
-
-    nncf.set_log_level(logging.WARNING)  # its INFO lines go to stdout, where the report goes
-
-    home = settings.home
-    folder = registry.require_active(home)
-    manifest = Manifest.load(folder)
+def _gather(clips: Iterable[np.ndarray], calibration: int, heldout: int) -> tuple[list[np.ndarray], np.ndarray]:
     gathered = []
     for clip in clips:
         gathered.append(clip)
@@ -111,59 +81,129 @@ def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, 
     if len(gathered) < 2:
         raise VidxError("Too few clips to calibrate on: calibrate on a folder of real videos")
     calib_at, held_at = split(len(gathered), calibration, heldout)
-    calib, held = [gathered[i] for i in calib_at], [gathered[i] for i in held_at]
+    return [gathered[i] for i in calib_at], np.stack([gathered[i] for i in held_at])
+
+
+def _with_accuracy_control(fp32_model, calib: list[np.ndarray], held: np.ndarray, reference: np.ndarray, guard, out):
+    """(full INT8, accuracy-controlled INT8, operations the latter keeps in float), from one NNCF run.
+
+    Accuracy control's metric is the worst cosine to FP32 over the held-out clips, with the guard as its
+    bound; NNCF compiles every model it judges in f32, as `reference` was. It saves the fully quantized model
+    in `out` before reverting any layer, so calibrating once gives both.
+    """
+    import nncf
+    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
+
+    def worst_cosine(compiled, items) -> tuple[float, list[float]]:
+        cosines = []
+        for i, clip in items:
+            v = np.asarray(compiled(scale(clip)[None])[0])[0]
+            r = reference[i]
+            cosines.append(float(v @ r / (np.linalg.norm(v) * np.linalg.norm(r) + 1e-12)))
+        return min(cosines), cosines
+
     # NNCF's default keeps the first layer's weights to 7 bits against int16 saturation, which VNNI cannot hit;
     # on VNNI CPUs full 8 bits raised the S3D stand-in's mean cosine to FP32 from 0.981 to 0.984 (BENCHMARKS.md).
-    overflow_fix = nncf.OverflowFix.DISABLE if _cpu_has_vnni() else nncf.OverflowFix.FIRST_LAYER
+    overflow_fix = nncf.OverflowFix.DISABLE if cpu.has_vnni() else nncf.OverflowFix.FIRST_LAYER
+    mixed = nncf.quantize_with_accuracy_control(
+        fp32_model,
+        nncf.Dataset(calib, lambda clip: scale(clip)[None]),
+        nncf.Dataset(list(enumerate(held))),
+        worst_cosine,
+        # FP32 scores 1.0 against itself, so a drop of 1 - guard leaves the worst cosine at the guard.
+        max_drop=1.0 - guard,
+        drop_type=nncf.DropType.ABSOLUTE,
+        model_type=nncf.ModelType.TRANSFORMER,
+        subset_size=len(calib),
+        ignored_scope=nncf.IgnoredScope(names=output_projection(fp32_model)),
+        # Activation ranges that minimise the quantization error over a histogram: on the S3D stand-in the
+        # best of the estimators tried, while clipping outliers (quantiles) lost badly (BENCHMARKS.md).
+        advanced_quantization_parameters=nncf.AdvancedQuantizationParameters(
+            overflow_fix=overflow_fix,
+            activations_range_estimator_params=RangeEstimatorParametersSet.HISTOGRAM,
+        ),
+        advanced_accuracy_restorer_parameters=nncf.AdvancedAccuracyRestorerParameters(intermediate_model_dir=str(out)),
+    )
+    # Saved with FakeQuantize on float weights; int8 weights, as nncf.quantize stores them, take a quarter of
+    # the disk (the same transformation NNCF applies to the model it returns; private in OpenVINO 2026.4).
+    from openvino._offline_transformations import compress_quantize_weights_transformation
 
-    fp32_model = core().read_model(str(folder / VIDEO_IR["fp32"]))
-    dataset = nncf.Dataset([c[None] for c in calib])
-    with contextlib.redirect_stdout(sys.stderr):  # NNCF's progress bars are progress, not the report
-        int8_model = nncf.quantize(
-            fp32_model,
-            dataset,
-            model_type=nncf.ModelType.TRANSFORMER,
-            subset_size=len(calib),
-            ignored_scope=nncf.IgnoredScope(names=output_projection(fp32_model)),
-            # Activation ranges that minimise the quantization error over a histogram: on the S3D stand-in the
-            # best of the estimators tried, while clipping outliers (quantiles) lost badly (BENCHMARKS.md).
-            advanced_parameters=nncf.AdvancedQuantizationParameters(
-                overflow_fix=overflow_fix,
-                activations_range_estimator_params=RangeEstimatorParametersSet.HISTOGRAM,
-            ),
-        )
-    staged = folder / (VIDEO_IR["int8"] + ".tmp.xml")
-    ov.save_model(int8_model, staged, compress_to_fp16=False)
+    full = core().read_model(str(out / "intermediate_model.xml"))
+    compress_quantize_weights_transformation(full)
+    return full, mixed, _float_operations(mixed) - _float_operations(full), overflow_fix.value
 
-    batch = np.stack(held)
-    reference = VideoEncoder.from_settings(settings, folder, "fp32").embed(batch)
-    int8_out = np.array(core().compile_model(str(staged), "CPU", compile_config("int8", home))(batch)[0])
-    text = TextEncoder(home, folder).embed(PROBES)
-    cos_min, cos_mean, agree = _compare(reference, int8_out, text)
+
+def _float_operations(model) -> int:
+    """Convolutions and MatMuls that no FakeQuantize feeds: the ones that run in float."""
+    quantizable = ("Convolution", "GroupConvolution", "MatMul")
+    count = 0
+    for op in model.get_ops():
+        if op.get_type_name() in quantizable:
+            fed = [op.input_value(i).get_node().get_type_name() for i in range(op.get_input_size())]
+            count += "FakeQuantize" not in fed
+    return count
+
+
+def _store(model, folder: Path, precision: str) -> str:
+    """Write the IR beside the others, each file swapped in whole; returns the digest of its weights."""
+    import openvino as ov
+
+    name = VIDEO_IR[precision]
+    staged = folder / (name + ".tmp.xml")
+    ov.save_model(model, staged, compress_to_fp16=False)
+    weights = Path(str(staged)[: -len(".xml")] + ".bin")
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    for suffix in (".bin", ".xml"):
+        Path(str(staged)[: -len(".xml")] + suffix).replace(folder / (name[: -len(".xml")] + suffix))
+    return digest
+
+
+def quantize(settings: Settings, clips: Iterable[np.ndarray], calibration: int, heldout: int) -> Quantized:
+    """Calibrate on `calibration` uint8 clips, judge on `heldout` others (see `split`), store both INT8 IRs and
+    the held-out clips, and measure every candidate on them; the caller makes the choice active."""
+    import logging
+
+    import nncf
+
+    nncf.set_log_level(logging.WARNING)  # its INFO lines go to stdout, where the report goes
+    folder = registry.require_active(settings.home)
+    manifest = Manifest.load(folder)
+    calib, held = _gather(clips, calibration, heldout)
     guard = settings.model.int8_min_cosine
+    reference = VideoEncoder.from_settings(settings, folder, "fp32").embed(scale(held))
+    started = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix=".quantize-", dir=folder))
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # NNCF's progress bars are progress, not the report
+            fp32_model = core().read_model(str(folder / VIDEO_IR["fp32"]))
+            full, mixed, reverted, overflow_fix = _with_accuracy_control(
+                fp32_model, calib, held, reference, guard, scratch
+            )
+        manifest.quantized_irs = {p: _store(m, folder, p) for p, m in (("int8", full), ("int8-mixed", mixed))}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    save_heldout(folder, held)
+    manifest.files["video_int8"] = VIDEO_IR["int8"]
+    manifest.files["video_int8_mixed"] = VIDEO_IR["int8-mixed"]
+    manifest.save(folder)
+    choice = measure(settings, folder, held)
+    int8 = next(c for c in choice.candidates if c.precision == "int8")
     report = QuantizationReport(
         len(calib),
         len(held),
-        round(cos_min, 5),
-        round(cos_mean, 5),
-        round(agree, 4),
+        int8.cosine_min,
+        int8.cosine_mean,
+        int8.top1_agreement,
         "TRANSFORMER",
         "the output projection",
-        overflow_fix.value,
+        overflow_fix,
         guard,
-        cos_min >= guard,
+        int8.accepted,
+        reverted,
+        round(seconds, 1),
     )
-    for suffix in (".bin", ".xml"):
-        Path(str(staged)[: -len(".xml")] + suffix).replace(folder / (VIDEO_IR["int8"][: -len(".xml")] + suffix))
     manifest.quantization = asdict(report)
-    if cpu_has_bf16():
-        bf16_out = VideoEncoder.from_settings(settings, folder, "bf16").embed(batch)
-        b_min, b_mean, b_agree = _compare(reference, bf16_out, text)
-        manifest.bf16_report = {
-            "cosine_min": round(b_min, 5),
-            "cosine_mean": round(b_mean, 5),
-            "top1_agreement": b_agree,
-        }
-    manifest.files["video_int8"] = VIDEO_IR["int8"]
+    record(manifest, choice)
     manifest.save(folder)
-    return report
+    return Quantized(report, choice)

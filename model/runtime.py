@@ -40,11 +40,13 @@ def core():
 
 
 def cpu_has_bf16() -> bool:
+    """AVX512_BF16 or AMX, as OpenVINO sees the CPU: elsewhere bf16 is emulated, slower than f32."""
     return "BF16" in core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
 
 def compile_config(precision: str, home: Home, threads: int | None = None) -> dict:
-    """FP32 means true f32: without the hint the CPU plugin silently runs bf16 where the CPU has it.
+    """FP32 means true f32: without the hint the CPU plugin silently runs bf16 where the CPU has it. INT8 IRs
+    run their float layers (those accuracy control kept) in f32 too, as they were judged.
 
     The compiled-model cache lives in the home; a read-only home (an archive on a read-only mount) goes without.
     `threads` caps inference threads (OpenVINO ignores OMP_NUM_THREADS); None lets it use every core.
@@ -116,7 +118,7 @@ class VideoEncoder:
         self.precision = precision
         self.busy_seconds = 0.0
         manifest = Manifest.load(self.folder)
-        if precision == "int8" and not manifest.quantization:
+        if precision.startswith("int8") and VIDEO_IR[precision] not in manifest.files.values():
             raise VidxError("No INT8 model yet: run `vidx model quantize` first, or `vidx model use fp32`")
         model = core().read_model(str(self.folder / VIDEO_IR[precision]))
         wanted = [-1, frames, size, size, 3]

@@ -8,9 +8,11 @@ def model_id(fingerprint: str) -> str:
     return fingerprint[:16]
 
 
-def vector_space(fingerprint: str, precision: str) -> str:
-    """`<model id>:<precision>`: vectors of two spaces are never compared, and a change of either re-embeds."""
-    return f"{model_id(fingerprint)}:{precision}"
+def vector_space(fingerprint: str, precision: str, ir: str | None = None) -> str:
+    """`<model id>:<precision>[@<ir>]`: vectors of two spaces are never compared, and a change of either
+    re-embeds. `ir` names a quantized IR (a digest of its weights): quantizing again makes other vectors under
+    the same precision's name."""
+    return f"{model_id(fingerprint)}:{precision}" + (f"@{ir}" if ir else "")
 
 
 def space_model(space: str) -> str:

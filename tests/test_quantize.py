@@ -1,14 +1,24 @@
-"""NNCF INT8 of the video IR: the report, the cosine guard, and switching precision."""
+"""NNCF INT8 of the video IR, in full and with accuracy control; the choice of precision; switching by hand."""
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 from conftest import as_json
 
 from vidx.config import Home
-from vidx.model import registry
+from vidx.model import cpu, registry
+from vidx.model.choice import Candidate, choose, judged
+from vidx.model.runtime import cpu_has_bf16
 
 pytestmark = pytest.mark.slow
+
+QUANTIZE = ("model", "quantize", "--clips", "8", "--heldout", "6")
+
+
+def _expected_candidates() -> list[str]:
+    return ["int8", "int8-mixed", *(["bf16"] if cpu_has_bf16() else []), "fp32"]
 
 
 @pytest.fixture(scope="module")
@@ -21,20 +31,20 @@ def quantized(tmp_path_factory, models, library):
     home = tmp_path_factory.mktemp("qhome")
     runner = CliRunner(env={"VIDX_HOME": str(home)})
     assert runner.invoke(cli, ["model", "import", str(models["tf1"])]).exit_code == 0
-    result = runner.invoke(
-        cli, ["model", "quantize", "--calibration", str(library["root"]), "--clips", "8", "--heldout", "6"]
-    )
+    result = runner.invoke(cli, [*QUANTIZE, "--calibration", str(library["root"])])
     assert result.exit_code == 0, result.output
-    return home, result
+    info = runner.invoke(cli, ["model", "info", "--json"])
+    return home, result, json.loads(info.output)
 
 
 def test_report_is_printed_and_stored(quantized):
-    home, result = quantized
+    home, result, info = quantized
     q = registry.active_manifest(Home(home)).quantization
     assert q["calibration_clips"] == 8 and q["heldout_clips"] == 6
     assert 0.985 <= q["cosine_min"] <= q["cosine_mean"] <= 1.0
     assert 0.0 <= q["top1_agreement"] <= 1.0
     assert q["accepted"] is True and q["guard"] == 0.985
+    assert q["reverted"] == 0, "INT8 already passes: accuracy control has nothing to revert"
     vnni = {"avx512_vnni", "avx_vnni", "amx_int8"} & set(Path("/proc/cpuinfo").read_text().split())
     assert q["overflow_fix"] == ("disable" if vnni else "first_layer_only")
     lines = result.stdout.splitlines()
@@ -42,8 +52,68 @@ def test_report_is_printed_and_stored(quantized):
         f"INT8 vs FP32 on 6 held-out clips: cosine min {q['cosine_min']:.4f}, mean {q['cosine_mean']:.4f}; "
         f"text->clip top-1 agreement {q['top1_agreement']:.0%} (calibrated on 8 clips)"
     )
-    assert lines[1] == "INT8 is now the active precision."
-    assert (registry.active_dir(Home(home)) / "video-int8.xml").is_file()
+    assert lines[1] == "Candidates on this CPU, guard model.int8_min_cosine = 0.985:"
+    candidates = info["candidates"]
+    assert [c["precision"] for c in candidates] == _expected_candidates()
+    assert [line.split()[0] for line in lines[2 : 2 + len(candidates)]] == _expected_candidates()
+    active = info["active"]
+    assert (
+        lines[2 + len(candidates)] == f"{active['precision']} is now the active precision: {info['chosen']['reason']}."
+    )
+    assert info["precision"] == active["precision"] == info["chosen"]["precision"]
+    assert active["reason"] == f"chosen by `vidx model quantize`: {info['chosen']['reason']}"
+    assert info["cpu"] == cpu.identity()
+    folder = registry.active_dir(Home(home))
+    for name in ("video-int8.xml", "video-int8-mixed.xml", "heldout.npy"):
+        assert (folder / name).is_file()
+    # A quantized IR's vectors are its own: quantizing again re-embeds even under the same precision name.
+    manifest = registry.active_manifest(Home(home))
+    digest = hashlib.sha256((folder / "video-int8.bin").read_bytes()).hexdigest()[:12]
+    assert manifest.vector_space("int8") == f"{manifest.fingerprint[:16]}:int8@{digest}"
+    assert manifest.vector_space("fp32") == f"{manifest.fingerprint[:16]}:fp32"
+
+
+def test_the_fastest_accepted_candidate_is_active(quantized):
+    _, _, info = quantized
+    candidates = info["candidates"]
+    assert {tuple(c) for c in candidates} == {
+        ("precision", "clips_per_second", "cosine_min", "cosine_mean", "top1_agreement", "accepted")
+    }
+    passing = [c for c in candidates if c["accepted"]]
+    assert info["active"]["precision"] == max(passing, key=lambda c: c["clips_per_second"])["precision"]
+    fp32 = candidates[-1]
+    assert (fp32["precision"], fp32["cosine_min"], fp32["accepted"]) == ("fp32", 1.0, True)
+
+
+def test_choice_on_known_numbers():
+    guard = 0.985
+    int8 = judged("int8", 20.0, 0.962, 0.987, 0.93, guard)
+    mixed = judged("int8-mixed", 12.0, 0.9861, 0.993, 1.0, guard)
+    bf16 = judged("bf16", 8.0, 0.991, 0.996, 1.0, guard)
+    fp32 = judged("fp32", 3.0, 1.0, 1.0, 1.0, guard)
+    assert (int8.accepted, mixed.accepted, bf16.accepted, fp32.accepted) == (False, True, True, True)
+    choice = choose([int8, mixed, bf16, fp32], guard, "a CPU; avx2")
+    assert choice.active == "int8-mixed"
+    assert choice.reason == (
+        "the fastest candidate (12 clips/s) whose worst held-out cosine to fp32 (0.9861) reaches "
+        "model.int8_min_cosine = 0.985; below it: int8 (0.962)"
+    )
+    # bf16 faster than accuracy-controlled INT8 (a CPU with AMX): it wins.
+    assert choose([int8, mixed, judged("bf16", 13.0, 0.991, 0.996, 1.0, guard), fp32], guard, "").active == "bf16"
+    # FP32 slower than nothing: with every other candidate under the guard, it is still the answer.
+    under = [judged(p, 10.0, 0.98, 0.99, 1.0, guard) for p in ("int8", "int8-mixed", "bf16")]
+    alone = choose([*under, fp32], guard, "")
+    assert alone.active == "fp32"
+    assert alone.reason == (
+        "no faster candidate's worst held-out cosine to fp32 reaches model.int8_min_cosine = 0.985; "
+        "below it: int8 (0.98), int8-mixed (0.98), bf16 (0.98)"
+    )
+    # Measured exactly at the guard passes; FP32 passes whatever its rounding.
+    assert judged("int8", 1.0, 0.985, 0.99, 1.0, guard).accepted
+    assert judged("fp32", 1.0, 0.99999, 1.0, 1.0, guard).accepted
+    with pytest.raises(ValueError):
+        choose([int8], guard, "")
+    assert Candidate("int8", 1.0, 0.9, 0.9, 1.0, False) == judged("int8", 1.0, 0.9, 0.9, 1.0, guard)
 
 
 def test_int8_index_still_answers(quantized, library):
@@ -51,42 +121,66 @@ def test_int8_index_still_answers(quantized, library):
 
     from vidx.cli import cli
 
-    home, _ = quantized
+    home, _, _ = quantized
     runner = CliRunner(env={"VIDX_HOME": str(home)})
+    assert runner.invoke(cli, ["model", "use", "int8"]).exit_code == 0
     assert runner.invoke(cli, ["index", str(library["root"] / "colours"), "--quiet"]).exit_code == 0
     for word in ("red", "green", "blue"):
         assert as_json(runner.invoke(cli, ["query", word, "--json"]))["results"][0]["path"] == str(library[word])
 
 
-def test_guard_keeps_fp32(run, models, library, vidx_home):
+def test_a_candidate_under_the_guard_is_never_active(run, models, library, vidx_home):
     run("model", "import", models["tf1"])
-    first = run("model", "quantize", "--calibration", library["root"], "--clips", "8", "--heldout", "6")
+    run(*QUANTIZE, "--calibration", library["root"])
     q = registry.active_manifest(Home(vidx_home)).quantization
     assert q["cosine_min"] < 1.0, "the toy model must lose something to INT8 for the guard to be tested"
-    assert first.stdout.splitlines()[1] == "INT8 is now the active precision."
     run("model", "use", "fp32")
     guard = round((q["cosine_min"] + 1.0) / 2, 6)
-    strict = run(
-        "--set",
-        f"model.int8_min_cosine={guard}",
-        "model",
-        "quantize",
-        "--calibration",
-        library["root"],
-        "--clips",
-        "8",
-        "--heldout",
-        "6",
-    )
-    q2 = registry.active_manifest(Home(vidx_home)).quantization
-    assert q2["accepted"] is False
-    assert strict.stdout.splitlines()[1] == (
-        f"Keeping fp32: min cosine {q2['cosine_min']:.4f} is below the guard model.int8_min_cosine = {guard}."
-    )
-    assert as_json(run("model", "info", "--json"))["precision"] == "fp32"
+    strict = run("--set", f"model.int8_min_cosine={guard}", *QUANTIZE, "--calibration", library["root"])
+    manifest = registry.active_manifest(Home(vidx_home))
+    candidates = {c["precision"]: c for c in manifest.candidates}
+    assert manifest.quantization["accepted"] is False and candidates["int8"]["accepted"] is False
+    assert manifest.chosen["precision"] != "int8"
+    # Accuracy control kept the toy model's layers in float until the worst cosine reached the guard.
+    assert manifest.quantization["reverted"] >= 1
+    assert candidates["int8-mixed"]["cosine_min"] >= guard and candidates["int8-mixed"]["accepted"]
+    line = next(line for line in strict.stdout.splitlines() if line.split()[:1] == ["int8"])
+    assert line.endswith(", below the guard")
+    assert manifest.chosen["reason"].endswith(f"below it: int8 ({candidates['int8']['cosine_min']:g})")
+    assert as_json(run("model", "info", "--json"))["precision"] == manifest.chosen["precision"]
     refused = run("model", "use", "int8", check=False)
     assert refused.exit_code == 1
-    assert refused.output.startswith("Error: The INT8 model failed its check (min cosine ")
+    assert refused.output == (
+        f"Error: The INT8 model failed its check (min cosine {candidates['int8']['cosine_min']:.4f} < {guard}); "
+        "quantize again with more clips\n"
+    )
+
+
+def test_a_home_measured_on_another_cpu_is_measured_again(run, models, library, vidx_home):
+    run("model", "import", models["tf1"])
+    run(*QUANTIZE, "--calibration", library["root"])
+    folder = registry.active_dir(Home(vidx_home))
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text())
+    # The same CPU: nothing is measured again (marked speeds stay).
+    for c in data["candidates"]:
+        c["clips_per_second"] = 12345.0
+    path.write_text(json.dumps(data))
+    run("index", library["root"] / "colours", "--quiet")
+    assert {c["clips_per_second"] for c in json.loads(path.read_text())["candidates"]} == {12345.0}
+    # Another CPU: measured again, the choice made again and applied, before the run embeds anything.
+    data["cpu"] = "Some Other CPU; avx2"
+    data["chosen"] = {"precision": "bf16", "reason": "measured elsewhere", "guard": 0.985}
+    path.write_text(json.dumps(data))
+    run("index", library["root"] / "colours", "--quiet")
+    again = json.loads(path.read_text())
+    assert again["cpu"] == cpu.identity()
+    assert 12345.0 not in {c["clips_per_second"] for c in again["candidates"]}
+    assert again["chosen"]["reason"] != "measured elsewhere"
+    info = as_json(run("model", "info", "--json"))
+    assert info["precision"] == again["chosen"]["precision"]
+    status = as_json(run("status", "--json"))
+    assert status["precision"] == again["chosen"]["precision"]
 
 
 def test_use_precision(run, models, library, vidx_home):
@@ -98,9 +192,12 @@ def test_use_precision(run, models, library, vidx_home):
     )
     run("index", library["root"] / "colours", "--quiet")
     notice = "The index holds vectors of another precision: the next `vidx index` re-embeds all 3 videos."
-    quantized = run("model", "quantize", "--calibration", library["root"], "--clips", "8", "--heldout", "6")
-    assert quantized.stdout.splitlines()[1:] == ["INT8 is now the active precision.", notice]
-    assert as_json(run("config", "--json"))["settings"]["model.precision"]["value"] == "int8"
+    run(*QUANTIZE, "--calibration", library["root"])
+    run("model", "use", "int8-mixed")
+    assert as_json(run("config", "--json"))["settings"]["model.precision"]["value"] == "int8-mixed"
+    info = as_json(run("model", "info", "--json"))
+    if info["chosen"]["precision"] != "int8-mixed":
+        assert info["active"] == {"precision": "int8-mixed", "reason": "set by `vidx model use`"}
     summary = as_json(run("index", "--json"))
     assert summary["changed"] == 3 and summary["clips_embedded"] >= 3
     assert as_json(run("index", "--json"))["unchanged"] == 3

@@ -59,6 +59,8 @@ class Indexing:
         self.opened.home.require_writable()
         with index_lock(self.opened.home, wait):
             folder = self.models.folder()
+            self.models.measured_here(folder)
+            settings = self.opened.settings  # the precision may have been chosen again, for this CPU
             space = self.models.vector_space()
             runner = make_engine(settings, folder, space)
             return run_index(self.opened.catalog, roots, settings, runner, space, progress, retry_failed)

@@ -82,8 +82,9 @@ class Library:
         return self._models.import_model(source, force)
 
     def model_info(self) -> dict:
-        """What `vidx model info --json` prints: the manifest, the precision in use, the IR files and sizes, and
-        the speech model (`speech`, None when none is installed)."""
+        """What `vidx model info --json` prints: the manifest, the precision in use and why, the IR files and
+        sizes, the candidates `vidx model quantize` measured, and the speech model (`speech`, None when none is
+        installed)."""
         return self._models.info()
 
     def import_speech(self, source: str, force: bool = False):
@@ -95,12 +96,15 @@ class Library:
         return self._models.speech_info()
 
     def quantize(self, calibration: str | os.PathLike | None = None, clips: int = 64, heldout: int = 8):
-        """NNCF INT8 of the video IR, calibrated on real clips (default: the indexed videos); made active only if
-        its worst cosine to FP32 on `heldout` clips reaches model.int8_min_cosine. Returns the report."""
+        """NNCF INT8 of the video IR, in full and with accuracy control, calibrated on real clips (default: the
+        indexed videos); then int8, int8-mixed, bf16 (where the CPU has it) and fp32 are measured on `heldout`
+        other clips and the fastest whose worst cosine to FP32 reaches model.int8_min_cosine becomes active.
+        Returns the report and the choice."""
         return self._models.quantize(calibration, clips, heldout)
 
     def use_precision(self, precision: str) -> None:
-        """Make fp32, bf16 or int8 the video model's precision in the home's config.toml."""
+        """Make fp32, bf16, int8 or int8-mixed the video model's precision in the home's config.toml; a precision
+        `vidx model quantize` measured below model.int8_min_cosine is refused."""
         self._models.use_precision(precision)
 
     def videos_to_reembed(self) -> int:

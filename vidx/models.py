@@ -48,9 +48,8 @@ class Models:
 
     def vector_space(self) -> str:
         from vidx.model.manifest import Manifest
-        from vidx.model.space import vector_space
 
-        return vector_space(Manifest.load(self.folder()).fingerprint, self.opened.settings.model.precision)
+        return Manifest.load(self.folder()).vector_space(self.opened.settings.model.precision)
 
     def _check_same_model(self, folder: Path) -> None:
         """Text vectors of one model against video vectors of another would rank at random."""
@@ -102,8 +101,25 @@ class Models:
             xml = folder / name
             files[role] = {"xml": str(xml), "bytes": xml.stat().st_size + xml.with_suffix(".bin").stat().st_size}
         precision = self.opened.settings.model.precision
-        speech = self.speech_info()
-        return {**asdict(manifest), "precision": precision, "folder": str(folder), "files": files, "speech": speech}
+        return {
+            **asdict(manifest),
+            "precision": precision,
+            "folder": str(folder),
+            "files": files,
+            "candidates": manifest.candidates or [],
+            "active": {"precision": precision, "reason": self._why(manifest.chosen or {}, precision)},
+            "speech": self.speech_info(),
+        }
+
+    def _why(self, chosen: dict, precision: str) -> str:
+        origin = self.opened.settings.origins.get("model.precision", "")
+        if origin.startswith(("env", "flag")):
+            return f"set by {origin}"
+        if chosen.get("precision") == precision:
+            return f"chosen by `vidx model quantize`: {chosen['reason']}"
+        if origin:
+            return "set by `vidx model use`"
+        return "the default; `vidx model quantize` measures the faster candidates"
 
     def import_speech(self, source: str, force: bool = False):
         from vidx.model.speech_import import import_speech
@@ -120,17 +136,24 @@ class Models:
 
     def quantize(self, calibration: str | os.PathLike | None, clips: int, heldout: int):
         from vidx.media.decode import clips_in_turn
-        from vidx.model.pixels import scale
         from vidx.model.quantize import quantize
 
         settings = self.opened.settings
         settings.home.require_writable()
         self.folder()
         paths = self._calibration_paths(calibration)
-        report = quantize(settings, (scale(c.frames) for c in clips_in_turn(paths, settings.clip)), clips, heldout)
-        if report.accepted:
-            self.use_precision("int8")
-        return report
+        done = quantize(settings, (c.frames for c in clips_in_turn(paths, settings.clip)), clips, heldout)
+        self.use_precision(done.choice.active)
+        return done
+
+    def measured_here(self, folder: Path) -> None:
+        """Made on another CPU, the choice of precision is made again here before indexing (model/choice.py)."""
+        from vidx.model.measure import measure_again_if_moved
+
+        choice = measure_again_if_moved(self.opened.settings, folder)
+        if choice is not None:
+            log.info("This CPU is not the one the model was measured on: now %s, %s.", choice.active, choice.reason)
+            self.use_precision(choice.active)
 
     def _calibration_paths(self, folder: str | os.PathLike | None) -> list[Path]:
         from vidx.indexer.walk import walk
@@ -148,23 +171,26 @@ class Models:
         return paths
 
     def use_precision(self, precision: str) -> None:
+        from vidx.model.manifest import VIDEO_IR
         from vidx.model.registry import active_manifest
         from vidx.model.runtime import cpu_has_bf16
 
         home = self.opened.home
         if precision not in PRECISIONS:
             raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-        q = active_manifest(home).quantization
-        if precision == "int8":
-            if not q:
-                raise VidxError("No INT8 model yet: run `vidx model quantize` first")
-            if not q["accepted"]:
-                raise VidxError(
-                    f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); "
-                    "quantize again with more clips"
-                )
+        manifest = active_manifest(home)
+        if precision.startswith("int8") and VIDEO_IR[precision] not in manifest.files.values():
+            raise VidxError("No INT8 model yet: run `vidx model quantize` first")
         if precision == "bf16" and not cpu_has_bf16():
             raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
+        measured = {c["precision"]: c for c in manifest.candidates or []}.get(precision)
+        if measured and not measured["accepted"]:
+            guard = (manifest.chosen or {}).get("guard", self.opened.settings.model.int8_min_cosine)
+            name = "INT8" if precision == "int8" else precision
+            raise VidxError(
+                f"The {name} model failed its check (min cosine {measured['cosine_min']:.4f} < {guard}); "
+                "quantize again with more clips"
+            )
         home.require_writable()
         write_user_setting(home, "model.precision", precision)
         self.opened.reload()
