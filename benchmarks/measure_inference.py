@@ -1,4 +1,5 @@
-"""Inference alone: TF against OpenVINO FP32, INT8 and bf16 on the same clips, and how far their vectors differ."""
+"""Inference alone: TF against OpenVINO FP32, INT8, accuracy-controlled INT8 and bf16 on the same clips, and how
+far their vectors differ; the precision `vidx model quantize` chose is one of them."""
 
 from __future__ import annotations
 
@@ -18,14 +19,19 @@ def inference(setup: Prepared, clips: np.ndarray, repeats: int) -> dict:
     reference = signature(images=tf_clips)["video_embedding"].numpy()
     runs = {"tf": lambda: signature(images=tf_clips)}
     vectors = {}
-    variants = [("ov_fp32", "video.xml", "f32"), ("ov_int8", "video-int8.xml", "f32")]
+    variants = {"fp32": ("video.xml", "f32"), "int8": ("video-int8.xml", "f32")}
+    variants["int8_mixed"] = ("video-int8-mixed.xml", "f32")
     if cpu_has_bf16():
-        variants.append(("ov_bf16", "video.xml", "bf16"))
-    for name, xml, hint in variants:
-        runs[name], vectors[name] = openvino_runner(str(setup.folder / xml), clips, hint)
+        variants["bf16"] = ("video.xml", "bf16")
+    for name, (xml, hint) in variants.items():
+        runs[f"ov_{name}"], vectors[name] = openvino_runner(str(setup.folder / xml), clips, hint)
     out = {f"{name}_clips_s": rate for name, rate in interleaved_rates(runs, len(clips), repeats).items()}
-    out["fp32_vs_tf_cos_min"] = cosine_min(reference, vectors["ov_fp32"])
-    out["int8_vs_fp32_cos_min"] = cosine_min(vectors["ov_fp32"], vectors["ov_int8"])
-    if "ov_bf16" in vectors:
-        out["bf16_vs_fp32_cos_min"] = cosine_min(vectors["ov_fp32"], vectors["ov_bf16"])
+    out["fp32_vs_tf_cos_min"] = cosine_min(reference, vectors["fp32"])
+    for name in variants.keys() - {"fp32"}:
+        out[f"{name}_vs_fp32_cos_min"] = cosine_min(vectors["fp32"], vectors[name])
+    active = setup.active.replace("-", "_")
+    out["active_precision"] = setup.active
+    out["active_clips_s"] = out[f"ov_{active}_clips_s"]
+    out["active_cos_min"] = 1.0 if active == "fp32" else out[f"{active}_vs_fp32_cos_min"]
+    out["active_vs_fp32"] = round(out["active_clips_s"] / out["ov_fp32_clips_s"], 2)
     return out

@@ -37,6 +37,42 @@ def library_rows(f: dict, precision: str) -> list[str]:
     ]
 
 
+def active_rows(f: dict) -> list[str]:
+    """The precision `vidx model quantize` chose: bare inference against FP32, the time to choose it, and
+    `vidx index` with it."""
+    if "active_precision" not in f:
+        return []
+    p = f["active_precision"]
+    return [
+        f"| active precision, chosen by `vidx model quantize`: {p} | {f['active_clips_s']:.2f} clips/s = "
+        f"{f['active_vs_fp32']:.2f}x FP32, worst held-out cosine to FP32 {f['active_cos_min']} | "
+        f"{f['active']['reason']} |",
+        f"| `vidx model quantize --calibration ../shared/videos`: full and accuracy-controlled INT8, then every "
+        f"candidate measured | {f['quantize_s']} s | NNCF's calibration and accuracy control |",
+        f"| `vidx index`, 720p30 H.264, clip.fps=10, {p} (the home's setting after quantize) | "
+        f"{f['index_realtime_x_active']}x real time | inference |",
+    ]
+
+
+def candidate_rows(f: dict) -> list[str]:
+    """The candidates as `vidx model quantize` measured them, in its own process."""
+    if not f.get("candidates"):
+        return []
+    return [
+        "Candidates as `vidx model quantize` measured them (clips/s on its held-out clips, as `vidx index` runs "
+        "the model):",
+        "",
+        "| precision | clips/s | worst cosine to FP32 | mean | top-1 agreement | accepted |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {c['precision']} | {c['clips_per_second']} | {c['cosine_min']} | {c['cosine_mean']} | "
+            f"{c['top1_agreement']:.0%} | {'yes' if c['accepted'] else 'no'} |"
+            for c in f["candidates"]
+        ],
+        "",
+    ]
+
+
 def markdown(f: dict) -> str:
     """The measured part of BENCHMARKS.md: the machine, the command, the table and the quantization report."""
     r = lambda a, b: f"{f[a] / f[b]:.2f}x"  # noqa: E731
@@ -45,6 +81,14 @@ def markdown(f: dict) -> str:
         ("OpenVINO FP32 (INFERENCE_PRECISION_HINT=f32)", f"{f['ov_fp32_clips_s']:.2f} clips/s", "compute"),
         ("OpenVINO INT8 (NNCF)", f"{f['ov_int8_clips_s']:.2f} clips/s", "compute"),
     ]
+    if "ov_int8_mixed_clips_s" in f:
+        rows.append(
+            (
+                "OpenVINO accuracy-controlled INT8 (int8-mixed)",
+                f"{f['ov_int8_mixed_clips_s']:.2f} clips/s",
+                f"cos to fp32 min {f['int8_mixed_vs_fp32_cos_min']}",
+            )
+        )
     if "ov_bf16_clips_s" in f:
         rows.append(
             ("OpenVINO bf16", f"{f['ov_bf16_clips_s']:.2f} clips/s", f"cos to fp32 min {f['bf16_vs_fp32_cos_min']}")
@@ -56,7 +100,7 @@ def markdown(f: dict) -> str:
         f"Command: `{f['command']}` ({f['total_s']} s). Model: a full-size S3D-G with random weights scaled on real "
         f"clips ({f['gflops_per_clip']} GFLOPs per 32x224x224 clip), imported and quantized through "
         "`vidx model import` and `vidx model quantize --calibration ../shared/videos`. All measured in this one run; "
-        "inference rates are medians over rounds that time TF, FP32, INT8 and bf16 in turn.",
+        "inference rates are medians over rounds that time TF, FP32, INT8, accuracy-controlled INT8 and bf16 in turn.",
         "",
         "| what | figure | limited by |",
         "|---|---|---|",
@@ -69,6 +113,7 @@ def markdown(f: dict) -> str:
         f"| FP32 IR vs TF, min cosine | {f['fp32_vs_tf_cos_min']} | |",
         f"| `vidx index`, 720p30 H.264, clip.fps=10, FP32 | {f['index_realtime_x_fp32']}x real time | inference |",
         f"| `vidx index`, 720p30 H.264, clip.fps=10, INT8 | {f['index_realtime_x_int8']}x real time | inference |",
+        *active_rows(f),
         *[row for precision in ("int8", "fp32") for row in library_rows(f, precision)],
         f"| peak RSS while indexing | {f['peak_rss_mb']} MB | model weights and the clip queue |",
         f"| cold `vidx query` process | {f['query_cold_s']} s | importing OpenVINO |",
@@ -80,6 +125,7 @@ def markdown(f: dict) -> str:
         "",
         f"Quantization report: `{json.dumps(f['quantization'])}`",
         "",
+        *candidate_rows(f),
     ]
     return "\n".join(lines) + "\n"
 

@@ -57,6 +57,33 @@ FIGURES = {
     "faiss_1m_open_full_s": 1.736,
     "quantization": {"cosine_min": 0.96237, "accepted": False},
 }
+CHOSEN = {
+    "active_precision": "int8-mixed",
+    "active_clips_s": 8.1,
+    "active_vs_fp32": 2.99,
+    "active_cos_min": 0.9872,
+    "active": {"precision": "int8-mixed", "reason": "chosen by `vidx model quantize`: the fastest"},
+    "quantize_s": 312.5,
+    "index_realtime_x_active": 15.2,
+    "candidates": [
+        {
+            "precision": "int8",
+            "clips_per_second": 9.5,
+            "cosine_min": 0.96,
+            "cosine_mean": 0.98,
+            "top1_agreement": 0.9333,
+            "accepted": False,
+        },
+        {
+            "precision": "fp32",
+            "clips_per_second": 2.7,
+            "cosine_min": 1.0,
+            "cosine_mean": 1.0,
+            "top1_agreement": 1.0,
+            "accepted": True,
+        },
+    ],
+}
 
 
 def test_the_report_is_made_from_the_figures():
@@ -68,7 +95,7 @@ def test_the_report_is_made_from_the_figures():
         "Command: `python benchmarks/run.py --json` (464.8 s). Model: a full-size S3D-G with random weights scaled on "
         "real clips (71.9 GFLOPs per 32x224x224 clip), imported and quantized through `vidx model import` and `vidx "
         "model quantize --calibration ../shared/videos`. All measured in this one run; inference rates are medians "
-        "over rounds that time TF, FP32, INT8 and bf16 in turn.",
+        "over rounds that time TF, FP32, INT8, accuracy-controlled INT8 and bf16 in turn.",
     ]
     assert "| OpenVINO bf16 | 5.16 clips/s | cos to fp32 min 0.99134 |" in lines
     assert "| INT8 / TF | 3.60x | |" in lines
@@ -83,3 +110,21 @@ def test_the_report_is_made_from_the_figures():
 def test_a_cpu_without_bf16_has_no_bf16_row():
     figures = {k: v for k, v in FIGURES.items() if k != "ov_bf16_clips_s"}
     assert not [line for line in report.markdown(figures).splitlines() if "bf16 |" in line]
+
+
+def test_the_chosen_precision_and_the_candidates_are_reported():
+    lines = report.markdown({**FIGURES, **CHOSEN}).splitlines()
+    assert (
+        "| active precision, chosen by `vidx model quantize`: int8-mixed | 8.10 clips/s = 2.99x FP32, worst held-out "
+        "cosine to FP32 0.9872 | chosen by `vidx model quantize`: the fastest |"
+    ) in lines
+    assert (
+        "| `vidx index`, 720p30 H.264, clip.fps=10, int8-mixed (the home's setting after quantize) | 15.2x real "
+        "time | inference |" in lines
+    )
+    assert lines[-4:] == [
+        "|---|---|---|---|---|---|",
+        "| int8 | 9.5 | 0.96 | 0.98 | 93% | no |",
+        "| fp32 | 2.7 | 1.0 | 1.0 | 100% | yes |",
+        "",
+    ]
