@@ -25,7 +25,6 @@ from .measure import measure, save_heldout
 from .pixels import scale
 from .runtime import VideoEncoder, core
 
-
 # Most layers accuracy control returns to float, one per step. Each step costs a compilation and a validation
 # (and a new ranking of every layer when it made things worse); on the full-size stand-in the error is spread
 # over the network, 9 layers bought half the drop, and unbounded it ran far past 10 minutes on 2 cores.

@@ -69,7 +69,7 @@ def test_xdg_and_the_default_home(run, vidx_home, monkeypatch, tmp_path):
         ),
         (
             {"VIDX_MODEL_PRECISION": "fp8"},
-            "Error: Invalid value for model.precision (env VIDX_MODEL_PRECISION): must be one of fp32, bf16, int8, got 'fp8'",
+            "Error: Invalid value for model.precision (env VIDX_MODEL_PRECISION): must be one of fp32, bf16, int8, int8-mixed, got 'fp8'",
         ),
     ],
 )
