@@ -114,7 +114,9 @@ def test_a_candidate_under_the_guard_is_never_active(run, models, library, vidx_
     assert candidates["int8-mixed"]["cosine_min"] >= guard and candidates["int8-mixed"]["accepted"]
     line = next(line for line in strict.stdout.splitlines() if line.split()[:1] == ["int8"])
     assert line.endswith(", below the guard")
-    assert manifest.chosen["reason"].endswith(f"below it: int8 ({candidates['int8']['cosine_min']:g})")
+    below = manifest.chosen["reason"].split("; below it: ")[1].split(", ")
+    assert f"int8 ({candidates['int8']['cosine_min']:g})" in below
+    assert candidates[manifest.chosen["precision"]]["accepted"]
     assert as_json(run("model", "info", "--json"))["precision"] == manifest.chosen["precision"]
     refused = run("model", "use", "int8", check=False)
     assert refused.exit_code == 1
