@@ -47,8 +47,8 @@ def choose(candidates: list[Candidate], guard: float, cpu: str) -> Choice:
     if not passing:
         raise ValueError("FP32 must be among the candidates: it is the reference and always passes")
     best = max(passing, key=lambda c: c.clips_per_second)
-    if best.precision == "fp32":
-        reason = f"no faster candidate's worst held-out cosine to fp32 reaches model.int8_min_cosine = {guard:g}"
+    if len(passing) == 1:
+        reason = f"no other candidate's worst held-out cosine to fp32 reaches model.int8_min_cosine = {guard:g}"
     else:
         reason = (
             f"the fastest candidate ({best.clips_per_second:g} clips/s) whose worst held-out cosine to fp32 "

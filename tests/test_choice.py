@@ -26,8 +26,14 @@ def test_choice_on_known_numbers():
     alone = choose([*under, fp32], guard, "")
     assert alone.active == "fp32"
     assert alone.reason == (
-        "no faster candidate's worst held-out cosine to fp32 reaches model.int8_min_cosine = 0.985; "
+        "no other candidate's worst held-out cosine to fp32 reaches model.int8_min_cosine = 0.985; "
         "below it: int8 (0.98), int8-mixed (0.98), bf16 (0.98)"
+    )
+    # FP32 measured fastest of all that pass (a model too small for the others to help): it is chosen as such.
+    fastest = choose([bf16, judged("fp32", 9.0, 1.0, 1.0, 1.0, guard)], guard, "")
+    assert (fastest.active, fastest.reason) == (
+        "fp32",
+        "the fastest candidate (9 clips/s) whose worst held-out cosine to fp32 (1) reaches model.int8_min_cosine = 0.985",
     )
     # Measured exactly at the guard passes; FP32 passes whatever its rounding.
     assert judged("int8", 1.0, 0.985, 0.99, 1.0, guard).accepted

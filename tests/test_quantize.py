@@ -56,9 +56,10 @@ def test_report_is_printed_and_stored(quantized):
     assert [c["precision"] for c in candidates] == _expected_candidates()
     assert [line.split()[0] for line in lines[2 : 2 + len(candidates)]] == _expected_candidates()
     active = info["active"]
-    assert (
-        lines[2 + len(candidates)] == f"{active['precision']} is now the active precision: {info['chosen']['reason']}."
-    )
+    reason = info["chosen"]["reason"]
+    # The toy model is too small for speed to separate the candidates: FP32, the default, may stay.
+    changed = f"{active['precision']} is now the active precision: {reason}."
+    assert lines[2 + len(candidates)] == (f"Keeping fp32: {reason}." if active["precision"] == "fp32" else changed)
     assert info["precision"] == active["precision"] == info["chosen"]["precision"]
     assert active["reason"] == f"chosen by `vidx model quantize`: {info['chosen']['reason']}"
     assert info["cpu"] == cpu.identity()
