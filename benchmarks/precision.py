@@ -15,7 +15,7 @@ import resource
 import sys
 from pathlib import Path
 
-import media
+import inputs
 from harness import CACHE, cosine_min, cpu, cpu_seconds, interleaved_rates, openvino_runner
 
 
@@ -24,7 +24,7 @@ def main() -> None:
 
     folder = (CACHE / "home" / "models" / "active").resolve()
     int8 = Path(sys.argv[1]) if len(sys.argv) > 1 else folder / "video-int8.xml"
-    _, clips = media.quantize_split()
+    _, clips = inputs.quantize_split()
     variants = {"fp32": (folder / "video.xml", "f32"), "int8": (int8, "f32")}
     if (folder / "video-int8-mixed.xml").exists():
         variants["int8-mixed"] = (folder / "video-int8-mixed.xml", "f32")
