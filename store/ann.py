@@ -48,7 +48,7 @@ def training_size(n: int) -> int:
     return min(n, max(lists_for(n), 2**PQ_BITS) * TRAIN_PER_LIST)
 
 
-def trained(sample: np.ndarray, lists: int) -> faiss.Index:
+def trained(sample: np.ndarray, lists: int) -> faiss.IndexIVFPQ:
     """An empty IVF-PQ index whose lists and codebooks are learnt from `sample` (float32 rows)."""
     dim = sample.shape[1]
     # A small library (a low index.ann_threshold) has too few vectors for 256 centroids a sub-quantizer.
@@ -64,23 +64,24 @@ def trained(sample: np.ndarray, lists: int) -> faiss.Index:
     return index
 
 
-def empty_like(index: faiss.Index) -> faiss.Index:
+def empty_like(index: faiss.IndexIVFPQ) -> faiss.IndexIVFPQ:
     """The same lists and codebooks, holding no vectors: the start of a new segment."""
-    fresh = faiss.clone_index(index)
+    fresh = faiss.downcast_index(faiss.clone_index(index))
+    assert isinstance(fresh, faiss.IndexIVFPQ)  # a clone has the type of what it cloned
     fresh.reset()
     return fresh
 
 
-def add(index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> None:
+def add(index: faiss.IndexIVFPQ, ids: np.ndarray, vectors: np.ndarray) -> None:
     index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, np.int64))
 
 
-def remove(index: faiss.Index, ids: np.ndarray) -> int:
+def remove(index: faiss.IndexIVFPQ, ids: np.ndarray) -> int:
     """Drop `ids` from the segment's lists; returns how many it held."""
     return int(index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, np.int64)))) if len(ids) else 0
 
 
-def merged(indexes: list[faiss.Index]) -> faiss.Index:
+def merged(indexes: list[faiss.IndexIVFPQ]) -> faiss.IndexIVFPQ:
     """One segment holding the vectors of all `indexes` (which are consumed), lists concatenated."""
     first = indexes[0]
     for other in indexes[1:]:
@@ -88,14 +89,14 @@ def merged(indexes: list[faiss.Index]) -> faiss.Index:
     return first
 
 
-def coarse(index: faiss.Index, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def coarse(index: faiss.IndexIVFPQ, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The lists to probe for `query` [1, dim]: the same for every segment of a library."""
     distances, lists = index.quantizer.search(query, min(NPROBE, index.nlist))
     return np.ascontiguousarray(lists, np.int64), np.ascontiguousarray(distances, np.float32)
 
 
 def candidates(
-    index: faiss.Index, query: np.ndarray, probed: tuple[np.ndarray, np.ndarray], n: int, dropped: np.ndarray
+    index: faiss.IndexIVFPQ, query: np.ndarray, probed: tuple[np.ndarray, np.ndarray], n: int, dropped: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Approximate scores and ids of the segment's `n` best for `query`, skipping the ids in `dropped`."""
     lists, distances = probed
@@ -107,8 +108,9 @@ def candidates(
         skip = faiss.IDSelectorNot(batch)
         params.sel = skip
     scores, ids = np.empty((1, n), np.float32), np.empty((1, n), np.int64)
-    # The Python wrapper of search_preassigned refuses search parameters; the C++ call takes them.
-    index.search_preassigned_c(
+    # The Python wrapper of search_preassigned refuses search parameters; the C++ call takes them. FAISS's stubs
+    # name only the wrapper.
+    index.search_preassigned_c(  # type: ignore[attr-defined]
         1,
         faiss.swig_ptr(query),
         n,
@@ -124,7 +126,7 @@ def candidates(
     return scores[0][keep], ids[0][keep]
 
 
-def save(index: faiss.Index, path: Path) -> int:
+def save(index: faiss.IndexIVFPQ, path: Path) -> int:
     """Write the segment to a temporary file, fsync it, rename it into place; returns its size in bytes."""
     tmp = path.with_name(path.name + ".tmp")
     faiss.write_index(index, str(tmp))
@@ -135,7 +137,7 @@ def save(index: faiss.Index, path: Path) -> int:
     return path.stat().st_size
 
 
-def load(path: Path) -> faiss.Index:
+def load(path: Path) -> faiss.IndexIVFPQ:
     index = faiss.read_index(str(path))
     if not isinstance(index, faiss.IndexIVFPQ):  # every segment vidx writes is one; anything else was put there
         raise VidxError(f"{path} is not a vidx index segment: move it away and run vidx doctor --repair")

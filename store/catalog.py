@@ -219,7 +219,7 @@ class Catalog:
         """One video's clips in order, with their vectors."""
         query = "select id, idx, start, end from clips where video_id = ? order by idx"
         rows = list(self.db.execute(query, [video_id]))
-        found = self.vectors([r[0] for r in rows]) if rows else []
+        found: list[np.ndarray] | np.ndarray = self.vectors([r[0] for r in rows]) if rows else []
         return [ClipVector(i, a, b, v) for (_, i, a, b), v in zip(rows, found, strict=True)]
 
     def indexed_videos(self) -> list[VideoFacts]:

@@ -76,6 +76,7 @@ def _rows_short(folder: Path, dim: int, ids: np.ndarray) -> int:
 def _segment_ids(path: Path) -> np.ndarray:
     index = ann.load(path)
     lists = index.invlists
+    assert lists is not None  # every trained IVF index has its inverted lists
     found = [
         faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
         for i in range(index.nlist)

@@ -28,7 +28,7 @@ class OpenIndex:
         self.folder = folder
         self.state = IndexState()
         self.rows: VectorRows | None = None
-        self._segments: dict[str, faiss.Index] = {}
+        self._segments: dict[str, faiss.IndexIVFPQ] = {}
         self._dropped = np.zeros(0, np.int64)
         self._fresh_ids = np.zeros(0, np.int64)
         self._fresh = np.zeros((0, 0), np.float32)
@@ -63,6 +63,7 @@ class OpenIndex:
         scores = [self._fresh @ query[0]]
         ids = [self._fresh_ids]
         if self.state.segments:
+            assert self.rows is not None  # refresh() opened the rows of every state that has segments
             found = self._candidates(query, max(n, RERANKED))
             scores.append(self.rows.read(found) @ query[0])
             ids.append(found)
