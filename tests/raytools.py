@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vidx.config import Home
+from vidx.store import Catalog
+
 
 def index_rows(home: Path) -> tuple[dict, dict]:
     """Every video row and every clip of a home, keyed by path and by (path, clip index)."""
@@ -15,14 +18,18 @@ def index_rows(home: Path) -> tuple[dict, dict]:
             r[0]: r[1:]
             for r in db.execute("select path, status, error, hash, duration, fps, frames, size, mtime_ns from videos")
         }
-        clips = {
-            (r[0], r[1]): (r[2], r[3], np.frombuffer(r[4], np.float32))
-            for r in db.execute(
-                "select v.path, c.idx, c.start, c.end, c.vector from clips c join videos v on v.id = c.video_id"
-            )
-        }
+        rows = list(
+            db.execute("select v.path, c.idx, c.start, c.end, c.id from clips c join videos v on v.id = c.video_id")
+        )
         doubled = db.execute("select count(*) - count(distinct path) from videos").fetchone()[0]
     assert doubled == 0, "a video committed twice"
+    # The vectors live in the store's float16 rows, read through the catalogue.
+    catalog = Catalog(Home(home))
+    try:
+        vectors = catalog.vectors([r[4] for r in rows]) if rows else np.zeros((0, 0), np.float32)
+    finally:
+        catalog.close()
+    clips = {(r[0], r[1]): (r[2], r[3], np.asarray(v, np.float32)) for r, v in zip(rows, vectors, strict=True)}
     return videos, clips
 
 

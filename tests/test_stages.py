@@ -38,6 +38,9 @@ def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path
         root = writer.add_root(tmp_path)
     good = VideoJob(tmp_path / "a.mp4", root, 10, 1, "ha")
     bad = VideoJob(tmp_path / "b.mp4", root, 10, 1, "hb")
+    for job in (good, bad):  # on disk as the walk saw them, so neither reads as still being written
+        job.path.write_bytes(b"x" * job.size)
+        os.utime(job.path, ns=(job.mtime_ns, job.mtime_ns))
 
     def clip(n):
         return Clip(n, n * 3.2, (n + 1) * 3.2, np.empty(0, np.uint8))

@@ -14,6 +14,7 @@ def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(run, impo
     settled = time.time_ns() - 120 * 10**9
     for name in ("green.avi", "blue.gif"):
         os.utime(root / name, ns=(settled, settled))
+    os.utime(root / "red.mp4")  # copytree kept the library's mtime: red is the one just written
     result = run("index", root, check=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].startswith(
@@ -34,7 +35,7 @@ def test_a_file_that_changes_while_it_is_read_waits_for_the_next_run(run, import
 
     def copy_goes_on(progress):
         if progress.path is None and not progress.finished:  # planned, not yet read: the copy moves on
-            os.utime(growing, ns=(time.time_ns(), time.time_ns() + 10**9))
+            os.utime(growing, ns=(time.time_ns(), time.time_ns() - 10**9))  # moved, and settled by the next run
 
     with vidx.Library() as lib:
         summary = lib.index([root], progress=copy_goes_on)
