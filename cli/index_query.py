@@ -19,9 +19,10 @@ def summary_line(s) -> str:
     speed = ""
     if s.clips_embedded and s.seconds:
         speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
+    earlier = f", {s.failed_before} failed earlier (vidx failed)" if s.failed_before else ""
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
-        f"{s.unchanged} unchanged, {len(s.failed)} failed; "
+        f"{s.unchanged} unchanged, {len(s.failed)} failed{earlier}; "
         f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
     )
 
