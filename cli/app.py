@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import click
 
 from vidx.config.home import DEFAULT_HOME
+from vidx.counting import counted
 from vidx.errors import FilesFailed, Unhealthy, VidxError
 from vidx.filenames import printable
 
@@ -127,11 +128,6 @@ def cli(ctx, home, assignments):
         notices.setLevel(logging.INFO)
         notices.propagate = False
     ctx.obj = State(home, list(assignments))
-
-
-def counted(n: int, noun: str) -> str:
-    """`1 clip`, `2 clips`, `0 failed files`: the nouns vidx counts take an s."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def emit_json(data) -> None:

@@ -58,7 +58,8 @@ def failed_command(state, as_json):
 @click.option("--repair", is_flag=True, help="Fix what can be fixed without the model.")
 @pass_state
 def doctor_command(state, as_json, repair):
-    """Check that the database, the FAISS file and the files on disk agree; exit 1 if not."""
+    """Check that the database, the FAISS file and the files on disk agree; exit 1 if not, or, with --repair, if
+    some problem is left."""
     result = state.library().doctor(repair)
     if as_json:
         emit_json({"healthy": result.healthy, "problems": result.problems, "repaired": result.repaired})
@@ -69,5 +70,5 @@ def doctor_command(state, as_json, repair):
             click.echo(f"repaired: {fix}")
         if result.healthy:
             click.echo("healthy")
-    if not result.healthy:
-        raise Unhealthy(f"{counted(len(result.problems), 'problem')}; `vidx doctor --repair` fixes what it can")
+    if result.unrepaired:
+        raise Unhealthy(f"{counted(len(result.unrepaired), 'problem')}; `vidx doctor --repair` fixes what it can")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
+from vidx.counting import counted
+
 from .catalog import Catalog
 from .catalog_writer import CatalogWriter
 
@@ -16,9 +18,11 @@ from .catalog_writer import CatalogWriter
 class Checkup:
     problems: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    unrepaired: list[str] = field(default_factory=list)  # the problems still there when the check ends
 
     @property
     def healthy(self) -> bool:
+        """Whether the check found nothing wrong (before any repair)."""
         return not self.problems
 
 
@@ -26,33 +30,43 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
     """Every problem is found before anything is repaired, so that `--repair` reports what `vidx doctor` does."""
     result = Checkup()
     integrity = catalog.integrity()
+    lasting = []  # what no repair without the model fixes
     if integrity != "ok":
-        result.problems.append(f"SQLite integrity check: {integrity}")
+        lasting.append(f"SQLite integrity check: {integrity}")
+        result.problems.append(lasting[-1])
 
     orphans = catalog.orphan_clips()
     if orphans:
-        result.problems.append(f"{len(orphans)} clips belong to no video")
+        result.problems.append(f"{counted(len(orphans), 'clip')} {_verb(len(orphans), 'belong')} to no video")
 
     sizes = catalog.vector_sizes()
     if len(sizes) > 1:
-        result.problems.append(f"clip vectors of several sizes: {sorted(sizes)} bytes")
+        lasting.append(f"clip vectors of several sizes: {sorted(sizes)} bytes")
+        result.problems.append(lasting[-1])
 
     missing = [v for root in catalog.roots() for v in catalog.videos_under(root) if not os.path.exists(v.file)]
     if missing:
-        result.problems.append(f"{len(missing)} indexed files no longer exist, e.g. {missing[0].path}")
+        gone = f"{counted(len(missing), 'indexed file')} no longer {_verb(len(missing), 'exist')}"
+        result.problems.append(f"{gone}, e.g. {missing[0].path}")
     stale = _faiss_problems(catalog, result)
     if repair and (orphans or missing or stale):
         with CatalogWriter(catalog) as writer:
             if orphans:
                 writer.delete_orphan_clips(orphans)
-                result.repaired.append(f"deleted {len(orphans)} orphan clips")
+                result.repaired.append(f"deleted {counted(len(orphans), 'orphan clip')}")
             for video in missing:
                 writer.delete_video(video.id)
             if missing:
-                result.repaired.append(f"removed {len(missing)} vanished files from the index")
+                result.repaired.append(f"removed {counted(len(missing), 'vanished file')} from the index")
             if stale:
-                result.repaired.append(f"rebuilt the FAISS file from {writer.rebuild()} stored vectors")
+                result.repaired.append(f"rebuilt the FAISS file from {counted(writer.rebuild(), 'stored vector')}")
+    result.unrepaired = lasting if repair else list(result.problems)
     return result
+
+
+def _verb(n: int, plural: str) -> str:
+    """`exists` for one, `exist` for several."""
+    return plural + "s" if n == 1 else plural
 
 
 def _faiss_problems(catalog: Catalog, result: Checkup) -> bool:
@@ -61,7 +75,7 @@ def _faiss_problems(catalog: Catalog, result: Checkup) -> bool:
     index = catalog.faiss.load(mapped=True)
     if index is None:
         if len(ids):
-            result.problems.append(f"no FAISS file for {len(ids)} stored clips")
+            result.problems.append(f"no FAISS file for {counted(len(ids), 'stored clip')}")
         return bool(len(ids))
     stored = np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
     if len(stored) != len(np.unique(stored)):
