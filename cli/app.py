@@ -78,6 +78,11 @@ def flag_hint(kind: type[VidxError], hint: str) -> Iterator[None]:
         raise CliError(printable(f"{e}{hint}"), e.exit_code) from None
 
 
+def wait_hint(wait: float) -> str:
+    """What to add to a held lock's message: the flag that waits, or that it waited too little."""
+    return f", or pass a --wait above {wait:g} seconds" if wait > 0 else ", or pass --wait SECONDS"
+
+
 class _Notices(logging.Handler):
     """The library's notices (`vidx` logger, INFO and up) as plain lines on stderr."""
 
@@ -150,4 +155,4 @@ def main() -> None:
     cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state", "wait_hint"]

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from vidx.config import ENGINES
-from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
+from vidx.errors import FilesFailed, LockHeld, NoSuchFile, NotIndexed, UsageError
 
-from .app import counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
 _AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -50,7 +50,7 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
         raise UsageError("--address is the Ray cluster's: give --engine ray too")
     progress = TerminalProgress(quiet or as_json)
     try:
-        with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+        with flag_hint(LockHeld, wait_hint(wait)):
             summary = lib.index(list(paths), progress, retry_failed, wait)
     except KeyboardInterrupt:
         progress.stop()
@@ -67,11 +67,19 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
 
 
 def parse_like(spec: str) -> tuple[str, float]:
-    """`VIDEO[@mm:ss]` -> (path, seconds); a file whose name holds '@' still works without a time."""
+    """`VIDEO[@mm:ss]` -> (path, seconds); a file whose name holds '@' still works without a time.
+
+    A time that is not one, after the name of a file that is there, is a usage error, not a missing file."""
     head, sep, tail = spec.rpartition("@")
-    match = _AT.match(tail) if sep else None
-    if match and not Path(spec).expanduser().exists():
+    if not sep or Path(spec).expanduser().exists():
+        return spec, 0.0
+    match = _AT.match(tail)
+    if match:
         return head, int(match.group(1) or 0) * 60 + float(match.group(2))
+    if Path(head).expanduser().is_file():
+        raise UsageError(
+            f"--like {spec}: the time after @ is malformed ({tail!r}); give seconds or mm:ss, e.g. {head}@1:15"
+        )
     return spec, 0.0
 
 
@@ -123,12 +131,13 @@ def query_command(
 
     lib = state.library()
     options = SearchOptions(k, clips, min_score, under, since, until, min_duration, max_duration)
-    if like is None:
-        label, hits = text, lib.search(text, options=options)
-    else:
-        path, at = parse_like(like)
-        with flag_hint(NoSuchFile, " for --like"):
-            label, hits = f"like {like}", lib.like(path, at, options=options)
+    with flag_hint(NotIndexed, "; `vidx roots` lists them"):
+        if like is None:
+            label, hits = text, lib.search(text, options=options)
+        else:
+            path, at = parse_like(like)
+            with flag_hint(NoSuchFile, " for --like"):
+                label, hits = f"like {like}", lib.like(path, at, options=options)
     if not hits and lib.is_empty():
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:

@@ -6,7 +6,7 @@ import click
 
 from vidx.errors import LockHeld, Unhealthy
 
-from .app import counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
 
 @click.group("roots", invoke_without_command=True)
@@ -32,7 +32,7 @@ def roots_group(ctx, as_json):
 @pass_state
 def roots_remove(state, path, wait):
     """Forget PATH and every video indexed under it."""
-    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+    with flag_hint(LockHeld, wait_hint(wait)):
         removed = state.library().remove_root(path, wait)
     videos, failed = counted(removed.videos, "video"), counted(removed.failed, "failed file")
     click.echo(f"Forgot {removed.root}: {videos} and {failed}.")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from vidx.errors import UsageError, VidxError
+from vidx.errors import NotIndexed, UsageError, VidxError
 from vidx.paths import absolute, resolved
 from vidx.store import Catalog
 
@@ -50,6 +51,8 @@ def search_vector(
     """
     if k < 1:
         raise UsageError(f"k must be at least 1, got {k}")
+    if under:
+        check_under(absolute(under), catalog.roots())
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
     excluded = resolved(exclude) if exclude else None
     wanted = k
@@ -79,6 +82,12 @@ def search_vector(
         wanted *= 4
 
 
+def check_under(folder: Path, roots: list[str]) -> None:
+    """A folder to search under must lie in an indexed folder, or hold one: else no video can ever match."""
+    if not any(folder.is_relative_to(root) or Path(root).is_relative_to(folder) for root in roots):
+        raise NotIndexed(f"{folder} is not under any indexed folder")
+
+
 def check_query(text: str) -> None:
     if not text.strip():
-        raise VidxError('The query is empty: say what you remember seeing, e.g. vidx query "car drifting"')
+        raise VidxError('The query is empty: say what you remember seeing, e.g. "car drifting"')

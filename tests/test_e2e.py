@@ -132,7 +132,7 @@ def test_empty_index_and_empty_query(run, imported):
     assert as_json(run("query", "red", "--json")) == {"query": "red", "results": []}
     empty = run("query", "  ", check=False)
     assert empty.exit_code == 1
-    assert empty.output == 'Error: The query is empty: say what you remember seeing, e.g. vidx query "car drifting"\n'
+    assert empty.output == 'Error: The query is empty: say what you remember seeing, e.g. "car drifting"\n'
 
 
 def test_index_a_file_instead_of_a_folder(run, imported, library):
