@@ -141,7 +141,7 @@ def query_command(
     if not hits and lib.is_empty():
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:
-            emit_json({"query": label, "results": []})
+            emit_json({"query": label, "results": [], "deleted_files": 0})
         else:
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return
@@ -153,6 +153,9 @@ def query_command(
             f"query ({typical.median:.4g}).",
             err=True,
         )
+    if hits.deleted:
+        left_out = counted(hits.deleted, "indexed file")
+        click.echo(f"Left out {left_out} deleted since the last index run (`vidx index` forgets them)", err=True)
     if html_file:
         from vidx.web import write_html_page
 
@@ -167,7 +170,7 @@ def query_command(
         results = [h.as_json() for h in hits]
         for result, done in zip(results, exported, strict=False):
             result["export"] = str(done.path)
-        answer = {"query": label, "results": results}
+        answer = {"query": label, "results": results, "deleted_files": hits.deleted}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
     from vidx.web.cards import moment

@@ -51,6 +51,7 @@ class ClipRow:
     mtime_ns: int = 0  # the video's, for the date and duration filters
     duration: float | None = None
     raw_path: bytes | None = None
+    hash: str | None = None  # the video's content hash: exact copies share it
 
     @property
     def file(self) -> str:
@@ -200,7 +201,8 @@ class Catalog:
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.mtime_ns, videos.duration,"
-                f" videos.raw_path from clips join videos on videos.id = clips.video_id where clips.id in ({marks})",
+                f" videos.raw_path, videos.hash from clips join videos on videos.id = clips.video_id"
+                f" where clips.id in ({marks})",
                 chunk,
             )
             found.update({r[0]: ClipRow(*r) for r in rows})
