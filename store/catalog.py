@@ -23,6 +23,11 @@ from vidx.filenames import on_disk, printable
 from . import migrations, vectors
 from .faiss_file import FaissFile
 
+# A clip's end as read: never past its video's decoded duration, the one length vidx gives a file. The last clip's
+# frames are sampled at clip.fps, and its end (its last frame's time plus one sampling period) can pass the end of
+# the video; catalogues indexed before the indexer clamped it still hold such ends.
+CLIP_END = "min(clips.end, coalesce(videos.duration, clips.end))"
+
 
 @dataclass(frozen=True)
 class VideoRow:
@@ -200,7 +205,7 @@ class Catalog:
             chunk = ids[at : at + 30_000]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.mtime_ns, videos.duration,"
+                f"select clips.id, videos.path, clips.start, {CLIP_END}, videos.id, videos.mtime_ns, videos.duration,"
                 f" videos.raw_path, videos.hash from clips join videos on videos.id = clips.video_id"
                 f" where clips.id in ({marks})",
                 chunk,
@@ -210,7 +215,11 @@ class Catalog:
 
     def clip_vectors(self, video_id: int) -> list[ClipVector]:
         """One video's clips in order, with their vectors."""
-        rows = self.db.execute("select idx, start, end, vector from clips where video_id = ? order by idx", [video_id])
+        rows = self.db.execute(
+            f"select idx, start, {CLIP_END}, vector from clips join videos on videos.id = clips.video_id"
+            " where video_id = ? order by idx",
+            [video_id],
+        )
         return [ClipVector(i, a, b, np.frombuffer(v, dtype=np.float32)) for i, a, b, v in rows]
 
     def indexed_videos(self) -> list[VideoFacts]:
@@ -226,7 +235,10 @@ class Catalog:
             video_ids = np.empty(n, np.int64)
             starts, ends = np.empty(n), np.empty(n)
             vecs = np.empty((n, dim), np.float32)
-            rows = self.db.execute("select video_id, start, end, vector from clips order by video_id, idx")
+            rows = self.db.execute(
+                f"select video_id, start, {CLIP_END}, vector from clips join videos on videos.id = clips.video_id"
+                " order by video_id, idx"
+            )
             for i, (video_id, start, end, blob) in enumerate(rows):
                 video_ids[i], starts[i], ends[i] = video_id, start, end
                 vecs[i] = np.frombuffer(blob, dtype=np.float32)

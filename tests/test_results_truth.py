@@ -1,11 +1,14 @@
 """Results that tell the truth about the library (issue 24): exact copies take one slot, files deleted since the last
 run are never hits, and a moment never ends past its video."""
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 
 import pytest
+import videos
 from conftest import as_json
 
 
@@ -50,3 +53,40 @@ def test_a_file_deleted_since_the_last_run_is_never_a_hit(run, copies):
     assert sorted(everything) == [str(copies / name) for name in ("b.mp4", "blue.gif", "c.mp4")]
     assert answer["deleted_files"] == 2
     assert shown.stderr == "Left out 2 indexed files deleted since the last index run (`vidx index` forgets them)\n"
+
+
+@pytest.fixture
+def odd_length(run, imported, tmp_path):
+    """109 red frames at 30 fps (3.633 s): the last clip's samples, every 0.1 s, reach 3.6, so its end (3.7) passes
+    the video's; beside an exact copy and the same frames in another container (a near duplicate)."""
+    folder = tmp_path / "odd"
+    red = videos.write(folder / "red.mp4", videos.solid((40, 40, 220), 109), fps=30)
+    shutil.copy(red, folder / "copy.mp4")
+    videos.write(folder / "red.avi", videos.solid((40, 40, 220), 109), fps=30)
+    run("index", folder, "--quiet")
+    return folder
+
+
+def test_one_length_per_file_and_no_moment_past_it(run, odd_length):
+    red = odd_length / "red.avi"
+    length = 3.633
+    for args in ([], ["--clips"]):
+        results = as_json(run("query", "red", "--json", "-k", "9", *args))["results"]
+        assert max(r["end"] for r in results) == length
+    groups = as_json(run("dupes", "--json", "--min-overlap", "0.5"))["groups"]
+    assert {v["duration"] for g in groups for v in g["videos"]} == {length}
+    assert max(v["end"] for g in groups for v in g["videos"]) == length
+    like = run("query", "--like", f"{red}@99", check=False)
+    assert like.stderr == f"Error: {red} is 3.63 s long: there is no second 99 in it\n"
+    export = run("export", red, "0", "99", "-o", odd_length / "out.mp4", check=False)
+    assert export.stderr.endswith("past the end of the video (0:03.63)\n")
+
+
+def test_a_catalogue_indexed_before_the_clamp_reads_within_the_video(run, odd_length, vidx_home):
+    with contextlib.closing(sqlite3.connect(vidx_home / "vidx.db")) as db, db:
+        assert db.execute("update clips set end = 3.7 where end = 3.633").rowcount == 3  # as older vidx kept them
+    for args in ([], ["--clips"]):
+        results = as_json(run("query", "red", "--json", "-k", "9", *args))["results"]
+        assert max(r["end"] for r in results) == 3.633
+    groups = as_json(run("dupes", "--json", "--min-overlap", "0.5"))["groups"]
+    assert max(v["end"] for g in groups for v in g["videos"]) == 3.633
