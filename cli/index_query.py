@@ -173,11 +173,11 @@ def query_command(
         answer = {"query": label, "results": results, "deleted_files": hits.deleted}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
-    from vidx.web.cards import moment
+    from vidx.times import span
 
     if not hits:
         click.echo("No match.")
     for h in hits:
-        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
+        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {span(h.start, h.end)}")
     for done in exported:
         click.echo(f"exported {done.path}", err=True)

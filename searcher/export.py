@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,15 +18,15 @@ from pathlib import Path
 import av
 import numpy as np
 
-from vidx.errors import UsageError, VidxError
+from vidx.errors import VidxError
 from vidx.paths import absolute
+from vidx.times import clock, span_in_name
 
 # Output timestamps in the MPEG 90 kHz clock: fine enough for any frame rate, variable ones included.
 TIME_BASE = Fraction(1, 90_000)
 AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 # x264's default quality; "veryfast" keeps a minute of 1080p to seconds on two cores at a slightly larger file.
 CRF, PRESET = 20, "veryfast"
-_TIME = re.compile(r"^\d+(\.\d*)?$")
 
 
 class ExportError(VidxError):
@@ -49,34 +48,10 @@ class Exported:
     audio: bool
 
 
-def parse_time(text: str, name: str = "START") -> float:
-    """Seconds from `75`, `75.5`, `1:15` or `1:01:15.5`."""
-    parts = text.strip().split(":")
-    if 1 <= len(parts) <= 3 and all(_TIME.match(p) for p in parts) and all("." not in p for p in parts[:-1]):
-        *whole, seconds = parts
-        if all(float(p) < 60 for p in parts[1:]):
-            value = float(seconds)
-            for i, p in enumerate(reversed(whole)):
-                value += int(p) * 60 ** (i + 1)
-            return value
-    raise UsageError(f"{name} must be seconds or mm:ss (or h:mm:ss), e.g. 75 or 1:15, got {text!r}")
-
-
-def clock(seconds: float) -> str:
-    """`m:ss.ss` (or `h:mm:ss.ss`) for messages."""
-    minutes, secs = divmod(max(seconds, 0.0), 60)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:05.2f}" if hours else f"{minutes}:{secs:05.2f}"
-
-
-def mmss(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}{s % 60:02d}"
-
-
 def export_name(rank: int, video: str | Path, start: float, end: float) -> str:
-    """`<rank>-<video stem>-<mmss>-<mmss>.mp4`, e.g. 1-holiday-0012-0028.mp4."""
-    return f"{rank}-{Path(video).stem}-{mmss(start)}-{mmss(math.ceil(end))}.mp4"
+    """`<rank>-<video stem>-<start>-<end>.mp4`, the times rounded as `vidx query` shows them (vidx.times.span):
+    e.g. 1-holiday-0012.4-0027.2.mp4, or 3-long-6205-6310.mp4 for a moment of a minute or more."""
+    return f"{rank}-{Path(video).stem}-{span_in_name(start, end)}.mp4"
 
 
 def export(path: str | Path, start: float, end: float, out_file: str | Path, pad: float = 0.0) -> Exported:

@@ -74,7 +74,7 @@ def test_human_output(run, indexed, library):
     score = as_json(run("query", "blue", "-k", "1", "--json"))["results"][0]["score"]
     # Blue frames are RGB (40, 40, 220): the toy's blue feature B - R is 180/255, weighted x10.
     assert score == pytest.approx(10 * 180 / 255, abs=0.05)
-    assert lines == [f"  1  {score:6.2f}  {library['blue']}  00:00–00:01"]
+    assert lines == [f"  1  {score:6.2f}  {library['blue']}  0:00.0–0:01.0"]
 
 
 def test_clips_lists_several_moments_of_one_video(run, indexed, library):

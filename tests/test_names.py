@@ -24,7 +24,7 @@ def archive(tmp_path, library, run, imported):
 def test_indexed_and_shown_with_escapes(run, archive):
     results = as_json(run("query", "red", "--json"))["results"]
     assert results[0]["path"] == f"{archive}/{SHOWN}"
-    assert f"  {archive}/{SHOWN}  00:00" in run("query", "red", "-k", "1").stdout
+    assert f"  {archive}/{SHOWN}  0:00.0" in run("query", "red", "-k", "1").stdout
     assert as_json(run("failed", "--json")) == []
     assert as_json(run("doctor", "--json"))["healthy"] is True
 

@@ -11,6 +11,8 @@ import pytest
 import videos
 from conftest import as_json
 
+from vidx.times import span
+
 
 @pytest.fixture
 def copies(run, imported, library, tmp_path):
@@ -90,3 +92,24 @@ def test_a_catalogue_indexed_before_the_clamp_reads_within_the_video(run, odd_le
         assert max(r["end"] for r in results) == 3.633
     groups = as_json(run("dupes", "--json", "--min-overlap", "0.5"))["groups"]
     assert max(v["end"] for g in groups for v in g["videos"]) == 3.633
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (6.84, 9.98, "0:06.8–0:10.0"),  # two clips of bikes.mp4 both printed 00:06–00:09 before
+        (6.36, 9.58, "0:06.4–0:09.6"),
+        (0.0, 0.98, "0:00.0–0:01.0"),  # printed 00:00–00:00
+        (65.0, 170.2, "1:05–2:50"),  # a minute or more: whole seconds
+        (3725.0, 3790.4, "1:02:05–1:03:10"),
+    ],
+)
+def test_moments_show_tenths_while_short(start, end, shown):
+    assert span(start, end) == shown
+
+
+def test_query_and_dupes_print_moments_alike(run, odd_length):
+    lines = run("query", "red", "--clips", "-k", "9").stdout.splitlines()
+    # red.mp4 and its copy take one line a clip, red.avi its own: two clips each.
+    assert sorted(line.split()[-1] for line in lines) == ["0:00.0–0:03.2"] * 2 + ["0:00.5–0:03.6"] * 2
+    assert "  0:00.0–0:03.6 of 0:03.6" in run("dupes").stdout

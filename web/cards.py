@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vidx.times import instant, span
+
 if TYPE_CHECKING:
     from vidx.searcher import Hit
     from vidx.searcher.typical import TypicalScore
@@ -39,11 +41,6 @@ class Results:
         return self.best is not None and self.typical.good_match(self.best)
 
 
-def moment(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
-
-
 def cards(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[Hit], str]) -> str:
     """The `<li>` of each hit; `thumb` and `link` give its image source and video URL (already safe to quote)."""
     return "\n".join(_card(hit, results, thumb(hit), link(hit)) for hit in results.hits)
@@ -51,13 +48,13 @@ def cards(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[
 
 def _card(hit: Hit, results: Results, src: str | None, url: str) -> str:
     folder, name = os.path.split(hit.path)
-    at = f"{moment(hit.start)}–{moment(hit.end)}"
+    at = span(hit.start, hit.end)
     times = f"{at} · {hit.end - hit.start:.1f} s"
     quoted = {"href": url, "data-video": hit.video_id, "data-start": hit.start, "data-end": hit.end}
     quoted.update({"data-title": name, "data-times": times, "title": hit.path})
     attributes = " ".join(f'{key}="{html.escape(str(value), quote=True)}"' for key, value in quoted.items())
     picture = f'<img alt="" loading="lazy" src="{html.escape(src, quote=True)}">' if src else ""
-    about = [f"length {moment(hit.duration)}" if hit.duration else "", _date(hit.modified_ns)]
+    about = [f"length {instant(hit.duration, tenths=False)}" if hit.duration else "", _date(hit.modified_ns)]
     return (
         f'<li class="result" data-rank="{hit.rank}" data-start="{hit.start}" data-end="{hit.end}" '
         f'data-score="{hit.score}"><a class="open" {attributes}><span class="thumb">{picture}</span>'
