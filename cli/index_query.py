@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, NotIndexed, UsageError
+from vidx.times import seconds_in
 
 from .app import counted, emit_json, flag_hint, pass_state, wait_hint
-
-_AT = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
 
 def summary_line(s) -> str:
@@ -73,12 +71,12 @@ def parse_like(spec: str) -> tuple[str, float]:
     head, sep, tail = spec.rpartition("@")
     if not sep or Path(spec).expanduser().exists():
         return spec, 0.0
-    match = _AT.match(tail)
-    if match:
-        return head, int(match.group(1) or 0) * 60 + float(match.group(2))
+    at = seconds_in(tail)
+    if at is not None:
+        return head, at
     if Path(head).expanduser().is_file():
         raise UsageError(
-            f"--like {spec}: the time after @ is malformed ({tail!r}); give seconds or mm:ss, e.g. {head}@1:15"
+            f"--like {spec}: the time after @ is malformed ({tail!r}); give seconds, mm:ss or h:mm:ss, e.g. {head}@1:15"
         )
     return spec, 0.0
 

@@ -81,7 +81,7 @@ def test_a_malformed_time_in_like_is_a_usage_error(run, with_a_broken_file, monk
     assert (result.exit_code, result.stdout, result.stderr) == (
         2,
         "",
-        "Error: --like red.mp4@abc: the time after @ is malformed ('abc'); give seconds or mm:ss, e.g. red.mp4@1:15\n",
+        "Error: --like red.mp4@abc: the time after @ is malformed ('abc'); give seconds, mm:ss or h:mm:ss, e.g. red.mp4@1:15\n",
     )
     missing = run("query", "--like", "blue.mp4@abc", check=False)
     assert (missing.exit_code, missing.stderr) == (1, "Error: blue.mp4@abc: no such video file for --like\n")
