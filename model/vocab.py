@@ -160,3 +160,10 @@ if __name__ == "__main__":
     except VidxError as e:
         print(f"vidx: {e}", file=sys.stderr)
         sys.exit(1)
+    except ImportError:
+        # A user's install (`pip install .`) has no TensorFlow: importing a model is what the convert extra is for.
+        print(
+            f"vidx: {sys.argv[1]}: its vocabulary files are read with TensorFlow: pip install '.[convert]'",
+            file=sys.stderr,
+        )
+        sys.exit(1)
