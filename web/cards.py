@@ -32,6 +32,7 @@ class Results:
     typical: TypicalScore | None = None  # None: not measured (a query by example)
     offset: int = 0
     more: bool = False
+    deleted: int = 0  # indexed files left out because they are gone from the disk
 
     @property
     def good_match(self) -> bool | None:
