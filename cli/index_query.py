@@ -139,7 +139,7 @@ def query_command(
     if not hits and lib.is_empty():
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:
-            emit_json({"query": label, "results": [], "deleted_files": 0})
+            emit_json({"query": label, "results": []})
         else:
             click.echo("The index is empty: run `vidx index FOLDER` first.")
         return

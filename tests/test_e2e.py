@@ -31,6 +31,7 @@ def test_index_summary(indexed, library):
         "removed",
         "unchanged",
         "failed",
+        "failed_before",
         "clips_embedded",
         "seconds",
         "decode_seconds",

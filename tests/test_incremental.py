@@ -44,11 +44,12 @@ def test_move_reuses_vectors(run, lib, vidx_home):
     assert status["clips"] == status["vectors"]
 
 
-def test_copy_is_listed_twice_and_embedded_once(run, lib):
+def test_copy_is_listed_once_with_its_twin_and_embedded_once(run, lib):
     shutil.copy(lib / "colours" / "blue.gif", lib / "light" / "blue-copy.gif")
     summary = as_json(run("index", "--json"))
     assert (summary["added"], summary["clips_embedded"]) == (1, 0)
-    paths = [r["path"] for r in as_json(run("query", "blue", "--json", "-k", "2"))["results"]]
+    first = as_json(run("query", "blue", "--json", "-k", "2"))["results"][0]
+    paths = [first["path"], *first["copies"]]
     assert sorted(paths) == sorted([str(lib / "colours" / "blue.gif"), str(lib / "light" / "blue-copy.gif")])
 
 

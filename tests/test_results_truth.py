@@ -46,7 +46,10 @@ def test_a_query_by_example_leaves_out_the_copies_of_its_video(run, copies):
 def test_a_file_deleted_since_the_last_run_is_never_a_hit(run, copies):
     os.remove(copies / "green.avi")
     one = run("query", "red", "-k", "3")  # three contents indexed: green's turn comes
-    assert one.stderr == "Left out 1 indexed file deleted since the last index run (`vidx index` forgets them)\n"
+    # (Three videos, two of them copies: the library is too small to tell a good match, and says so first.)
+    assert one.stderr.endswith(
+        "\nLeft out 1 indexed file deleted since the last index run (`vidx index` forgets them)\n"
+    )
     assert str(copies / "green.avi") not in one.stdout and len(one.stdout.splitlines()) == 2
     os.remove(copies / "a.mp4")
     shown = run("query", "red", "-k", "3", "--json")
@@ -54,7 +57,9 @@ def test_a_file_deleted_since_the_last_run_is_never_a_hit(run, copies):
     everything = [p for r in answer["results"] for p in [r["path"], *r.get("copies", [])]]
     assert sorted(everything) == [str(copies / name) for name in ("b.mp4", "blue.gif", "c.mp4")]
     assert answer["deleted_files"] == 2
-    assert shown.stderr == "Left out 2 indexed files deleted since the last index run (`vidx index` forgets them)\n"
+    assert (
+        shown.stderr == "Left out 2 indexed files deleted since the last index run (`vidx index` forgets them)\n"
+    )  # --json
 
 
 @pytest.fixture
