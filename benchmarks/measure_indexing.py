@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import media
+import inputs
 import numpy as np
 from harness import CACHE, cpu_seconds, openvino_runner, vidx
 from model_setup import Prepared, fresh_home
@@ -47,7 +47,8 @@ def decode_rate(paths: list[Path]) -> tuple[float, int]:
         "import sys, time\n"
         "from pathlib import Path\n"
         "from vidx.config.settings import ClipSettings\n"
-        "from vidx.indexer.decode import single_threaded, video_clips\n"
+        "from vidx.media.decode import video_clips\n"
+        "from vidx.media.opening import single_threaded\n"
         "single_threaded()\n"
         "clip = ClipSettings()\n"
         "start = time.perf_counter()\n"
@@ -92,7 +93,7 @@ def library(setup: Prepared, clips: np.ndarray) -> dict:
     from vidx.config import Home, load_settings
     from vidx.indexer.budget import budget, cores
 
-    paths, seconds = media.make_library(CACHE / "library")
+    paths, seconds = inputs.make_library(CACHE / "library")
     folder = CACHE / "library"
     n = cores()
     out = {"library_files": len(paths), "library_seconds": seconds}

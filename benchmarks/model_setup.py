@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import media
+import inputs
 import numpy as np
 import s3d_model
 from harness import CACHE, vidx
@@ -42,8 +42,8 @@ def imported(init_clips: np.ndarray) -> tuple[Path, Path]:
 
 def prepare_fp32() -> Path:
     """The folder of the full-size model as `prepare` sets it, imported but not quantized."""
-    calibration, _ = media.quantize_split()
-    _, home = imported(calibration[: media.INIT_CLIPS])
+    calibration, _ = inputs.quantize_split()
+    _, home = imported(calibration[: inputs.INIT_CLIPS])
     return Path(json.loads(vidx(home, "model", "info", "--json").stdout)["folder"])
 
 
@@ -51,7 +51,7 @@ def prepare(init_clips: np.ndarray) -> Prepared:
     """The full-size model set on `init_clips` (cached), imported and quantized through vidx's own commands."""
     savedmodel, home = imported(init_clips)
     # Quantized on every run (about a minute), so the INT8 measured is what this vidx makes.
-    vidx(home, "model", "quantize", "--calibration", str(media.SHARED))
+    vidx(home, "model", "quantize", "--calibration", str(inputs.SHARED))
     info = json.loads(vidx(home, "model", "info", "--json").stdout)
     return Prepared(savedmodel, home, info)
 

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-import media
+import inputs
 from model_setup import prepare
 
 
@@ -28,8 +28,8 @@ def profile(path: Path, clips) -> dict[str, tuple[str, float]]:
 
 
 def main() -> None:
-    calibration, held = media.quantize_split()
-    folder = prepare(calibration[: media.INIT_CLIPS]).folder
+    calibration, held = inputs.quantize_split()
+    folder = prepare(calibration[: inputs.INIT_CLIPS]).folder
     layers = {
         name: profile(folder / xml, held[:2]) for name, xml in (("fp32", "video.xml"), ("int8", "video-int8.xml"))
     }

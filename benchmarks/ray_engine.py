@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import media  # noqa: E402
+import inputs  # noqa: E402
 from harness import CACHE, cpu, vidx  # noqa: E402
 from model_setup import prepare_fp32  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each engine; the best is kept")
     args = parser.parse_args()
     model = prepare_fp32()
-    library = media.SHARED
+    library = inputs.SHARED
     short = CACHE / "short"
     short.mkdir(parents=True, exist_ok=True)
     shutil.copy(library / "carphone_distorted.mp4", short / "short.mp4")

@@ -17,7 +17,7 @@ import sys
 import time
 
 import harness
-import media
+import inputs
 from model_setup import prepare
 
 
@@ -67,8 +67,8 @@ def main() -> None:
     if unknown := [n for n in names if n not in table]:
         parser.error(f"unknown recipe {unknown[0]}")
     nncf.set_log_level(logging.ERROR)
-    calibration, held = media.quantize_split()
-    folder = prepare(calibration[: media.INIT_CLIPS]).folder
+    calibration, held = inputs.quantize_split()
+    folder = prepare(calibration[: inputs.INIT_CLIPS]).folder
     fp32 = ov.Core().read_model(f"{folder}/video.xml")
     fp32_run, reference = harness.openvino_runner(fp32, held, "f32")
     fp32_run()

@@ -13,7 +13,7 @@ import os
 import platform
 import time
 
-import media
+import inputs
 import report
 import s3d_model
 from harness import CACHE, FIGURES, cpu
@@ -52,8 +52,8 @@ def main() -> None:
     seconds = 60.0
     name, flags = cpu()
     started = time.perf_counter()
-    calibration, clips = media.quantize_split()
-    setup = prepare(calibration[: media.INIT_CLIPS])
+    calibration, clips = inputs.quantize_split()
+    setup = prepare(calibration[: inputs.INIT_CLIPS])
     del calibration
     figures = {
         "cpu": name,
@@ -63,7 +63,7 @@ def main() -> None:
         "command": f"python benchmarks/run.py{' --quick' if args.quick else ''}{' --json' if args.json else ''}",
     }
     figures.update(inference(setup, clips, repeats))
-    video = media.make_720p30(CACHE / f"video-{int(seconds)}s" / "bottles-720p30.mp4", seconds)
+    video = inputs.make_720p30(CACHE / f"video-{int(seconds)}s" / "bottles-720p30.mp4", seconds)
     figures.update(indexing(setup, video, seconds))
     figures.update(library(setup, clips))
     figures["peak_rss_mb"] = max(

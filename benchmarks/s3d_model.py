@@ -210,7 +210,7 @@ def build(out: Path, clips: np.ndarray, seed: int = 0) -> Path:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python benchmarks/s3d_model.py DEST  (writes a random-weight S3D-G SavedModel to DEST)")
-    import media
+    import inputs
 
-    print(build(Path(sys.argv[1]), media.quantize_split()[0][: media.INIT_CLIPS]))
+    print(build(Path(sys.argv[1]), inputs.quantize_split()[0][: inputs.INIT_CLIPS]))
     print(f"{video_gflops():.1f} GFLOPs per {FRAMES}x{SIZE}x{SIZE} clip (2 x multiply-adds)")

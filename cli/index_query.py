@@ -8,7 +8,8 @@ import click
 
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, NotIndexed, UsageError
-from vidx.times import seconds_in
+from vidx.filenames import printable
+from vidx.times import seconds_in, span
 
 from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
@@ -65,7 +66,8 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
 
 
 def parse_like(spec: str) -> tuple[str, float]:
-    """`VIDEO[@mm:ss]` -> (path, seconds); a file whose name holds '@' still works without a time.
+    """`VIDEO[@TIME]` (seconds, mm:ss or h:mm:ss) -> (path, seconds); a file whose name holds '@' still works
+    without a time.
 
     A time that is not one, after the name of a file that is there, is a usage error, not a missing file."""
     head, sep, tail = spec.rpartition("@")
@@ -88,7 +90,11 @@ def parse_like(spec: str) -> tuple[str, float]:
 @click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
-@click.option("--like", metavar="VIDEO[@mm:ss]", help="Query by example: the videos nearest to that clip.")
+@click.option(
+    "--like",
+    metavar="VIDEO[@mm:ss]",
+    help="Query by example: the videos nearest to that clip (its moment in seconds, mm:ss or h:mm:ss).",
+)
 @click.option("--since", metavar="DATE", help="Only files modified on or after DATE (ISO, e.g. 2024-05-01).")
 @click.option("--until", metavar="DATE", help="Only files modified on or before DATE (that whole day).")
 @click.option("--min-duration", type=float, metavar="S", help="Only videos at least S seconds long.")
@@ -167,15 +173,13 @@ def query_command(
     if as_json:
         results = [h.as_json() for h in hits]
         for result, done in zip(results, exported, strict=False):
-            result["export"] = str(done.path)
+            result["export"] = printable(str(done.path))
         answer = {"query": label, "results": results, "deleted_files": hits.deleted}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
-    from vidx.times import span
-
     if not hits:
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {span(h.start, h.end)}")
     for done in exported:
-        click.echo(f"exported {done.path}", err=True)
+        click.echo(printable(f"exported {done.path}"), err=True)

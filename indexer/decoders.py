@@ -168,7 +168,7 @@ def _send(d: _Decoder, message: object) -> None:
 
 def serve(jobs_fd: int, events_fd: int) -> None:
     """A decoder's life: settings first, then files until the parent is gone; events go back as they come."""
-    from .decode import single_threaded
+    from vidx.media.opening import single_threaded
 
     single_threaded()
     jobs, events = Connection(jobs_fd, writable=False), Connection(events_fd, readable=False)

@@ -31,11 +31,11 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from vidx.config import Home, Settings
 from vidx.errors import VidxError
+from vidx.media.clips import Clip
 from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
 from vidx.model.space import vector_space
 from vidx.store import VideoInfo
 
-from .clips import Clip
 from .commit import VideoUnfinished
 from .decoders import DecoderPool
 from .plan import VideoJob, content_hash

@@ -18,10 +18,11 @@ import numpy as np
 
 from vidx.config import Settings
 from vidx.errors import VidxError
+from vidx.media.clips import Clip
+from vidx.media.decode import video_clips
+from vidx.media.frames import DecodeStats
 from vidx.store import VideoInfo
 
-from .clips import Clip
-from .decode import DecodeStats, video_clips
 from .plan import VideoJob
 
 # Test hooks. Seconds to sleep per decoded frame, for tests that must catch a run mid-write or a stalled decoder

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from vidx.config import Home
 from vidx.errors import NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
-from . import migrations, vectors
+from . import migrations, thumbnails, vectors
 from .faiss_file import FaissFile
 
 # A clip's end as read: never past its video's decoded duration, the one length vidx gives a file. The last clip's
@@ -285,14 +285,12 @@ class Catalog:
         row = self.db.execute("select path, raw_path from videos where id = ? and status = 'ok'", [video_id]).fetchone()
         return on_disk(*row) if row else None
 
-    def thumbnail(self, clip_id: int) -> bytes | None:
-        """The clip's thumbnail strip (JPEG), made on first request."""
+    def thumbnail(self, clip_id: int, draw: Callable[[str, float, float], bytes | None]) -> bytes | None:
+        """The clip's thumbnail strip (JPEG), drawn by `draw(file, start, end)` on first request."""
         row = self.clip_row(clip_id)
         if row is None:
             return None
-        from . import thumbnails  # OpenCV makes them: a query that shows none never loads it
-
-        return thumbnails.cached_strip(self.home.thumbs, clip_id, row.file, row.start, row.end)
+        return thumbnails.cached_strip(self.home.thumbs, clip_id, lambda: draw(row.file, row.start, row.end))
 
     def indexed_seconds(self) -> float:
         """The length of every indexed video, added up."""

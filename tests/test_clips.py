@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 from conftest import SHARED_VIDEOS
 
-from vidx.indexer.clips import Frame, cut_clips
-from vidx.indexer.decode import DecodeError, DecodeStats, read_frames
+from vidx.errors import DecodeError
+from vidx.media.clips import cut_clips
+from vidx.media.decode import read_frames
+from vidx.media.frames import DecodeStats, Frame
+from vidx.model.pixels import scale
 
 
 def frames(n, step=0.1):
@@ -13,7 +16,7 @@ def frames(n, step=0.1):
 
 
 def first_values(clip):
-    return [int(round(v * 255)) for v in clip.pixels[:, 0, 0, 0]]
+    return [int(round(v * 255)) for v in scale(clip.frames)[:, 0, 0, 0]]
 
 
 def test_side_by_side_clips_and_an_end_aligned_tail():

@@ -14,9 +14,9 @@ from conftest import SHARED_VIDEOS
 from notebook import crop_center_square
 
 from vidx.config.settings import ClipSettings
-from vidx.indexer import decode
-from vidx.indexer.clips import Clip
-from vidx.indexer.decode import DecodeStats, read_frames, video_clips
+from vidx.media import opening
+from vidx.media.decode import read_frames, video_clips
+from vidx.media.frames import DecodeStats
 from vidx.model.pixels import scale
 
 # Real files of each kind: 30 fps H.264 with B-frames (pyramid and not), 25, 12.5 and 10 fps H.264, Matroska.
@@ -54,7 +54,7 @@ def notebook_frames(path, size):
 def test_fps_0_frames_are_the_notebooks(library, monkeypatch, threads):
     if threads == "single":
         # What a decoding process of `vidx index` uses; decoding is exact whatever the thread count.
-        monkeypatch.setattr(decode, "_CAPTURE_PARAMS", [cv2.CAP_PROP_N_THREADS, 1])
+        monkeypatch.setattr(opening, "_CAPTURE_PARAMS", [cv2.CAP_PROP_N_THREADS, 1])
     for path in videos(library):
         ours = [f.pixels for f in read_frames(path, 0, 224)]
         theirs = notebook_frames(path, 224)
@@ -121,4 +121,3 @@ def test_clip_start_and_end_are_the_times_of_its_frames(library, fps):
 def test_scaling_to_float_is_the_notebooks_division_for_every_byte():
     values = np.arange(256, dtype=np.uint8)
     assert np.array_equal(scale(values), (values / 255.0).astype(np.float32))
-    assert Clip(0, 0.0, 1.0, values.reshape(1, 16, 16, 1)).pixels.dtype == np.float32

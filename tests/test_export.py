@@ -1,6 +1,7 @@
 """Export: the asked span as H.264 MP4, cut to the frame, a picture from the first frame, sound kept."""
 
 import os
+import shutil
 
 import av
 import numpy as np
@@ -8,9 +9,8 @@ import pytest
 import videos
 from conftest import SHARED_VIDEOS, vidx_subprocess
 
-from vidx.errors import UsageError
-from vidx.searcher.export import ExportError, export, export_into, export_name
-from vidx.times import parse_time
+import vidx
+from vidx.media.export import ExportError, export, export_into, export_name
 
 FRAME = 0.1  # the made videos run at 10 fps
 EXACT = 0.002  # frames keep their source times, so the file ends where asked, not just within a frame
@@ -138,20 +138,6 @@ def test_export_name(args, name):
     assert export_name(*args) == name
 
 
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("75", 75.0), ("75.5", 75.5), ("1:15", 75.0), ("01:15.25", 75.25), ("1:01:15", 3675.0)]
-)
-def test_parse_time(text, seconds):
-    assert parse_time(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "-5", "1:75", "1:2:3:4", "a:10", "1.5:10", "1:60:00", "1e3"])
-def test_parse_bad_time(text):
-    with pytest.raises(UsageError) as error:
-        parse_time(text, "END")
-    assert str(error.value) == f"END must be seconds or mm:ss (or h:mm:ss), e.g. 75 or 1:15, got {text!r}"
-
-
 def test_cli_export(run, tmp_path, source):
     out = tmp_path / "out.mp4"
     result = run("export", source, "0:03.55", "6.25", "-o", out)
@@ -166,6 +152,24 @@ def test_cli_export_pad_and_no_sound(run, tmp_path, silent):
     out = tmp_path / "out.mp4"
     result = run("export", silent, "1", "2", "-o", out, "--pad", "2")
     assert result.output == f"Wrote {out} (0:00.00 to 0:04.00 of {silent}, no sound track in the source)\n"
+
+
+def test_a_name_that_is_not_utf8_exports_through_the_library_and_the_cli(run, tmp_path, source):
+    folder = os.fsencode(tmp_path)
+    name = os.fsdecode(os.path.join(folder, b"caf\xe9.mp4"))
+    shutil.copyfile(source, name)
+    with vidx.Library() as lib:
+        done = lib.export(name, 3.55, 6.25, tmp_path / "library.mp4")
+    assert (done.path, done.start, done.end, done.audio) == (tmp_path / "library.mp4", 3.55, 6.25, True)
+    times, colours, picture_end, samples, rate = decode(done.path)
+    assert (len(times), picture_end) == (shown(3.55, 6.25), pytest.approx(2.7, abs=EXACT))
+    assert colours[0] == "grey" and "red" in colours and len(samples) / rate == pytest.approx(2.7, abs=0.05)
+
+    out = os.fsdecode(os.path.join(folder, b"\xe9t\xe9.mp4"))
+    result = run("export", name, "0:01", "0:00:02.5", "-o", out)
+    assert result.output == f"Wrote {tmp_path}/\\xe9t\\xe9.mp4 (0:01.00 to 0:02.50 of {tmp_path}/caf\\xe9.mp4)\n"
+    times, colours, picture_end, samples, rate = decode(out)
+    assert (len(times), picture_end) == (shown(1, 2.5), pytest.approx(1.5, abs=EXACT))
 
 
 def test_cli_errors_leave_nothing_behind(run, tmp_path, source):

@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The folder of each package below the front ends, as pyproject.toml maps it.
-BELOW = ["vidx", "config", "model", "indexer", "searcher", "store"]
+BELOW = ["vidx", "config", "model", "indexer", "searcher", "store", "media"]
 
 
 def imports(folder: str) -> set[tuple[str, str]]:

@@ -3,6 +3,7 @@
 import os
 import shutil
 
+import av
 import pytest
 from conftest import as_json
 
@@ -52,3 +53,15 @@ def test_a_rename_is_a_move(run, archive):
     summary = as_json(run("index", "--json"))
     assert (summary["moved"], summary["added"], summary["removed"], summary["clips_embedded"]) == (1, 0, 0, 0)
     assert as_json(run("query", "red", "--json"))["results"][0]["path"] == f"{archive}/\\xe9t\\xe9.mp4"
+
+
+def test_exported_by_its_exact_bytes_and_shown_with_escapes(run, archive, tmp_path):
+    out = tmp_path / "out"
+    result = run("query", "red", "-k", "1", "--export", out)
+    assert result.stderr == f"exported {out}/1-{SHOWN[:-4]}-0000-0004.mp4\n"
+    (written,) = os.listdir(os.fsencode(out))
+    assert written == b"1-" + RAW[:-4] + b"-0000-0004.mp4"
+    with av.open(os.fsdecode(os.path.join(os.fsencode(out), written))) as c:
+        assert len(list(c.decode(video=0))) == 40, "the red video's 4 s at 10 fps"
+    exported = as_json(run("query", "red", "-k", "1", "--json", "--export", out))["results"][0]["export"]
+    assert exported == f"{out}/1-{SHOWN[:-4]}-0000-0004.mp4"

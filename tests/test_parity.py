@@ -7,8 +7,9 @@ from notebook import load_video
 from toy_model import expected_video
 
 from vidx.config import Home
-from vidx.indexer.clips import cut_clips
-from vidx.indexer.decode import read_frames
+from vidx.media.clips import cut_clips
+from vidx.media.decode import read_frames
+from vidx.model.pixels import scale
 from vidx.model.runtime import TextEncoder, VideoEncoder
 
 TEXTS = ["red", "Blue green", "BRIGHTENING moving red", "unknown words only", "a " * 20 + "red"]
@@ -63,9 +64,9 @@ def _notebook_videos(library):
 def test_first_clip_equals_notebook_load_video(library):
     for path in _notebook_videos(library):
         reference = load_video(str(path)).astype(np.float32)
-        first = next(cut_clips(read_frames(path, 0, 224), 32, 0))
-        assert first.pixels.shape == reference.shape == (32, 224, 224, 3)
-        assert np.array_equal(first.pixels, reference), path
+        first = scale(next(cut_clips(read_frames(path, 0, 224), 32, 0)).frames)
+        assert first.shape == reference.shape == (32, 224, 224, 3)
+        assert np.array_equal(first, reference), path
 
 
 def test_embed_video_matches_notebook_and_tf(run, tf_model, imported, library):

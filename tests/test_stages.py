@@ -8,10 +8,10 @@ import pytest
 
 from vidx.config import Home, load_settings
 from vidx.errors import UsageError
-from vidx.indexer.clips import Clip
 from vidx.indexer.commit import Written, commit
 from vidx.indexer.plan import VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
+from vidx.media.clips import Clip
 from vidx.searcher import search_vector
 from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter

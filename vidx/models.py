@@ -105,14 +105,15 @@ class Models:
         return {**asdict(manifest), "precision": precision, "folder": str(folder), "files": files}
 
     def quantize(self, calibration: str | os.PathLike | None, clips: int, heldout: int):
-        from vidx.indexer.decode import clips_in_turn
+        from vidx.media.decode import clips_in_turn
+        from vidx.model.pixels import scale
         from vidx.model.quantize import quantize
 
         settings = self.opened.settings
         settings.home.require_writable()
         self.folder()
         paths = self._calibration_paths(calibration)
-        report = quantize(settings, (c.pixels for c in clips_in_turn(paths, settings.clip)), clips, heldout)
+        report = quantize(settings, (scale(c.frames) for c in clips_in_turn(paths, settings.clip)), clips, heldout)
         if report.accepted:
             self.use_precision("int8")
         return report
@@ -166,7 +167,7 @@ class Models:
         return self.text_encoder().embed([texts] if isinstance(texts, str) else list(texts))
 
     def embed_video(self, path: str | os.PathLike) -> list[tuple[float, float, np.ndarray]]:
-        from vidx.indexer.decode import video_clips
+        from vidx.media.decode import video_clips
 
         target = existing_file(path)
         times: list[tuple[float, float]] = []

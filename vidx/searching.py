@@ -43,13 +43,14 @@ class Searching:
         return typical_score(self.opened.catalog, self.models.text_encoder().embed([text])[0])
 
     def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> Hits:
-        from vidx.indexer.decode import clip_at
+        from vidx.media.decode import clip_at
+        from vidx.model.pixels import scale
 
         path = existing_file(video)
 
         def vector() -> np.ndarray:
             clip = clip_at(path, self.opened.settings.clip, at)
-            return self.models.video_encoder().embed(clip.pixels[None])[0]
+            return self.models.video_encoder().embed(scale(clip.frames[None]))[0]
 
         return self._nearest(vector, options, exclude=path)
 

@@ -21,12 +21,12 @@ class Viewing:
         self.opened = opened
 
     def export(self, video: str | os.PathLike, start: float, end: float, out_file: str | os.PathLike, pad: float):
-        from vidx.searcher.export import export
+        from vidx.media.export import export
 
         return export(resolved(video), start, end, out_file, pad)
 
     def export_hits(self, hits: list[Hit], folder: str | os.PathLike, pad: float) -> list:
-        from vidx.searcher.export import export_into
+        from vidx.media.export import export_into
 
         target = absolute(folder)
         try:
@@ -37,7 +37,9 @@ class Viewing:
         return [export_into(target, h.rank, f, h.start, h.end, pad) for h, f in zip(hits, files, strict=True)]
 
     def thumbnail(self, clip_id: int) -> bytes | None:
-        return self.opened.catalog.thumbnail(clip_id)
+        from vidx.media.thumbnails import strip
+
+        return self.opened.catalog.thumbnail(clip_id, strip)
 
     def media_path(self, video_id: int) -> str | None:
         catalog = self.opened.catalog

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from vidx import SearchOptions
 from vidx.errors import VidxError
-from vidx.searcher.export import ExportError, export_name
+from vidx.media.export import ExportError, export_name
 
 from .bounded import BoundedServer
 from .cards import Results

@@ -62,11 +62,12 @@ def make_library(folder: Path) -> tuple[list[Path], float]:
 def real_clips(n: int) -> np.ndarray:
     """`n` clips cut by vidx's own pipeline (default settings) from the shared videos in turn, float32."""
     from vidx.config.settings import ClipSettings
-    from vidx.indexer.decode import clips_in_turn
+    from vidx.media.decode import clips_in_turn
+    from vidx.model.pixels import scale
 
     clip = ClipSettings()
     paths = sorted(p for p in SHARED.iterdir() if p.suffix != ".md")
-    return np.stack([c.pixels for c in itertools.islice(clips_in_turn(paths, clip), n)])
+    return np.stack([scale(c.frames) for c in itertools.islice(clips_in_turn(paths, clip), n)])
 
 
 def quantize_split() -> tuple[np.ndarray, np.ndarray]:

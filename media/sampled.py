@@ -18,10 +18,9 @@ import av
 import numpy as np
 
 from vidx.errors import DecodeError
-from vidx.filenames import openable
 
-from .clips import Frame, crop_center_square, preprocess
-from .decode import DecodeStats
+from .frames import DecodeStats, Frame, crop_center_square, preprocess
+from .opening import openable
 
 
 def sample_frames(path: Path, fps: float, size: int, stats: DecodeStats, delay: float = 0.0) -> Iterator[Frame]:

@@ -1,4 +1,4 @@
-"""Decoded frames -> 32-frame clips, preprocessed exactly as the S3D MIL-NCE notebook does."""
+"""Decoded frames -> the model's 32-frame clips, cut as the S3D MIL-NCE notebook cuts them."""
 
 from __future__ import annotations
 
@@ -6,46 +6,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from vidx.model.pixels import scale
-
-
-@dataclass(frozen=True)
-class Frame:
-    time: float
-    end: float
-    pixels: np.ndarray  # uint8 RGB, size x size
+from .frames import Frame
 
 
 @dataclass(frozen=True)
 class Clip:
-    """One model input and the seconds of video it spans; frames stay uint8 until the model needs floats."""
+    """One model input and the seconds of video it spans; frames stay uint8 until the model scales them
+    (vidx.model.pixels)."""
 
     number: int  # its place in the video, from 0
     start: float
     end: float
     frames: np.ndarray  # uint8 RGB [frames, size, size, 3]
-
-    @property
-    def pixels(self) -> np.ndarray:
-        """float32 RGB in [0, 1], as the model takes it."""
-        return scale(self.frames)
-
-
-def crop_center_square(frame: np.ndarray) -> np.ndarray:
-    y, x = frame.shape[0:2]
-    side = min(y, x)
-    start_x = (x // 2) - (side // 2)
-    start_y = (y // 2) - (side // 2)
-    return frame[start_y : start_y + side, start_x : start_x + side]
-
-
-def preprocess(bgr: np.ndarray, size: int) -> np.ndarray:
-    """Centre square crop, cv2.resize with its default interpolation, BGR -> RGB; stays uint8, contiguous (a
-    clip stacks 32 of them)."""
-    return cv2.cvtColor(cv2.resize(crop_center_square(bgr), (size, size)), cv2.COLOR_BGR2RGB)
 
 
 def cut_clips(frames: Iterable[Frame], length: int, stride: float, max_clips: int = 0) -> Iterator[Clip]:

@@ -1,26 +1,15 @@
-"""Take a span of a video out as a file: H.264 + AAC in MP4, which browsers play, cut to the frame.
+"""Re-encode a span of a video: decoded from the keyframe before it, written as H.264 + AAC from its first frame.
 
-The span is decoded from the keyframe before it and re-encoded, so the file starts on the asked frame with a
-picture (a stream copy would start at a keyframe, or show black or sound alone until the next one). Times are
-the decoder's, relative to the video stream's start, as the indexer's are (OpenCV's FFmpeg reader does the same).
+Video frames keep their source times, re-timed from the span's start; the sound is cut to the same samples.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import numpy as np
-
-from vidx.errors import VidxError
-from vidx.paths import absolute
-from vidx.times import clock, span_in_name
 
 # Output timestamps in the MPEG 90 kHz clock: fine enough for any frame rate, variable ones included.
 TIME_BASE = Fraction(1, 90_000)
@@ -29,124 +18,17 @@ AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000
 CRF, PRESET = 20, "veryfast"
 
 
-class ExportError(VidxError):
-    """A span that cannot be written: unreadable source, empty or out-of-range span, unwritable target.
-
-    `reason` is the message without the file it is about, for callers that must not show paths (the web app).
-    """
-
-    def __init__(self, about: Path, reason: str):
-        super().__init__(f"{about}: {reason}")
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Exported:
-    path: Path  # absolute
-    start: float  # the span written, in the source's seconds, after padding and clamping
-    end: float
-    audio: bool
-
-
-def export_name(rank: int, video: str | Path, start: float, end: float) -> str:
-    """`<rank>-<video stem>-<start>-<end>.mp4`, the times rounded as `vidx query` shows them (vidx.times.span):
-    e.g. 1-holiday-0012.4-0027.2.mp4, or 3-long-6205-6310.mp4 for a moment of a minute or more."""
-    return f"{rank}-{Path(video).stem}-{span_in_name(start, end)}.mp4"
-
-
-def export(path: str | Path, start: float, end: float, out_file: str | Path, pad: float = 0.0) -> Exported:
-    """Write [start, end] of the video at `path` (widened by `pad`, clamped to the video) to `out_file`."""
-    return _export(Path(path), start, end, pad, lambda a, b: Path(out_file))
-
-
-def export_into(
-    folder: str | Path, rank: int, path: str | Path, start: float, end: float, pad: float = 0.0
-) -> Exported:
-    """One search result into `folder`, named by export_name after the span actually written."""
-    return _export(Path(path), start, end, pad, lambda a, b: Path(folder) / export_name(rank, path, a, b))
-
-
-def _export(source: Path, start: float, end: float, pad: float, target_for: Callable[[float, float], Path]) -> Exported:
-    if start < 0 or end < 0 or pad < 0:
-        raise ExportError(source, f"a span cannot be negative (asked {start:g} to {end:g}, pad {pad:g})")
-    if end <= start:
-        raise ExportError(source, f"empty span {clock(start)} to {clock(end)}: END must come after START")
-    if not source.is_file():
-        raise ExportError(source, "no such file (moved or deleted?)")
-    try:
-        container = av.open(str(source))
-    except (av.FFmpegError, OSError) as e:
-        raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
-    with container:
-        if not container.streams.video:
-            raise ExportError(source, "has no video stream")
-        video = container.streams.video[0]
-        audio = container.streams.audio[0] if container.streams.audio else None
-        try:
-            length = _picture_end(container, video)
-        except av.FFmpegError as e:
-            raise ExportError(source, f"cannot read it as a video ({_reason(e)})") from None
-        if length is None:
-            raise ExportError(source, "no video frame in it could be read")
-        step = _frame_step(video)
-        video_end = f"past the end of the video ({clock(length)})"
-        if start >= length - step / 2:
-            raise ExportError(source, f"the span starts at {clock(start)}, {video_end}")
-        if end > length + step:
-            raise ExportError(source, f"the span ends at {clock(end)}, {video_end}")
-        a, b = max(0.0, start - pad), min(length, end + pad)
-        target = absolute(target_for(a, b))
-        tmp = _temp_beside(target)
-        try:
-            with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-                _Span(container, video, audio, out, a, b).run()
-            os.replace(tmp, target)
-        except OSError as e:  # FFmpeg's I/O errors are OSErrors too; the source already read well up to here
-            tmp.unlink(missing_ok=True)
-            raise ExportError(target, f"cannot write it ({_reason(e)})") from None
-        except av.FFmpegError as e:
-            tmp.unlink(missing_ok=True)
-            raise ExportError(source, f"cannot decode {clock(a)} to {clock(b)} ({_reason(e)})") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return Exported(target, a, b, audio is not None)
-
-
-def _reason(e: Exception) -> str:
-    return getattr(e, "strerror", None) or str(e) or type(e).__name__
-
-
-def _temp_beside(target: Path) -> Path:
-    """A hidden temporary file in the target's folder, so the final rename is atomic and a failure leaves nothing."""
-    folder = target.parent
-    if not folder.is_dir():
-        raise ExportError(folder, f"no such folder to write {target.name} in")
-    if target.is_dir():
-        raise ExportError(target, f"is a folder; give a file name, e.g. {target / 'clip.mp4'}")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
-    except OSError as e:
-        raise ExportError(folder, f"cannot write there ({_reason(e)})") from None
-    os.close(fd)
-    # mkstemp makes the file private; an exported clip is for sharing, so it gets the user's usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
-    return Path(name)
-
-
 def _origin(video) -> int:
     return video.start_time if video.start_time is not None else 0
 
 
-def _frame_step(video) -> float:
+def frame_step(video) -> float:
     """A frame's length, only to size tolerances: the container's average rate, else 25 fps."""
     rate = video.average_rate or video.guessed_rate
     return float(1 / rate) if rate and 1 <= rate <= 1000 else 0.04
 
 
-def _picture_end(container, video) -> float | None:
+def picture_end(container, video) -> float | None:
     """Where the last frame ends, from the packets after the last keyframe (not the container's duration field);
     None when no packet has a time."""
     times: list[int] = []
@@ -171,7 +53,7 @@ def _picture_end(container, video) -> float | None:
     return float((last - _origin(video)) * video.time_base)
 
 
-class _Span:
+class SpanTranscoder:
     """Decode [a, b] of the source and encode it: video frames re-timed from 0, audio cut to the same samples."""
 
     def __init__(self, container, video, audio, out, a: float, b: float):
@@ -245,7 +127,7 @@ class _Span:
         if self.video_done:  # one packet can release several frames
             return
         previous = self.pending[1] if self.pending else self.a
-        t = self._time(frame, previous + _frame_step(self.video))
+        t = self._time(frame, previous + frame_step(self.video))
         eps = 1e-6
         if t <= self.a + eps or self.pending is None:
             # Before the span: keep only the latest such frame, the one on screen at the span's start.
