@@ -27,8 +27,11 @@ def needs_inlining(savedmodel: Path) -> bool:
 
 def inline(savedmodel: Path, out: Path) -> Path:
     """`_inline` in a child process: TensorFlow's protobuf beside OpenVINO's TF frontend crashes the importer."""
+    # Not `python -m`, which puts the working folder first on sys.path: from a clone, its vidx/ folder would hide the
+    # installed package.
+    code = "import runpy, sys; del sys.path[0]; runpy.run_module('vidx.model.vocab', run_name='__main__')"
     result = subprocess.run(
-        [sys.executable, "-m", "vidx.model.vocab", str(savedmodel), str(out)],
+        [sys.executable, "-c", code, str(savedmodel), str(out)],
         capture_output=True,
         text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
