@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,13 +17,17 @@ from vidx.counting import counted
 from vidx.errors import FilesFailed, Unhealthy, VidxError
 from vidx.filenames import printable
 
+if TYPE_CHECKING:
+    from vidx.library import Library
+
 
 class CliError(click.ClickException):
     """A one-line `Error: ...` and an exit code; with no message, only the exit code (the output said it all)."""
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, yet reads it from the raised instance; ours varies per error.
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file=None) -> None:
         if self.message:
@@ -95,12 +100,12 @@ class State:
     home_flag: str | None
     assignments: list[str]
 
-    def library(self, **flags: object):
+    def library(self, **flags: object) -> Library:
         """The Library for this home, with --set and this command's flags on top (flags left as None do not count)."""
         from vidx.config import parse_assignment
         from vidx.library import Library
 
-        overrides = dict(parse_assignment(text) for text in self.assignments)
+        overrides: dict[str, object] = dict(parse_assignment(text) for text in self.assignments)
         overrides.update({k: v for k, v in flags.items() if v is not None})
         lib = Library(self.home_flag, overrides)
         click.get_current_context().call_on_close(lib.close)

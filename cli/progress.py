@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from vidx import IndexProgress
 
 
@@ -17,8 +19,8 @@ class TerminalProgress:
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
         self.total: int | None = None  # files to embed, once the run has planned
         self.indexed = 0
         self.failed = 0
@@ -34,7 +36,7 @@ class TerminalProgress:
             self.stop()
         elif event.path is None:
             self._start(event.total)
-        elif self.bar is not None:
+        elif self.bar is not None and self.task is not None:
             advance = 1 if event.outcome in ("indexed", "failed") else 0
             speed = f"{event.clips_embedded / event.seconds:.1f} clips/s" if event.seconds else ""
             self.bar.update(self.task, advance=advance, description=event.path[-60:], speed=speed)

@@ -42,6 +42,7 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
         job = event.job
         stat = (job.size, job.mtime_ns)
         if isinstance(event, ClipReady):
+            assert event.vector is not None, "commit takes the embedder's events, each clip with its vector"
             c = event.clip
             collected.setdefault(job.path, []).append(ClipVector(c.number, c.start, c.end, event.vector))
         elif isinstance(event, VideoDone):

@@ -185,11 +185,11 @@ def serve(jobs_fd: int, events_fd: int) -> None:
             started = time.perf_counter()
             for event in read([job], settings):
                 handed = time.perf_counter()
-                end = not isinstance(event, ClipReady)
-                if end:
+                if isinstance(event, ClipReady):
+                    outgoing.put(event)
+                else:
                     event.seconds = round(handed - started - waiting, 3)
-                outgoing.put(event)
-                if end:
+                    outgoing.put(event)
                     # A crash on the next file would lose this end if it were still unsent, and the parent would
                     # blame this file: the next one starts once the end is in the pipe.
                     outgoing.join()

@@ -41,9 +41,8 @@ class Failure:
 
 @dataclass
 class Placement:
-    """Existing vectors put at a new path: a move (`source` is gone) or a copy (of a video with that hash)."""
+    """Existing vectors put at a new path: a copy of a video with that hash."""
 
-    source: VideoRow | None
     path: Path
     root_id: int
     stat: tuple[int, int]
@@ -51,9 +50,19 @@ class Placement:
 
 
 @dataclass
+class Move:
+    """A file at a new path whose old path (`source`) is gone: the row and its vectors follow it."""
+
+    source: VideoRow
+    path: Path
+    root_id: int
+    stat: tuple[int, int]
+
+
+@dataclass
 class Plan:
     embed: list[VideoJob] = field(default_factory=list)
-    moves: list[Placement] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
     copies: list[Placement] = field(default_factory=list)
     touches: list[tuple[VideoRow, tuple[int, int]]] = field(default_factory=list)
     removals: list[VideoRow] = field(default_factory=list)
@@ -91,16 +100,16 @@ def make_plan(
     root_ids = catalog.root_ids()
     for root in roots:
         root_id = root_ids[str(root)]
-        for path in walk(root, settings.index.extensions):
+        for found in walk(root, settings.index.extensions):
             try:
-                st = path.stat()
+                info = found.stat()
             except OSError as e:
-                plan.failed.append(failure(path, f"cannot read ({e.strerror or e}; dangling link?)"))
+                plan.failed.append(failure(found, f"cannot read ({e.strerror or e}; dangling link?)"))
                 continue
-            if not stat.S_ISREG(st.st_mode):
-                plan.failed.append(failure(path, "not a regular file (a pipe or a device?)"))
+            if not stat.S_ISREG(info.st_mode):
+                plan.failed.append(failure(found, "not a regular file (a pipe or a device?)"))
                 continue
-            seen[str(path)] = (root_id, (st.st_size, st.st_mtime_ns))
+            seen[str(found)] = (root_id, (info.st_size, info.st_mtime_ns))
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
@@ -143,13 +152,13 @@ def make_plan(
         if digest is None:
             continue
         if not reembed_all and digest in by_hash:
-            plan.moves.append(Placement(by_hash.pop(digest), Path(path), root_id, st, digest))
+            plan.moves.append(Move(by_hash.pop(digest), Path(path), root_id, st))
         elif digest in embedding or (not reembed_all and any(_unchanged(v) for v in catalog.videos_with_hash(digest))):
-            plan.copies.append(Placement(None, Path(path), root_id, st, digest))
+            plan.copies.append(Placement(Path(path), root_id, st, digest))
         else:
             plan.embed.append(VideoJob(Path(path), root_id, *st, digest))
             embedding.add(digest)
-    moved = {p.source.id for p in plan.moves}
+    moved = {m.source.id for m in plan.moves}
     plan.removals = [v for v in vanished if v.id not in moved]
     return plan
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import ray
 import ray.data
+from ray.actor import ActorHandle
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from vidx.config import Home, Settings
@@ -200,6 +201,7 @@ class Worker:
                 info, error = None, f"{job.path}: cannot read ({e.strerror or e})"
         seconds = (decoding, self.encoder.busy_seconds - busy)
         if info is None:
+            assert error is not None, "the decoder ends each file with VideoDone or VideoFailed"
             return self._row(job, "failed", error, seconds=seconds)
         return self._row(job, "done", "", info, clips, seconds)
 
@@ -254,7 +256,9 @@ class RayEngine:
             here = ray.get_runtime_context().get_node_id()
             # On the driver's node, so losing a worker node loses no count.
             where = NodeAffinitySchedulingStrategy(here, soft=False)
-            ledger = ray.remote(num_cpus=0)(Ledger).options(scheduling_strategy=where).remote(self._model())
+            ledger = ray.remote(Ledger).options(num_cpus=0, scheduling_strategy=where).remote(self._model())
+            # Ray types an actor as its handle or its class (so that calls to its methods check); it is the handle.
+            assert isinstance(ledger, ActorHandle)
             silence = 2 * self.settings.index.timeout  # a live worker yields a clip at least every index.timeout
             rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
             try:

@@ -30,15 +30,20 @@ def session(address: str) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in ("RAY_USAGE_STATS_ENABLED", "RAY_BACKEND_LOG_LEVEL")}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-    quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
     try:
         with _stderr_silenced():
             if address == "local":
                 # Token auth is Ray's default for a local cluster (since 2.60): its ports listen on every interface.
-                ray.init(address="local", include_dashboard=False, object_store_memory=256 * 2**20, **quiet)
+                ray.init(
+                    address="local",
+                    include_dashboard=False,
+                    object_store_memory=256 * 2**20,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                )
             else:
                 try:
-                    ray.init(address=address, **quiet)
+                    ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
                 except (ConnectionError, RuntimeError, ValueError) as e:
                     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
                     raise VidxError(f"Cannot reach the Ray cluster at {address}: {first}") from None

@@ -109,10 +109,10 @@ def run_index(
             store.delete_video(video.id)
             summary.removed += 1
             report(video.path, "removed")
-        for placement in plan.moves:
-            store.move_video(placement.source.id, placement.root_id, str(placement.path), placement.stat)
+        for move in plan.moves:
+            store.move_video(move.source.id, move.root_id, str(move.path), move.stat)
             summary.moved += 1
-            report(printable(str(placement.path)), f"moved from {placement.source.path}")
+            report(printable(str(move.path)), f"moved from {move.source.path}")
         for video, stat in plan.touches:
             store.touch_video(video.id, stat)
             summary.unchanged += 1
@@ -152,7 +152,7 @@ def _timed(events: Iterator[Event | VideoUnfinished], summary: IndexSummary) -> 
 
 
 def _count(written: Written, summary: IndexSummary) -> None:
-    if written.failed:
+    if written.error is not None:
         summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
         return
     summary.clips_embedded += written.clips

@@ -48,7 +48,7 @@ def export_name(rank: int, video: str | Path, start: float, end: float) -> str:
     return f"{rank}-{Path(video).stem}-{span_in_name(start, end)}.mp4"
 
 
-def export(path: str | Path, start: float, end: float, out_file: str | Path, pad: float = 0.0) -> Exported:
+def export(path: str | Path, start: float, end: float, out_file: str | os.PathLike[str], pad: float = 0.0) -> Exported:
     """Write [start, end] of the video at `path` (widened by `pad`, clamped to the video) to `out_file`."""
     return _export(Path(path), start, end, pad, lambda a, b: Path(out_file))
 

@@ -160,7 +160,7 @@ def _bgr_square(frame) -> np.ndarray:
     for i, (left, top, extent) in enumerate(((x, y, side), (x // 2, y // 2, side // 2), (x // 2, y // 2, side // 2))):
         src, dst = frame.planes[i], square.planes[i]
         rows = np.frombuffer(src, np.uint8).reshape(-1, src.line_size)[top : top + extent, left : left + extent]
-        np.frombuffer(dst, np.uint8).reshape(-1, dst.line_size)[:extent, :extent] = rows
+        np.frombuffer(memoryview(dst), np.uint8).reshape(-1, dst.line_size)[:extent, :extent] = rows
     square.colorspace, square.color_range = frame.colorspace, frame.color_range
     return _bgr(square)
 

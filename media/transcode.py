@@ -69,12 +69,12 @@ class SpanTranscoder:
         self.vout.codec_context.options = {"crf": str(CRF), "preset": PRESET}
         # No B-frames: packets leave in display order, each with its frame's duration, and no edit list is needed.
         self.vout.codec_context.max_b_frames = 0
-        self.pending = None  # (frame, source time): a frame is written once the next one says how long it lasts
+        # (frame, source time): a frame is written once the next one says how long it lasts.
+        self.pending: tuple[av.VideoFrame, float] | None = None
         self.written = 0
         self.durations: dict[int, int] = {}  # output pts -> how long that frame stays on screen
         self.video_done = False
-        self.aout = None
-        if audio is not None:
+        if audio is not None:  # the sound's state, aout first, exists only when the source has sound
             channels = audio.codec_context.channels or 2
             self.rate = audio.codec_context.sample_rate if audio.codec_context.sample_rate in AAC_RATES else 48000
             layout = "mono" if channels == 1 else "stereo"
@@ -102,7 +102,7 @@ class SpanTranscoder:
             if self.video_done and self.audio_done:
                 break
         self._finish_video()
-        if self.aout is not None:
+        if self.audio is not None:
             self._finish_audio()
 
     def _seek(self) -> None:
@@ -133,15 +133,15 @@ class SpanTranscoder:
             # Before the span: keep only the latest such frame, the one on screen at the span's start.
             self.pending = (frame, t)
             return
-        self._emit(t)
+        self._emit(self.pending, t)
         if t >= self.b - eps:
             self.video_done = True
         else:
             self.pending = (frame, t)
 
-    def _emit(self, until: float) -> None:
+    def _emit(self, pending: tuple[av.VideoFrame, float], until: float) -> None:
         """Encode the pending frame, on screen from max(its time, a) (0 for the first) until `until`."""
-        frame, t = self.pending
+        frame, t = pending
         if self.written == 0 and frame.rotation:
             # Phones record upright video as rotated frames plus a display matrix: keep it, or browsers turn it.
             self.vout.set_display_rotation(frame.rotation)
@@ -163,7 +163,7 @@ class SpanTranscoder:
 
     def _finish_video(self) -> None:
         if self.pending is not None:
-            self._emit(self.b)
+            self._emit(self.pending, self.b)
         self._mux_video(self.vout.encode(None))
 
     def _audio_frame(self, frame) -> None:

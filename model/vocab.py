@@ -120,7 +120,8 @@ def _read(path: Path, attrs, key_type: int, value_type: int) -> tuple[list, list
     if size > 0:
         lines = lines[:size]
 
-    def column(line_number: int, line: str, index: int, dtype: int):
+    def column(line_number: int, line: str, index: int, dtype: int) -> str | float | int:
+        value: int | str
         if index == LINE_NUMBER:
             value = line_number + offset
         elif index == WHOLE_LINE:

@@ -65,14 +65,14 @@ def _instant(text: str | None, flag: str, until: bool) -> int | None:
         day = dt.date.fromisoformat(value)
     except ValueError:
         day = None
+    if day is not None:
+        return _ns(dt.datetime.combine(day + dt.timedelta(days=1 if until else 0), dt.time()))
     try:
-        moment = None if day else dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(
             f"{flag} takes an ISO date or date and time, e.g. 2024-05-31 or 2024-05-31T18:30, got {text!r}"
         ) from None
-    if day is not None:
-        return _ns(dt.datetime.combine(day + dt.timedelta(days=1 if until else 0), dt.time()))
     # A date and time as --until includes that instant itself.
     return _ns(moment) + (1 if until else 0)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from vidx.store import Catalog, ClipVector
 
@@ -20,7 +20,7 @@ class Moment:
     last: int
 
 
-def moment_run(scores: Sequence[float], margin: float, anchor: int | None = None) -> tuple[int, int]:
+def moment_run(scores: npt.ArrayLike, margin: float, anchor: int | None = None) -> tuple[int, int]:
     """(first, last) positions of the consecutive clips around `anchor` (default: the best) within the margin.
 
     Scores are raw dot products whose scale and offset change with the model and the query (the toy model scores

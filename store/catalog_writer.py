@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+import faiss
 import numpy as np
 import sqlite_utils
 
@@ -45,7 +46,7 @@ class CatalogWriter:
         self.saved_at = time.monotonic()
         self.stale = False
         self.changed = False
-        self._index = None
+        self._index: faiss.IndexIDMap2 | None = None
         self._loaded = False
         if self.catalog.faiss.generation != catalog.generation and catalog.counts()["clips"]:
             # After a crash the file lags SQLite: rebuild now, before anything more is committed.
@@ -194,13 +195,13 @@ class CatalogWriter:
     # -- the FAISS index ---------------------------------------------------------------------------------------
 
     @property
-    def index(self):
+    def index(self) -> faiss.IndexIDMap2 | None:
         if not self._loaded:
             self._index = self.catalog.faiss.load()
             self._loaded = True
         return self._index
 
-    def _built(self):
+    def _built(self) -> faiss.IndexIDMap2 | None:
         ids, vecs = self.catalog.all_vectors()
         return vectors.build_index(ids, vecs, self.catalog.faiss.ann_threshold) if len(ids) else None
 
@@ -216,9 +217,10 @@ class CatalogWriter:
                 # rebuild at save time.
                 self.stale = True
         if added:
-            if self.index is None:
-                self._index = vectors.new_index(len(vecs[0]))
-            vectors.add(self.index, added, vecs)
+            index = self.index
+            if index is None:
+                index = self._index = vectors.new_index(len(vecs[0]))
+            vectors.add(index, added, vecs)
         if time.monotonic() - self.saved_at > self.save_every:
             self.save()
 

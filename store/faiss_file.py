@@ -35,12 +35,12 @@ class FaissFile:
         files = self._files()
         return files[-1][0] if files else None
 
-    def load(self, mapped: bool = False) -> faiss.Index | None:
+    def load(self, mapped: bool = False) -> faiss.IndexIDMap2 | None:
         """The newest file's index; `mapped` is for readers only, since a memory-mapped index cannot take vectors."""
         path = self.path
         return vectors.load_index(path, mapped) if path is not None else None
 
-    def save(self, index: faiss.Index, generation: int) -> None:
+    def save(self, index: faiss.IndexIDMap2, generation: int) -> None:
         """Write the index for `generation`, then drop the files of older generations."""
         vectors.save_index(index, self.folder / f"vectors-{generation}.faiss")
         for gen, old in self._files():

@@ -50,7 +50,7 @@ def similar_pairs(
     faiss.normalize_L2(vectors)
     k = min(k, n)
     if n < exact_below:
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        index: faiss.Index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         searched, bar = vectors, min_similarity
     else:

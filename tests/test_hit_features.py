@@ -91,7 +91,7 @@ def test_web_api_search_filters_and_export(run, grey_red_grey, vidx_home):
         assert response.status == 200 and [r["path"] for r in json.loads(body)["results"]] == [str(path)]
         hit = json.loads(body)["results"][0]
         page = request(httpd, "/?q=red&since=2021-01-01")[1].decode()
-        assert 'name="since" value="2021-01-01"' in page and str(other) not in page
+        assert 'name="since" id="since" value="2021-01-01"' in page and str(other) not in page
         video_id = vidx.Library(vidx_home).search("red", k=1)[0].video_id
         response, body = request(httpd, f"/api/export?video={video_id}&start={hit['start']}&end={hit['end']}")
         assert response.status == 200 and response.getheader("Content-Type") == "video/mp4"

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+import videos
 from conftest import as_json
 
 from vidx.config import Home
@@ -143,3 +144,60 @@ def test_unchanged_rescan_leaves_the_faiss_file_alone(run, lib, vidx_home):
     run("index", "--quiet")
     assert list((vidx_home / "index").glob("*.faiss")) == [before]
     assert before.stat().st_mtime_ns == stamp
+
+
+def test_new_content_of_the_same_size_is_embedded_again(run, imported, tmp_path):
+    red = videos.write(tmp_path / "made" / "red.mp4", videos.solid(videos.RED, 40)).read_bytes()
+    green = videos.write(tmp_path / "made" / "green.mp4", videos.solid(videos.GREEN, 40)).read_bytes()
+    size = max(len(red), len(green))
+    path = tmp_path / "lib" / "clip.mp4"
+    path.parent.mkdir()
+    path.write_bytes(red.ljust(size, b"\0"))  # FFmpeg ignores bytes past the end of the video
+    run("index", path.parent, "--quiet")
+    path.write_bytes(green.ljust(size, b"\0"))
+    os.utime(path, ns=(0, 10**18))
+    summary = as_json(run("index", "--json"))
+    assert (summary["changed"], summary["failed"], summary["clips_embedded"]) == (1, [], 2)
+
+
+def test_a_new_file_with_the_old_content_of_a_changed_one_is_embedded(run, lib):
+    a, b = lib / "colours" / "red.mp4", lib / "colours" / "b.mp4"
+    shutil.copy(a, b)
+    a.write_bytes((lib / "colours" / "green.avi").read_bytes())
+    summary = as_json(run("index", "--json"))
+    assert (summary["added"], summary["changed"], summary["failed"]) == (1, 1, [])
+    assert as_json(run("query", "red", "--json"))["results"][0]["path"] == str(b)
+    assert as_json(run("doctor", "--json"))["healthy"] is True
+
+
+def test_doctor_finds_a_faiss_file_that_lags_sqlite(run, lib, library, vidx_home):
+    (older,) = (vidx_home / "index").glob("*.faiss")
+    kept = older.read_bytes()
+    shutil.copy(library["moving"], lib / "checkers.mp4")
+    run("index", "--quiet")
+    (current,) = (vidx_home / "index").glob("*.faiss")
+    current.write_bytes(kept)  # the current generation's name, the vectors of the one before
+    lacking = as_json(run("status", "--json"))["clips"] - as_json(run("status", "--json"))["vectors"]
+    assert lacking > 0
+    sick = run("doctor", "--json", check=False)
+    assert sick.exit_code == 1
+    assert as_json(sick)["problems"] == [
+        f"the FAISS file disagrees with SQLite ({lacking} clips lack a vector, 0 vectors lack a clip)"
+    ]
+    fixed = as_json(run("doctor", "--repair", "--json", check=False))
+    assert fixed["repaired"][0].startswith("rebuilt the FAISS file from ")
+    assert run("doctor").stdout == "healthy\n"
+
+
+def test_doctor_finds_clip_ids_held_twice(run, lib, vidx_home):
+    import faiss
+
+    (current,) = (vidx_home / "index").glob("*.faiss")
+    index = faiss.read_index(str(current))
+    one = index.reconstruct(int(faiss.vector_to_array(index.id_map)[0]))
+    index.add_with_ids(one[None, :], faiss.vector_to_array(index.id_map)[:1].copy())
+    faiss.write_index(index, str(current))
+    sick = run("doctor", "--json", check=False)
+    assert (sick.exit_code, as_json(sick)["problems"]) == (1, ["the FAISS file holds some clip ids twice"])
+    run("doctor", "--repair", check=False)
+    assert run("doctor").stdout == "healthy\n"

@@ -33,7 +33,7 @@ def offline(monkeypatch):
 
 def test_a_page_that_cannot_be_written_is_one_line_and_an_exit_status(colours):
     """Once the text model is loaded, an error must still end the process with a status, not an abort."""
-    result = vidx_subprocess("query", "moving", "--html", "/nonexistent-dir/x.html", check=False)
+    result = vidx_subprocess("query", "red", "--html", "/nonexistent-dir/x.html", check=False)
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",

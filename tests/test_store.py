@@ -135,6 +135,19 @@ def test_mapped_index_answers_as_the_loaded_one(tmp_path, threshold):
     np.testing.assert_array_equal(mapped[0], loaded[0])
 
 
+def test_a_faiss_file_vidx_did_not_write_is_refused(tmp_path):
+    import faiss
+
+    from vidx.errors import VidxError
+    from vidx.store import vectors
+
+    path = tmp_path / "vectors-1.faiss"
+    faiss.write_index(faiss.IndexFlatIP(4), str(path))  # no id map: vidx's clip ids cannot be in it
+    with pytest.raises(VidxError) as e:
+        vectors.load_index(path)
+    assert str(e.value) == f"{path} is not a vidx vector index: move it away and run vidx doctor --repair"
+
+
 def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):
     import shutil
 
@@ -167,3 +180,45 @@ def test_doctor_repairs_orphan_clips_and_their_vectors_together(vidx_home):
     assert check(catalog).healthy
     assert catalog.counts()["clips"] == 0 and catalog.vector_count() == 0
     assert catalog.faiss.generation == catalog.generation
+
+
+def test_removing_a_video_from_the_approximate_index_rebuilds_it(run, imported, tmp_path, vidx_home, monkeypatch):
+    import videos
+    from conftest import as_json
+
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")
+    root = tmp_path / "lib"
+    for name, colour in [("red", videos.RED), ("green", videos.GREEN), ("blue", videos.BLUE), ("grey", videos.GREY)]:
+        videos.write(root / f"{name}.mp4", videos.segments((colour, 20)))
+    run("index", root, "--quiet")
+    for f in (vidx_home / "index").glob("*.faiss"):
+        f.unlink()
+    repaired = as_json(run("doctor", "--repair", "--json", check=False))["repaired"]
+    assert repaired == ["rebuilt the FAISS file from 28 stored vectors"], "past the threshold: an approximate index"
+    (root / "blue.mp4").unlink()
+    assert as_json(run("index", "--json"))["removed"] == 1
+    assert run("doctor").stdout == "healthy\n"
+    paths = [r["path"] for r in as_json(run("query", "blue", "--json", "-k", "3"))["results"]]
+    assert paths and str(root / "blue.mp4") not in paths
+
+
+def test_an_approximate_index_too_small_to_train_is_built_exact(
+    run, imported, library, tmp_path, vidx_home, monkeypatch
+):
+    import shutil
+
+    from conftest import as_json
+
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "1")
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root)
+    run("index", root, "--quiet")
+    clips = as_json(run("status", "--json"))["clips"]
+    assert clips < 16
+    (root / "green.avi").unlink()
+    (root / "red.mp4").unlink()
+    for f in (vidx_home / "index").glob("*.faiss"):
+        f.unlink()
+    assert as_json(run("index", "--json"))["removed"] == 2
+    assert run("doctor").stdout == "healthy\n"
+    assert as_json(run("query", "blue", "--json"))["results"][0]["path"] == str(root / "blue.gif")

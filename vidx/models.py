@@ -141,13 +141,14 @@ class Models:
         if precision not in PRECISIONS:
             raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         q = active_manifest(home).quantization
-        if precision == "int8" and not q:
-            raise VidxError("No INT8 model yet: run `vidx model quantize` first")
-        if precision == "int8" and not q["accepted"]:
-            raise VidxError(
-                f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); "
-                "quantize again with more clips"
-            )
+        if precision == "int8":
+            if not q:
+                raise VidxError("No INT8 model yet: run `vidx model quantize` first")
+            if not q["accepted"]:
+                raise VidxError(
+                    f"The INT8 model failed its check (min cosine {q['cosine_min']:.4f} < {q['guard']}); "
+                    "quantize again with more clips"
+                )
         if precision == "bf16" and not cpu_has_bf16():
             raise VidxError("This CPU has no bf16 support (AVX512_BF16 or AMX); use fp32 or int8")
         home.require_writable()

@@ -61,8 +61,10 @@ class BoundedServer(socketserver.TCPServer):
                         elif key.fileobj is self.socket:
                             self._accept(selector)
                         else:
-                            selector.unregister(key.fileobj)
-                            self._hand_over(key.fileobj)
+                            sock = key.fileobj
+                            assert isinstance(sock, socket.socket)  # every other registration is a waiting socket
+                            selector.unregister(sock)
+                            self._hand_over(sock)
                     self._expire(selector)
         finally:
             for sock in list(self._waiting):

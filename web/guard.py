@@ -101,7 +101,7 @@ class Guard:
         return None
 
     def accepts(self, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
+        return token is not None and self.token is not None and hmac.compare_digest(token.encode(), self.token.encode())
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:

@@ -132,7 +132,7 @@ def _summary(results: Results) -> str:
     else:
         shown = f"Results {first}–{last} of {last}" if first > 1 else f"{count} result" + ("s" if count > 1 else "")
     parts = [f'<p class="summary" id="summary">{shown}</p>']
-    if results.good_match is False:
+    if results.typical is not None and results.good_match is False:
         typical = results.typical.median
         parts.append(
             '<p class="notice" id="no-good-match" role="status">No good match: the best result scores '

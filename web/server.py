@@ -96,12 +96,14 @@ def link(host: str, port: int, token: str | None) -> str:
 class Handler(BaseHTTPRequestHandler):
     app: App
     guard: Guard
+    server: Server  # the one server class that makes handlers, so its log is there
     server_version = "vidx"
 
-    def log_request(self, code="-", size="-"):  # one quiet line per request on stderr, the token blanked out
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # One quiet line per request on stderr, the token blanked out.
         self.server.log(f"{self.command} {_SECRET.sub('...', self.path)} {getattr(code, 'value', code)}")
 
-    def log_message(self, format, *args):  # noqa: A002  errors http.server reports (bad request line, timeout)
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002  errors http.server reports (bad request line, timeout)
         self.server.log(format % args)
 
     def end_headers(self):
@@ -183,11 +185,12 @@ class Handler(BaseHTTPRequestHandler):
         form, _ = read_form(params, self.app.default_k)
         problems = form.errors or ((FieldError("q", EMPTY_QUERY, EMPTY_QUERY),) if not form.query.strip() else ())
         if problems:
-            answer = {"error": problems[0].api, "field": problems[0].field}
+            answer: dict[str, object] = {"error": problems[0].api, "field": problems[0].field}
             return self._send(HTTPStatus.BAD_REQUEST, json.dumps(answer).encode(), {}, "application/json")
         results = self.app.results(form)
         answer = {"query": form.query, "results": [h.as_json() for h in results.hits], "deleted_files": results.deleted}
-        answer.update(results.typical.as_json(results.best))
+        if results.typical is not None:  # a text query's always is; only a query by example goes unmeasured
+            answer.update(results.typical.as_json(results.best))
         answer.update(offset=results.offset, k=form.k, more=results.more)
         self._send(HTTPStatus.OK, json.dumps(answer, ensure_ascii=False).encode(), {}, "application/json")
 
