@@ -18,10 +18,11 @@ def summary_line(s) -> str:
     speed = ""
     if s.clips_embedded and s.seconds:
         speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
+    said = f"; {counted(s.said_segments, 'line')} of subtitles and speech stored" if s.said_segments else ""
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed; "
-        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}{said}"
     )
 
 
@@ -57,6 +58,8 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
     if as_json:
         emit_json(summary.as_json())
     else:
+        for warning in summary.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for failure in summary.failed:
             click.echo(f"failed: {failure.error}", err=True)
         click.echo(summary_line(summary))
@@ -79,6 +82,8 @@ def parse_like(spec: str) -> tuple[str, float]:
 @click.option("-k", "k", type=click.IntRange(min=1), help="How many videos (search.k).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
+@click.option("--seen", is_flag=True, help="Rank by the pictures only.")
+@click.option("--said", is_flag=True, help="Rank by the words only (subtitles and speech).")
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
 @click.option(
@@ -103,6 +108,8 @@ def query_command(
     k,
     as_json,
     clips,
+    seen,
+    said,
     min_score,
     under,
     like,
@@ -124,10 +131,16 @@ def query_command(
         raise UsageError("--open opens the --html page: give --html FILE too")
     from vidx import SearchOptions
 
+    if seen and said:
+        raise UsageError("Give --seen or --said, not both: without either, pictures and words rank together")
+    if said and (clips or like):
+        flag = "--clips lists clips" if clips else "--like finds videos"
+        raise UsageError(f"{flag} by their pictures: drop --said")
     lib = state.library()
     options = SearchOptions(k, clips, min_score, under, since, until, min_duration, max_duration)
     if like is None:
-        label, hits = text, lib.search(text, options=options)
+        mode = "seen" if seen else "said" if said else "both"
+        label, hits = text, lib.search(text, options=SearchOptions.given(options, mode=mode))
     else:
         path, at = parse_like(like)
         with flag_hint(NoSuchFile, " for --like"):
@@ -141,7 +154,9 @@ def query_command(
         return
     # How good the best hit is, against the library's typical score for the text (a query by example has none).
     typical = lib.typical_score(text) if like is None else None
-    if typical is not None and hits and not typical.good_match(hits[0].score) and not as_json:  # --json: good_match
+    # A best hit whose words matched is a match, whatever its pictures score.
+    by_words = bool(hits) and hits[0].said is not None
+    if typical is not None and hits and not by_words and not typical.good_match(hits[0].score) and not as_json:
         click.echo(
             f"No good match: the best result scores {hits[0].score:.4g}, no better than most clips score for this "
             f"query ({typical.median:.4g}).",
@@ -162,11 +177,17 @@ def query_command(
         for result, done in zip(results, exported, strict=False):
             result["export"] = printable(str(done.path))
         answer = {"query": label, "results": results}
-        emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
+        if typical is not None:
+            answer.update(typical.as_json(hits[0].score if hits else None))
+            if by_words:
+                answer["good_match"] = True
+        emit_json(answer)
         return
     if not hits:
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
+        if h.said is not None:
+            click.echo(f'       said at {moment(h.said.start)}: "{h.said.text}" ({h.said.source})')
     for done in exported:
         click.echo(printable(f"exported {done.path}"), err=True)

@@ -11,6 +11,7 @@ from vidx.store.catalog_writer import CatalogWriter
 
 from .plan import VideoJob
 from .stages import ClipReady, Event, VideoDone, VideoFailed
+from .subtitle_words import SubtitleReader
 
 
 @dataclass
@@ -29,14 +30,18 @@ class Written:
     job: VideoJob
     clips: int = 0
     error: str | None = None
+    said: int = 0  # lines of subtitles stored with it
 
     @property
     def failed(self) -> bool:
         return self.error is not None
 
 
-def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> Iterator[Written]:
-    """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
+def commit(
+    events: Iterable[Event | VideoUnfinished], store: CatalogWriter, subtitles: SubtitleReader
+) -> Iterator[Written]:
+    """Commit each video, with its subtitles, once all its clips have vectors; a failed file is recorded with its
+    reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
         job = event.job
@@ -47,8 +52,9 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
             collected.setdefault(job.path, []).append(ClipVector(c.number, c.start, c.end, event.vector))
         elif isinstance(event, VideoDone):
             clips = collected.pop(job.path, [])
-            store.save_video(job.root_id, str(job.path), stat, event.info, clips)
-            yield Written(job, clips=len(clips))
+            words = subtitles.read(job.path)
+            store.save_video(job.root_id, str(job.path), stat, event.info, clips, words)
+            yield Written(job, clips=len(clips), said=len(words.segments))
         elif isinstance(event, VideoFailed):
             collected.pop(job.path, None)
             store.save_failure(job.root_id, str(job.path), stat, event.error)

@@ -9,6 +9,7 @@ import numpy as np
 
 from vidx.errors import UsageError, VidxError
 from vidx.paths import absolute, resolved
+from vidx.said import Segment
 from vidx.store import Catalog
 
 from .filters import Filters
@@ -27,10 +28,15 @@ class Hit:
     video_id: int = 0
     duration: float | None = None  # the video's, in seconds (None: not known)
     modified_ns: int = 0  # the file's modification time
+    said: Segment | None = None  # the line whose words matched; start and end are then its moment
 
     def as_json(self) -> dict:
-        """The --json and /api/search contract: rank, path, score, start, end."""
-        return {"rank": self.rank, "path": self.path, "score": self.score, "start": self.start, "end": self.end}
+        """The --json and /api/search contract: rank, path, score, start, end, and said when words matched."""
+        found = {"rank": self.rank, "path": self.path, "score": self.score, "start": self.start, "end": self.end}
+        if self.said is not None:
+            line = self.said
+            found["said"] = {"text": line.text, "start": line.start, "end": line.end, "source": line.source}
+        return found
 
 
 def search_vector(

@@ -18,9 +18,11 @@ import sqlite_utils
 
 from vidx.errors import VidxError
 from vidx.filenames import printable, raw_bytes
+from vidx.said import Segment
 
-from . import thumbnails, vectors
+from . import said_rows, thumbnails, vectors
 from .catalog import Catalog, ClipVector, VideoInfo
+from .said_rows import Subtitles
 
 # Save the FAISS file at least this often during a long run, so queries see new videos before it ends.
 SAVE_EVERY = 60.0
@@ -88,14 +90,26 @@ class CatalogWriter:
     # -- clips: SQLite commits, then the index follows ---------------------------------------------------------
 
     def save_video(
-        self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
+        self,
+        root_id: int,
+        path: str,
+        stat: tuple[int, int],
+        info: VideoInfo,
+        clips: list[ClipVector],
+        subtitles: Subtitles | None = None,
+        speech_of: int | None = None,
     ) -> int:
-        """Store a video and its clip vectors in one transaction; returns the video id."""
+        """Store a video, its clip vectors and its words in one transaction; `speech_of` is a video whose speech
+        this one shares (it is a copy of it). Returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
             with self.db.atomic():
                 video_id, removed = self._put_video(root_id, path, stat, fields)
                 added = [self._insert_clip(video_id, clip) for clip in clips]
+                if subtitles is not None:
+                    self._put_subtitles(video_id, subtitles)
+                if speech_of is not None:
+                    self._copy_speech(speech_of, video_id)
                 self._bump_generation()
             self._apply(removed, added, [c.vector for c in clips])
         return video_id
@@ -113,9 +127,24 @@ class CatalogWriter:
         with _in_step():
             self._apply(self._delete_video(video_id), [], [])
 
-    def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
-        """A second path with the same content: new rows, the source's vectors."""
-        self.save_video(root_id, path, stat, self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id))
+    def copy_video(
+        self, source_id: int, root_id: int, path: str, stat: tuple[int, int], subtitles: Subtitles | None = None
+    ) -> None:
+        """A second path with the same content: new rows, the source's vectors and speech, its own subtitles."""
+        info, clips = self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id)
+        self.save_video(root_id, path, stat, info, clips, subtitles, speech_of=source_id)
+
+    # -- words: an indexed video's lines change, its clips stay ------------------------------------------------
+
+    def save_subtitles(self, video_id: int, subtitles: Subtitles) -> None:
+        """Replace an indexed video's subtitle lines."""
+        with self.db.atomic():
+            self._put_subtitles(video_id, subtitles)
+
+    def save_speech(self, video_id: int, segments: list[Segment], model: str, error: str | None = None) -> None:
+        """Replace an indexed video's speech: its lines as transcribed by `model`, or `error` saying why not."""
+        with self.db.atomic():
+            self._put_speech(video_id, segments, model, error)
 
     def remove_root(self, root: Path) -> None:
         """Forget a root and every video under it."""
@@ -163,6 +192,8 @@ class CatalogWriter:
         """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
         old = self.catalog.video(path)
         removed = self._delete_clips(old.id) if old else []
+        if old:
+            self._drop_said(old.id)  # the words of the file as it was
         record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
         record.update(size=stat[0], mtime_ns=stat[1], **fields)
         if old:
@@ -181,6 +212,7 @@ class CatalogWriter:
         """Drop a video and its clips in one transaction; returns the clip ids that left."""
         with self.db.atomic():
             removed = self._delete_clips(video_id)
+            self._drop_said(video_id)
             self.db.execute("delete from videos where id = ?", [video_id])
             self._bump_generation()
         return removed
@@ -191,6 +223,41 @@ class CatalogWriter:
         # A thumbnail dropped by a transaction that then rolls back is simply made again on request.
         thumbnails.drop(self.catalog.home.thumbs, ids)
         return ids
+
+    def _put_lines(self, video_id: int, source: str, segments: list[Segment]) -> None:
+        """Replace the video's lines of `source`; the triggers keep FTS5 in step, in this transaction."""
+        self.db.execute("delete from said where video_id = ? and source = ?", [video_id, source])
+        for line in segments:
+            self.db.execute(
+                "insert into said (video_id, start, end, text, source) values (?, ?, ?, ?, ?)",
+                [video_id, line.start, line.end, line.text, source],
+            )
+
+    def _put_subtitles(self, video_id: int, subtitles: Subtitles) -> None:
+        self._put_lines(video_id, "subtitles", subtitles.segments)
+        self.db.execute(
+            "insert into said_state (video_id, subtitles, bitmap_streams) values (?, ?, ?) on conflict (video_id) "
+            "do update set subtitles = excluded.subtitles, bitmap_streams = excluded.bitmap_streams",
+            [video_id, subtitles.sidecars, subtitles.bitmap_streams],
+        )
+
+    def _put_speech(self, video_id: int, segments: list[Segment], model: str, error: str | None) -> None:
+        self._put_lines(video_id, "speech", segments)
+        self.db.execute(
+            "insert into said_state (video_id, speech, speech_error) values (?, ?, ?) on conflict (video_id) do "
+            "update set speech = excluded.speech, speech_error = excluded.speech_error",
+            [video_id, model, error],
+        )
+
+    def _copy_speech(self, source_id: int, video_id: int) -> None:
+        """What the source's audio said is what its copy's says: the same content."""
+        speech = said_rows.speech(self.catalog.db, source_id)
+        if speech is not None:
+            self._put_speech(video_id, speech.lines, speech.model, speech.error)
+
+    def _drop_said(self, video_id: int) -> None:
+        self.db.execute("delete from said where video_id = ?", [video_id])
+        self.db.execute("delete from said_state where video_id = ?", [video_id])
 
     # -- the FAISS index ---------------------------------------------------------------------------------------
 

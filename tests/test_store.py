@@ -11,7 +11,7 @@ from vidx.store.catalog_writer import CatalogWriter
 
 def test_schema(vidx_home):
     db = sqlite_utils.Database(Catalog(Home(vidx_home)).db)
-    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta")} == {
+    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta", "said", "said_state")} == {
         "roots": {"id": int, "path": str, "added_at": str},
         "videos": {
             "id": int,
@@ -30,8 +30,14 @@ def test_schema(vidx_home):
         },
         "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
         "meta": {"key": str, "value": str},
+        "said": {"id": int, "video_id": int, "start": float, "end": float, "text": str, "source": str},
+        "said_state": {"video_id": int, "subtitles": str, "bitmap_streams": int, "speech": str, "speech_error": str},
     }
-    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == ["m001_initial", "m002_raw_path"]
+    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == [
+        "m001_initial",
+        "m002_raw_path",
+        "m003_said",
+    ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 

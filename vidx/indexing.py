@@ -99,6 +99,7 @@ class Indexing:
         path = catalog.faiss.path
         return {
             **catalog.counts(),
+            **catalog.said_counts(),
             "vectors": catalog.vector_count(),
             "roots": catalog.roots(),
             "model": manifest.source if manifest else None,
