@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vidx.config.home import DEFAULT_HOME
+from vidx.counting import counted
 from vidx.errors import FilesFailed, Unhealthy, VidxError
 from vidx.filenames import printable
 
@@ -82,6 +83,11 @@ def flag_hint(kind: type[VidxError], hint: str) -> Iterator[None]:
         raise CliError(printable(f"{e}{hint}"), e.exit_code) from None
 
 
+def wait_hint(wait: float) -> str:
+    """What to add to a held lock's message: the flag that waits, or that it waited too little."""
+    return f", or pass a --wait above {wait:g} seconds" if wait > 0 else ", or pass --wait SECONDS"
+
+
 class _Notices(logging.Handler):
     """The library's notices (`vidx` logger, INFO and up) as plain lines on stderr."""
 
@@ -134,11 +140,6 @@ def cli(ctx, home, assignments):
     ctx.obj = State(home, list(assignments))
 
 
-def counted(n: int, noun: str) -> str:
-    """`1 clip`, `2 clips`, `0 failed files`: the nouns vidx counts take an s."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def emit_json(data) -> None:
     """One JSON object on stdout; file names that are not UTF-8 appear with \\xNN escapes."""
     click.echo(json.dumps(_shown(data), ensure_ascii=False))
@@ -159,4 +160,4 @@ def main() -> None:
     cli.main(prog_name="vidx")
 
 
-__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state"]
+__all__ = ["CliError", "State", "cli", "counted", "emit_json", "flag_hint", "main", "pass_state", "wait_hint"]

@@ -21,7 +21,7 @@ from .app import emit_json, pass_state
 @pass_state
 def dupes_command(state, as_json, min_overlap):
     """Find videos holding the same footage: re-encoded, resized, cropped, or cut out of another; and exact copies."""
-    from vidx.times import clock
+    from vidx.times import span
 
     lib = state.library()
     found = lib.dupes(min_overlap)
@@ -39,4 +39,4 @@ def dupes_command(state, as_json, min_overlap):
     for group in found.groups:
         click.echo(f"{group.kind}, overlap {group.overlap:.2f}")
         for v in group.videos:
-            click.echo(f"  {v.path}  {clock(v.start)}–{clock(v.end)} of {clock(v.duration)}")
+            click.echo(f"  {v.path}  {span(v.start, v.end, of=v.duration)}")

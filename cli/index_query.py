@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from vidx.config import ENGINES
-from vidx.errors import FilesFailed, LockHeld, NoSuchFile, UsageError
+from vidx.errors import FilesFailed, LockHeld, NoSuchFile, NotIndexed, UsageError
 from vidx.filenames import printable
-from vidx.times import moment, seconds_in
+from vidx.times import seconds_in, span
 
-from .app import counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
 
 def summary_line(s) -> str:
@@ -19,9 +19,10 @@ def summary_line(s) -> str:
     if s.clips_embedded and s.seconds:
         speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
     still = f", {s.still_being_written} still being written" if s.still_being_written else ""
+    earlier = f", {s.failed_before} failed earlier (vidx failed)" if s.failed_before else ""
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
-        f"{s.unchanged} unchanged, {len(s.failed)} failed{still}; "
+        f"{s.unchanged} unchanged, {len(s.failed)} failed{still}{earlier}; "
         f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
     )
 
@@ -49,7 +50,7 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
         raise UsageError("--address is the Ray cluster's: give --engine ray too")
     progress = TerminalProgress(quiet or as_json)
     try:
-        with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+        with flag_hint(LockHeld, wait_hint(wait)):
             summary = lib.index(list(paths), progress, retry_failed, wait)
     except KeyboardInterrupt:
         progress.stop()
@@ -67,11 +68,19 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
 
 def parse_like(spec: str) -> tuple[str, float]:
     """`VIDEO[@TIME]` (seconds, mm:ss or h:mm:ss) -> (path, seconds); a file whose name holds '@' still works
-    without a time."""
+    without a time.
+
+    A time that is not one, after the name of a file that is there, is a usage error, not a missing file."""
     head, sep, tail = spec.rpartition("@")
-    at = seconds_in(tail) if sep else None
-    if at is not None and not Path(spec).expanduser().exists():
+    if not sep or Path(spec).expanduser().exists():
+        return spec, 0.0
+    at = seconds_in(tail)
+    if at is not None:
         return head, at
+    if Path(head).expanduser().is_file():
+        raise UsageError(
+            f"--like {spec}: the time after @ is malformed ({tail!r}); give seconds, mm:ss or h:mm:ss, e.g. {head}@1:15"
+        )
     return spec, 0.0
 
 
@@ -127,12 +136,13 @@ def query_command(
 
     lib = state.library()
     options = SearchOptions(k, clips, min_score, under, since, until, min_duration, max_duration)
-    if like is None:
-        label, hits = text, lib.search(text, options=options)
-    else:
-        path, at = parse_like(like)
-        with flag_hint(NoSuchFile, " for --like"):
-            label, hits = f"like {like}", lib.like(path, at, options=options)
+    with flag_hint(NotIndexed, "; `vidx roots` lists them"):
+        if like is None:
+            label, hits = text, lib.search(text, options=options)
+        else:
+            path, at = parse_like(like)
+            with flag_hint(NoSuchFile, " for --like"):
+                label, hits = f"like {like}", lib.like(path, at, options=options)
     if not hits and lib.is_empty():
         # An empty index honestly has no match: exit 0 with no results, and say why on a terminal.
         if as_json:
@@ -148,6 +158,9 @@ def query_command(
             f"query ({typical.median:.4g}).",
             err=True,
         )
+    if hits.deleted:
+        left_out = counted(hits.deleted, "indexed file")
+        click.echo(f"Left out {left_out} deleted since the last index run (`vidx index` forgets them)", err=True)
     if html_file:
         from vidx.web import write_html_page
 
@@ -162,12 +175,12 @@ def query_command(
         results = [h.as_json() for h in hits]
         for result, done in zip(results, exported, strict=False):
             result["export"] = printable(str(done.path))
-        answer = {"query": label, "results": results}
+        answer = {"query": label, "results": results, "deleted_files": hits.deleted}
         emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
         return
     if not hits:
         click.echo("No match.")
     for h in hits:
-        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {moment(h.start)}–{moment(h.end)}")
+        click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {span(h.start, h.end)}")
     for done in exported:
         click.echo(printable(f"exported {done.path}"), err=True)

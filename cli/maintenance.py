@@ -6,7 +6,7 @@ import click
 
 from vidx.errors import LockHeld, Unhealthy
 
-from .app import counted, emit_json, flag_hint, pass_state
+from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
 
 @click.group("roots", invoke_without_command=True)
@@ -32,7 +32,7 @@ def roots_group(ctx, as_json):
 @pass_state
 def roots_remove(state, path, wait):
     """Forget PATH and every video indexed under it."""
-    with flag_hint(LockHeld, ", or pass --wait SECONDS"):
+    with flag_hint(LockHeld, wait_hint(wait)):
         removed = state.library().remove_root(path, wait)
     videos, failed = counted(removed.videos, "video"), counted(removed.failed, "failed file")
     click.echo(f"Forgot {removed.root}: {videos} and {failed}.")
@@ -58,7 +58,8 @@ def failed_command(state, as_json):
 @click.option("--repair", is_flag=True, help="Fix what can be fixed without the model.")
 @pass_state
 def doctor_command(state, as_json, repair):
-    """Check that the database, the FAISS file and the files on disk agree; exit 1 if not."""
+    """Check that the database, the FAISS file and the files on disk agree; exit 1 if not, or, with --repair, if
+    some problem is left."""
     result = state.library().doctor(repair)
     if as_json:
         emit_json({"healthy": result.healthy, "problems": result.problems, "repaired": result.repaired})
@@ -69,5 +70,5 @@ def doctor_command(state, as_json, repair):
             click.echo(f"repaired: {fix}")
         if result.healthy:
             click.echo("healthy")
-    if not result.healthy:
-        raise Unhealthy(f"{counted(len(result.problems), 'problem')}; `vidx doctor --repair` fixes what it can")
+    if result.unrepaired:
+        raise Unhealthy(f"{counted(len(result.unrepaired), 'problem')}; `vidx doctor --repair` fixes what it can")

@@ -40,6 +40,12 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
+def _plain(error: OSError) -> str:
+    """`no such file or directory`: the system's reason as the rest of a sentence."""
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
@@ -69,7 +75,14 @@ class Home:
         return self.root / "cache"
 
     def ensure(self) -> Home:
-        self.root.mkdir(parents=True, exist_ok=True)
+        """The home folder, made if need be; NotWritable in one line when it cannot be (a file in the way, or a
+        place such as /proc or /sys that takes no folders, even from root, whom permissions do not stop)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            above = _nearest_existing(self.root)
+            reason = f"{above} is not a folder" if above.exists() and not above.is_dir() else f"{above}: {_plain(e)}"
+            raise NotWritable(f"The home {self.root} cannot be created ({reason})") from None
         return self
 
     def _blocker(self) -> Path | None:

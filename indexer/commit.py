@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vidx.store import ClipVector
@@ -51,7 +51,9 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
             collected.pop(job.path, None)
             yield Written(job, error="still being written", unsettled=True)
         elif isinstance(event, VideoDone):
-            clips = collected.pop(job.path, [])
+            # The last clip's end is its last frame's time plus a sampling period: keep it within the video.
+            length = event.info.duration
+            clips = [replace(c, end=min(c.end, length)) if length else c for c in collected.pop(job.path, [])]
             store.save_video(job.root_id, str(job.path), stat, event.info, clips)
             yield Written(job, clips=len(clips))
         elif isinstance(event, VideoFailed):

@@ -112,8 +112,10 @@ class DecoderPool:
         # Tied to the parent before anything heavy is imported, so a parent killed now takes it along at once.
         # The kernel's death signal follows the thread that starts the child: asked for only from the main thread.
         kernel = threading.current_thread() is threading.main_thread()
+        # `python -c` puts the working folder first on sys.path: run from a clone, its vidx/ folder (the top package
+        # alone) would hide the installed vidx, so it comes off first.
         code = (
-            "import sys; from vidx.indexer.lifetime import die_with_parent; "
+            "import sys; del sys.path[0]; from vidx.indexer.lifetime import die_with_parent; "
             "die_with_parent(int(sys.argv[1]), sys.argv[2] == '1')\n"
             "from vidx.indexer.decoders import serve; serve(*map(int, sys.argv[3:]))"
         )

@@ -28,8 +28,9 @@ def index_lock(home: Home, wait: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+                    waited = f" and still was after {wait:g} s" if wait > 0 else ""
                     raise LockHeld(
-                        f"Another `vidx index` is running on {home.root} ({holder}); let it finish"
+                        f"Another `vidx index` is running on {home.root} ({holder}){waited}; let it finish"
                     ) from None
                 time.sleep(0.2)
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -68,6 +68,7 @@ class Plan:
     touches: list[tuple[VideoRow, tuple[int, int]]] = field(default_factory=list)
     removals: list[VideoRow] = field(default_factory=list)
     unchanged: int = 0
+    failed_before: int = 0  # unchanged files that failed in an earlier run, so are still not indexed
     failed: list[Failure] = field(default_factory=list)
     unsettled: int = 0  # files modified in the last index.settle_seconds: left for the next run
 
@@ -132,7 +133,10 @@ def make_plan(
             fresh.append((path, root_id, st))
             continue
         if (known.size, known.mtime_ns) == st and not reembed_all and not (retry_failed and known.status == "failed"):
-            plan.unchanged += 1
+            if known.status == "failed":
+                plan.failed_before += 1
+            else:
+                plan.unchanged += 1
             continue
         maybe_touched = known.size == st[0] and known.status == "ok" and not reembed_all
         if lazy_hash and not maybe_touched and not fresh_sizes[st[0]]:

@@ -30,6 +30,9 @@ class IndexSummary:
     unchanged: int = 0
     failed: list[Failure] = field(default_factory=list)
     still_being_written: int = 0  # changed during the run or too recently: left for the next run
+    # Files left as they were that failed in an earlier run: not retried until they change, but still said, so
+    # that a cron job's summary keeps showing them.
+    failed_before: int = 0
     clips_embedded: int = 0
     seconds: float = 0.0
     # Busy seconds per stage; they overlap, so they need not add up to `seconds`. Decoding is summed over the
@@ -99,6 +102,7 @@ def run_index(
         plan = make_plan(catalog, roots, settings, reembed_all, retry_failed, engine.lazy_hash)
         summary.unchanged = plan.unchanged
         summary.still_being_written = plan.unsettled
+        summary.failed_before = plan.failed_before
         summary.failed += plan.failed
         report.total = len(plan.embed)
         report()

@@ -51,9 +51,11 @@ def clips_in_turn(paths: list[Path], clip: ClipSettings) -> Iterator[Clip]:
 def clip_at(path: Path, clip: ClipSettings, at: float) -> Clip:
     """The clip of `path` that holds second `at`, cut as `vidx index` cuts it."""
     last = None
-    for last in video_clips(path, clip):
+    stats = DecodeStats()
+    for last in video_clips(path, clip, stats):
         if last.end > at:
             return last
     if last is None:
         raise DecodeError(f"{path}: no clip could be cut from it")
-    raise UsageError(f"{path} is {last.end:g} s long: there is no second {at:g} in it")
+    # The decoded duration, as the catalogue keeps it: the last clip's end may pass it by a sampling period.
+    raise UsageError(f"{path} is {round(stats.duration, 2):g} s long: there is no second {at:g} in it")

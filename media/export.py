@@ -7,7 +7,6 @@ the decoder's, relative to the video stream's start, as the indexer's are (OpenC
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import av
 
 from vidx.errors import VidxError
 from vidx.paths import absolute
-from vidx.times import clock, mmss
+from vidx.times import clock, span_in_name
 
 from .opening import openable
 from .transcode import SpanTranscoder, frame_step, picture_end
@@ -44,8 +43,9 @@ class Exported:
 
 
 def export_name(rank: int, video: str | Path, start: float, end: float) -> str:
-    """`<rank>-<video stem>-<mmss>-<mmss>.mp4`, e.g. 1-holiday-0012-0028.mp4."""
-    return f"{rank}-{Path(video).stem}-{mmss(start)}-{mmss(math.ceil(end))}.mp4"
+    """`<rank>-<video stem>-<start>-<end>.mp4`, the times rounded as `vidx query` shows them (vidx.times.span):
+    e.g. 1-holiday-0012.4-0027.2.mp4, or 3-long-6205-6310.mp4 for a moment of a minute or more."""
+    return f"{rank}-{Path(video).stem}-{span_in_name(start, end)}.mp4"
 
 
 def export(path: str | Path, start: float, end: float, out_file: str | os.PathLike[str], pad: float = 0.0) -> Exported:

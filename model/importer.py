@@ -30,7 +30,7 @@ def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
     """Convert SOURCE into IRs under the home; the same fingerprint again is a no-op unless `force`."""
     import openvino as ov
 
-    home.models.mkdir(parents=True, exist_ok=True)
+    home.ensure().models.mkdir(exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=home.models))
     try:
         savedmodel = local_savedmodel(source, home, scratch / "source")

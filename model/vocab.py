@@ -27,8 +27,11 @@ def needs_inlining(savedmodel: Path) -> bool:
 
 def inline(savedmodel: Path, out: Path) -> Path:
     """`_inline` in a child process: TensorFlow's protobuf beside OpenVINO's TF frontend crashes the importer."""
+    # Not `python -m`, which puts the working folder first on sys.path: from a clone, its vidx/ folder would hide the
+    # installed package.
+    code = "import runpy, sys; del sys.path[0]; runpy.run_module('vidx.model.vocab', run_name='__main__')"
     result = subprocess.run(
-        [sys.executable, "-m", "vidx.model.vocab", str(savedmodel), str(out)],
+        [sys.executable, "-c", code, str(savedmodel), str(out)],
         capture_output=True,
         text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
@@ -160,4 +163,11 @@ if __name__ == "__main__":
         _inline(Path(sys.argv[1]), Path(sys.argv[2]))
     except VidxError as e:
         print(f"vidx: {e}", file=sys.stderr)
+        sys.exit(1)
+    except ImportError:
+        # A user's install (`pip install .`) has no TensorFlow: importing a model is what the convert extra is for.
+        print(
+            f"vidx: {sys.argv[1]}: its vocabulary files are read with TensorFlow: pip install '.[convert]'",
+            file=sys.stderr,
+        )
         sys.exit(1)

@@ -28,6 +28,11 @@ from .vector_rows import VectorRows
 # Clips past which the exact index gives way to the approximate one (index.ann_threshold).
 ANN_THRESHOLD = 100_000
 
+# A clip's end as read: never past its video's decoded duration, the one length vidx gives a file. The last clip's
+# frames are sampled at clip.fps, and its end (its last frame's time plus one sampling period) can pass the end of
+# the video; catalogues indexed before the indexer clamped it still hold such ends.
+CLIP_END = "min(clips.end, coalesce(videos.duration, clips.end))"
+
 
 @dataclass(frozen=True)
 class VideoRow:
@@ -56,6 +61,7 @@ class ClipRow:
     mtime_ns: int = 0  # the video's, for the date and duration filters
     duration: float | None = None
     raw_path: bytes | None = None
+    hash: str | None = None  # the video's content hash: exact copies share it
 
     @property
     def file(self) -> str:
@@ -208,8 +214,9 @@ class Catalog:
             chunk = ids[at : at + 30_000]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"select clips.id, videos.path, clips.start, clips.end, videos.id, videos.mtime_ns, videos.duration,"
-                f" videos.raw_path from clips join videos on videos.id = clips.video_id where clips.id in ({marks})",
+                f"select clips.id, videos.path, clips.start, {CLIP_END}, videos.id, videos.mtime_ns, videos.duration,"
+                f" videos.raw_path, videos.hash from clips join videos on videos.id = clips.video_id"
+                f" where clips.id in ({marks})",
                 chunk,
             )
             found.update({r[0]: ClipRow(*r) for r in rows})
@@ -217,7 +224,10 @@ class Catalog:
 
     def clip_vectors(self, video_id: int) -> list[ClipVector]:
         """One video's clips in order, with their vectors."""
-        query = "select id, idx, start, end from clips where video_id = ? order by idx"
+        query = (
+            f"select clips.id, idx, start, {CLIP_END} from clips left join videos on videos.id = clips.video_id"
+            " where video_id = ? order by idx"
+        )
         rows = list(self.db.execute(query, [video_id]))
         found: list[np.ndarray] | np.ndarray = self.vectors([r[0] for r in rows]) if rows else []
         return [ClipVector(i, a, b, v) for (_, i, a, b), v in zip(rows, found, strict=True)]
@@ -232,7 +242,10 @@ class Catalog:
             n = self.counts()["clips"]
             ids, video_ids = np.empty(n, np.int64), np.empty(n, np.int64)
             starts, ends = np.empty(n), np.empty(n)
-            rows = self.db.execute("select id, video_id, start, end from clips order by video_id, idx")
+            rows = self.db.execute(
+                f"select clips.id, video_id, start, {CLIP_END} from clips"
+                " left join videos on videos.id = clips.video_id order by video_id, idx"
+            )
             for i, (clip_id, video_id, start, end) in enumerate(rows):
                 ids[i], video_ids[i], starts[i], ends[i] = clip_id, video_id, start, end
             vecs = np.empty((n, self.index_state().dim if n else 0), np.float32)

@@ -98,7 +98,8 @@ def test_failures_are_listed_and_not_retried_unless_asked(run, imported, messy):
     }
     assert run("failed").stdout.count("\n") == len(listed)
     again = as_json(run("index", "--json", check=False))
-    assert again["clips_embedded"] == 0 and again["unchanged"] == len(listed) + 6  # 5 good videos and caf\xe9.mp4
+    assert again["clips_embedded"] == 0 and again["unchanged"] == 6  # 5 good videos and caf\xe9.mp4
+    assert again["failed_before"] == len(listed)
     retried = run("index", "--retry-failed", "--json", check=False)
     assert retried.exit_code == 3
     assert {os.path.basename(f["path"]) for f in as_json(retried)["failed"]} >= {"zero.mp4", "notes.avi"}

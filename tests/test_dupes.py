@@ -11,7 +11,7 @@ from conftest import as_json
 from vidx.errors import UsageError
 from vidx.searcher.dupes import group_duplicates
 from vidx.store import ClipArrays, VideoFacts
-from vidx.times import clock
+from vidx.times import span
 
 CLIP = 3.2
 
@@ -68,9 +68,7 @@ def test_same_footage_grouped_other_order_not(run, imported, made):
     expected = []
     for g in groups:
         expected.append(f"{g['kind']}, overlap {g['overlap']:.2f}")
-        expected += [
-            f"  {v['path']}  {clock(v['start'])}–{clock(v['end'])} of {clock(v['duration'])}" for v in g["videos"]
-        ]
+        expected += [f"  {v['path']}  {span(v['start'], v['end'], of=v['duration'])}" for v in g["videos"]]
     assert lines == expected
 
 

@@ -32,6 +32,7 @@ def test_index_summary(indexed, library):
         "unchanged",
         "failed",
         "still_being_written",
+        "failed_before",
         "clips_embedded",
         "seconds",
         "decode_seconds",
@@ -75,7 +76,7 @@ def test_human_output(run, indexed, library):
     score = as_json(run("query", "blue", "-k", "1", "--json"))["results"][0]["score"]
     # Blue frames are RGB (40, 40, 220): the toy's blue feature B - R is 180/255, weighted x10.
     assert score == pytest.approx(10 * 180 / 255, abs=0.05)
-    assert lines == [f"  1  {score:6.2f}  {library['blue']}  00:00–00:01"]
+    assert lines == [f"  1  {score:6.2f}  {library['blue']}  0:00.0–0:01.0"]
 
 
 def test_clips_lists_several_moments_of_one_video(run, indexed, library):
@@ -133,7 +134,7 @@ def test_empty_index_and_empty_query(run, imported):
     assert as_json(run("query", "red", "--json")) == {"query": "red", "results": []}
     empty = run("query", "  ", check=False)
     assert empty.exit_code == 1
-    assert empty.output == 'Error: The query is empty: say what you remember seeing, e.g. vidx query "car drifting"\n'
+    assert empty.output == 'Error: The query is empty: say what you remember seeing, e.g. "car drifting"\n'
 
 
 def test_index_a_file_instead_of_a_folder(run, imported, library):

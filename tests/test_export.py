@@ -121,15 +121,16 @@ def test_source_without_sound(tmp_path, silent):
 
 def test_export_into_names_the_file_after_the_span(tmp_path, source):
     done = export_into(tmp_path, 2, source, 3.2, 7.4, pad=1.0)
-    assert done.path == tmp_path / "2-grey red grey-0002-0009.mp4"
+    assert done.path == tmp_path / "2-grey red grey-0002.2-0008.4.mp4"
     assert done.path.is_file()
 
 
 @pytest.mark.parametrize(
     ("args", "name"),
     [
-        ((1, "/v/holiday.mov", 12.4, 27.2), "1-holiday-0012-0028.mp4"),
-        ((10, "clip.final.mkv", 0, 3.2), "10-clip.final-0000-0004.mp4"),
+        ((1, "/v/holiday.mov", 12.4, 27.2), "1-holiday-0012.4-0027.2.mp4"),
+        ((10, "clip.final.mkv", 0, 3.2), "10-clip.final-0000.0-0003.2.mp4"),
+        ((4, "short.mp4", 6.84, 9.98), "4-short-0006.8-0010.0.mp4"),  # rounded as `vidx query` shows 0:06.8–0:10.0
         ((3, "long.mp4", 3725.0, 3790.0), "3-long-6205-6310.mp4"),
     ],
 )

@@ -5,13 +5,13 @@ import os
 import time
 
 import av
-import numpy as np
 import pytest
 import videos
 from conftest import as_json
 from serving import make_app, request, serving
 
 import vidx
+from vidx.times import span, span_in_name
 
 CLIP = 3.2
 
@@ -35,7 +35,7 @@ def test_query_gives_the_whole_moment(run, grey_red_grey):
     assert hit["path"] == str(path)
     assert abs(hit["start"] - 12) <= CLIP and abs(hit["end"] - 28) <= CLIP, hit
     line = run("query", "red", "-k", "1").output
-    assert line.rstrip().endswith(f"{path}  00:{int(hit['start']):02d}–00:{int(hit['end']):02d}")
+    assert line.rstrip().endswith(f"{path}  {span(hit['start'], hit['end'])}")
 
 
 def test_query_export_writes_each_moment(run, grey_red_grey, tmp_path):
@@ -44,7 +44,7 @@ def test_query_export_writes_each_moment(run, grey_red_grey, tmp_path):
     result = run("query", "red", "-k", "1", "--json", "--export", out, "--pad", "1")
     (hit,) = as_json(result)["results"]
     start, end = max(0, hit["start"] - 1), min(40, hit["end"] + 1)
-    name = f"1-grey_red_grey-{int(start) // 60:02d}{int(start) % 60:02d}-00{int(np.ceil(end)):02d}.mp4"
+    name = f"1-grey_red_grey-{span_in_name(start, end)}.mp4"
     assert hit["export"] == str(out / name) and os.listdir(out) == [name]
     with av.open(hit["export"]) as container:
         stream = container.streams.video[0]

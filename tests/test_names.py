@@ -25,7 +25,7 @@ def archive(tmp_path, library, run, imported):
 def test_indexed_and_shown_with_escapes(run, archive):
     results = as_json(run("query", "red", "--json"))["results"]
     assert results[0]["path"] == f"{archive}/{SHOWN}"
-    assert f"  {archive}/{SHOWN}  00:00" in run("query", "red", "-k", "1").stdout
+    assert f"  {archive}/{SHOWN}  0:00.0" in run("query", "red", "-k", "1").stdout
     assert as_json(run("failed", "--json")) == []
     assert as_json(run("doctor", "--json"))["healthy"] is True
 
@@ -58,10 +58,10 @@ def test_a_rename_is_a_move(run, archive):
 def test_exported_by_its_exact_bytes_and_shown_with_escapes(run, archive, tmp_path):
     out = tmp_path / "out"
     result = run("query", "red", "-k", "1", "--export", out)
-    assert result.stderr == f"exported {out}/1-{SHOWN[:-4]}-0000-0004.mp4\n"
+    assert result.stderr == f"exported {out}/1-{SHOWN[:-4]}-0000.0-0004.0.mp4\n"
     (written,) = os.listdir(os.fsencode(out))
-    assert written == b"1-" + RAW[:-4] + b"-0000-0004.mp4"
+    assert written == b"1-" + RAW[:-4] + b"-0000.0-0004.0.mp4"
     with av.open(os.fsdecode(os.path.join(os.fsencode(out), written))) as c:
         assert len(list(c.decode(video=0))) == 40, "the red video's 4 s at 10 fps"
     exported = as_json(run("query", "red", "-k", "1", "--json", "--export", out))["results"][0]["export"]
-    assert exported == f"{out}/1-{SHOWN[:-4]}-0000-0004.mp4"
+    assert exported == f"{out}/1-{SHOWN[:-4]}-0000.0-0004.0.mp4"

@@ -4,7 +4,7 @@ import pytest
 from conftest import as_json
 
 from vidx.errors import UsageError
-from vidx.times import clock, mmss, moment, parse_time, seconds_in
+from vidx.times import clock, instant, parse_time, seconds_in, span_in_name
 
 
 @pytest.mark.parametrize(
@@ -49,14 +49,16 @@ def test_clock_for_messages(seconds, shown):
     assert clock(seconds) == shown
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(0, "00:00"), (4.9, "00:04"), (75.5, "01:15"), (3675, "61:15")])
-def test_moment_for_listings_and_pages(seconds, shown):
-    assert moment(seconds) == shown
+@pytest.mark.parametrize(("seconds", "shown"), [(0, "0:00"), (4.9, "0:05"), (75.5, "1:16"), (3675, "1:01:15")])
+def test_instant_in_whole_seconds_rounds(seconds, shown):
+    assert instant(seconds, tenths=False) == shown
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(0, "0000"), (12.4, "0012"), (75.9, "0115"), (6310, "10510")])
-def test_mmss_for_file_names(seconds, shown):
-    assert mmss(seconds) == shown
+@pytest.mark.parametrize(
+    ("start", "end", "shown"), [(0, 3.2, "0000.0-0003.2"), (12.44, 27.96, "0012.4-0028.0"), (3725, 6310, "6205-10510")]
+)
+def test_span_in_file_names(start, end, shown):
+    assert span_in_name(start, end) == shown
 
 
 @pytest.fixture

@@ -42,6 +42,10 @@ class NoSuchFile(VidxError):
     """A file the user named is not there."""
 
 
+class NotIndexed(VidxError):
+    """A folder the user named holds nothing of the index, nor lies inside it."""
+
+
 class NoCalibrationVideos(VidxError):
     """Quantization found no videos to calibrate on."""
 
@@ -78,6 +82,7 @@ __all__ = [
     "NoCalibrationVideos",
     "NoModelError",
     "NoSuchFile",
+    "NotIndexed",
     "NotWritable",
     "Unhealthy",
     "UsageError",

@@ -196,7 +196,8 @@ class Library:
         return self._viewing.export(video, start, end, out_file, pad)
 
     def export_hits(self, hits: list[Hit], folder: str | os.PathLike, pad: float = 0.0) -> list:
-        """Each hit's moment as `<rank>-<video stem>-<mmss>-<mmss>.mp4` in `folder`, in the order of `hits`."""
+        """Each hit's moment as `<rank>-<video stem>-<start>-<end>.mp4` in `folder` (times as in
+        `vidx.times.span_in_name`), in the order of `hits`."""
         return self._viewing.export_hits(hits, folder, pad)
 
     def thumbnail(self, clip_id: int) -> bytes | None:

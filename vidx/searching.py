@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vidx.paths import existing_file
@@ -14,7 +15,7 @@ from .open_home import OpenHome
 if TYPE_CHECKING:
     import numpy as np
 
-    from vidx.searcher import Hit, SearchOptions
+    from vidx.searcher import Hits, SearchOptions
     from vidx.searcher.typical import TypicalScore
 
 
@@ -28,7 +29,7 @@ class Searching:
     def is_empty(self) -> bool:
         return self.opened.catalog.counts()["clips"] == 0
 
-    def search(self, text: str, options: SearchOptions) -> list[Hit]:
+    def search(self, text: str, options: SearchOptions) -> Hits:
         from vidx.searcher import check_query
 
         check_query(text)
@@ -41,7 +42,7 @@ class Searching:
             return TypicalScore(0.0, 0.0, 0)
         return typical_score(self.opened.catalog, self.models.text_encoder().embed([text])[0])
 
-    def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> list[Hit]:
+    def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> Hits:
         from vidx.media.decode import clip_at
         from vidx.model.pixels import scale
 
@@ -51,27 +52,36 @@ class Searching:
             clip = clip_at(path, self.opened.settings.clip, at)
             return self.models.video_encoder().embed(scale(clip.frames[None]))[0]
 
-        return self._nearest(vector, options, exclude=str(path))
+        return self._nearest(vector, options, exclude=path)
 
-    def _nearest(
-        self, vector: Callable[[], np.ndarray], options: SearchOptions, exclude: str | None = None
-    ) -> list[Hit]:
+    def _nearest(self, vector: Callable[[], np.ndarray], options: SearchOptions, exclude: Path | None = None) -> Hits:
         """Hits for the query vector `vector()` makes, computed only when the index has something to find."""
-        from vidx.searcher import search_vector
+        from vidx.searcher import Hits, search_vector
         from vidx.searcher.moments import with_moments
 
         settings, catalog = self.opened.settings, self.opened.catalog
         if self.is_empty():
-            return []
+            return Hits()
         query = vector()
         k = options.count(settings.search.k)
+        # A query by example leaves out its video, and the exact copies of it, whatever they are called.
+        content = _content_hash(exclude) if exclude else None
         hits = search_vector(
-            catalog, query, k, options.clips, options.min_score, options.under, exclude, options.filters
+            catalog, query, k, options.clips, options.min_score, options.under, exclude, options.filters, content
         )
-        return hits if options.clips else with_moments(catalog, query, hits, settings.search.moment_margin)
+        if options.clips:
+            return hits
+        return Hits(with_moments(catalog, query, hits, settings.search.moment_margin), hits.deleted)
 
     def dupes(self, min_overlap: float):
         from vidx.searcher.dupes import check_overlap, find_duplicates
 
         check_overlap(min_overlap)
         return find_duplicates(self.opened.catalog, min_overlap)
+
+
+def _content_hash(path: Path) -> str:
+    """The hash `vidx index` keeps of a file's bytes (only a query by example needs the indexer's module)."""
+    from vidx.indexer.plan import content_hash
+
+    return content_hash(path)

@@ -44,13 +44,35 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:05.2f}" if hours else f"{minutes}:{secs:05.2f}"
 
 
-def moment(seconds: float) -> str:
-    """`mm:ss`, whole seconds, minutes past 59 as they are: a result's moment in listings and pages."""
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
+# A moment shorter than this shows tenths of a second, enough to tell apart moments a clip apart (6.84-9.98 and
+# 6.36-9.58 s); a longer one, whole seconds.
+SHORT = 60.0
 
 
-def mmss(seconds: float) -> str:
-    """`mmss`, whole seconds, no colon: a moment inside a file name."""
-    s = int(seconds)
-    return f"{s // 60:02d}{s % 60:02d}"
+def span(start: float, end: float, of: float | None = None) -> str:
+    """A moment as `vidx query` and `vidx dupes` print it: `0:06.8–0:10.0`, `1:05–2:40` from a minute long, and
+    `of` a video's length in the same precision, `0:06.8–0:10.0 of 0:10.0`."""
+    tenths = end - start < SHORT
+    shown = f"{instant(start, tenths)}–{instant(end, tenths)}"
+    return shown if of is None else f"{shown} of {instant(of, tenths)}"
+
+
+def instant(seconds: float, tenths: bool = True) -> str:
+    """`m:ss.s` (or `m:ss`), `h:mm:ss.s` from an hour on; rounded, never cut, so 9.98 is 0:10.0."""
+    minutes, secs = _rounded(seconds, tenths)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs}" if hours else f"{minutes}:{secs}"
+
+
+def span_in_name(start: float, end: float) -> str:
+    """A moment in an exported file's name, rounded as `span` shows it, without colons: `0006.8-0010.0`, or
+    `6205-6310` (minutes past 59 as they are)."""
+    tenths = end - start < SHORT
+    return "-".join("{:02d}{}".format(*_rounded(t, tenths)) for t in (start, end))
+
+
+def _rounded(seconds: float, tenths: bool) -> tuple[int, str]:
+    """Whole minutes, and the seconds past them as text (`06.8` or `06`), after rounding to the shown precision."""
+    value = round(max(seconds, 0.0), 1 if tenths else 0)
+    minutes, secs = divmod(value, 60)
+    return int(minutes), f"{secs:04.1f}" if tenths else f"{int(secs):02d}"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vidx.times import moment
+from vidx.times import instant, span
 
 if TYPE_CHECKING:
     from vidx.searcher import Hit
@@ -32,6 +32,7 @@ class Results:
     typical: TypicalScore | None = None  # None: not measured (a query by example)
     offset: int = 0
     more: bool = False
+    deleted: int = 0  # indexed files left out because they are gone from the disk
 
     @property
     def good_match(self) -> bool | None:
@@ -48,13 +49,13 @@ def cards(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[
 
 def _card(hit: Hit, results: Results, src: str | None, url: str) -> str:
     folder, name = os.path.split(hit.path)
-    at = f"{moment(hit.start)}–{moment(hit.end)}"
+    at = span(hit.start, hit.end)
     times = f"{at} · {hit.end - hit.start:.1f} s"
     quoted = {"href": url, "data-video": hit.video_id, "data-start": hit.start, "data-end": hit.end}
     quoted.update({"data-title": name, "data-times": times, "title": hit.path})
     attributes = " ".join(f'{key}="{html.escape(str(value), quote=True)}"' for key, value in quoted.items())
     picture = f'<img alt="" loading="lazy" src="{html.escape(src, quote=True)}">' if src else ""
-    about = [f"length {moment(hit.duration)}" if hit.duration else "", _date(hit.modified_ns)]
+    about = [f"length {instant(hit.duration, tenths=False)}" if hit.duration else "", _date(hit.modified_ns)]
     return (
         f'<li class="result" data-rank="{hit.rank}" data-start="{hit.start}" data-end="{hit.end}" '
         f'data-score="{hit.score}"><a class="open" {attributes}><span class="thumb">{picture}</span>'

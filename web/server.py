@@ -66,7 +66,8 @@ class App:
         hits = self.library.search(form.query, options=SearchOptions(wanted + 1, **form.filters))
         best = hits[0].score if hits else None
         typical = self.library.typical_score(form.query)
-        return Results(form.query, hits[form.offset : wanted], best, typical, form.offset, len(hits) > wanted)
+        page = hits[form.offset : wanted]
+        return Results(form.query, page, best, typical, form.offset, len(hits) > wanted, hits.deleted)
 
     def overview(self) -> Overview:
         status = self.library.status()
@@ -187,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
             answer: dict[str, object] = {"error": problems[0].api, "field": problems[0].field}
             return self._send(HTTPStatus.BAD_REQUEST, json.dumps(answer).encode(), {}, "application/json")
         results = self.app.results(form)
-        answer = {"query": form.query, "results": [h.as_json() for h in results.hits]}
+        answer = {"query": form.query, "results": [h.as_json() for h in results.hits], "deleted_files": results.deleted}
         if results.typical is not None:  # a text query's always is; only a query by example goes unmeasured
             answer.update(results.typical.as_json(results.best))
         answer.update(offset=results.offset, k=form.k, more=results.more)
