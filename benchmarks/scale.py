@@ -4,10 +4,11 @@
 
 Clips are 512-d vectors with the structure of real ones, as benchmarks/dupes.py makes them (each video a random walk:
 runs of similar clips), or plain random vectors with --random. The home gets the toy model (tests/toy_model.py), so
-`VIDX_HOME=DIR vidx query`, `vidx serve` and `vidx index` work on it; its videos are named under DIR/synthetic/,
-where no file exists (`vidx doctor` says so). Query figures time the read path from a query vector (the Library's
-catalogue held open: search_vector then the moments), recall@10 is against an exact scan of the stored rows, and
-the cron figures are `/usr/bin/time -v` of `vidx index FOLDER` adding one 1-minute video, then deleting it.
+`VIDX_HOME=DIR vidx query`, `vidx serve` and `vidx index` work on it; its videos are empty files under DIR/synthetic/
+(a search checks that each hit's file is there, and that check is timed too). Query figures time the read path from a
+query vector (the Library's catalogue held open: search_vector then the moments), recall@10 is against an exact scan
+of the stored rows, and the cron figures are `/usr/bin/time -v` of `vidx index FOLDER` adding one 1-minute video,
+then deleting it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def build(home: Path, args) -> tuple[float, int]:
 
     started = time.perf_counter()
     folder = home / "synthetic"
+    folder.mkdir(exist_ok=True)
     with Library(home) as library:
         rng = np.random.default_rng(0)
         number = 0
@@ -78,7 +80,9 @@ def build(home: Path, args) -> tuple[float, int]:
                 for vectors in batch:
                     clips = [ClipVector(j, j * CLIP, (j + 1) * CLIP, v) for j, v in enumerate(vectors)]
                     info = VideoInfo(f"{number:016x}", len(vectors) * CLIP, 10.0, len(vectors) * 32)
-                    writer.save_video(root, str(folder / f"{number:08d}.mp4"), (1, 1), info, clips)
+                    path = folder / f"{number:08d}.mp4"
+                    path.touch()
+                    writer.save_video(root, str(path), (1, 1), info, clips)
                     number += 1
     return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 

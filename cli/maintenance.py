@@ -58,7 +58,7 @@ def failed_command(state, as_json):
 @click.option("--repair", is_flag=True, help="Fix what can be fixed without the model.")
 @pass_state
 def doctor_command(state, as_json, repair):
-    """Check that the database, the FAISS file and the files on disk agree; exit 1 if not, or, with --repair, if
+    """Check that the database, the vector index and the files on disk agree; exit 1 if not, or, with --repair, if
     some problem is left."""
     result = state.library().doctor(repair)
     if as_json:

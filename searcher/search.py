@@ -89,7 +89,7 @@ def search_vector(
             key = (content, row.start, row.end) if clips else content
             if key in seen:
                 continue
-            if not os.path.exists(row.file):
+            if row.video_id in gone or not os.path.exists(row.file):
                 gone.add(row.video_id)
                 continue
             seen.add(key)

@@ -26,6 +26,12 @@ def axis(i: int, scale: float = 1.0) -> np.ndarray:
     return v
 
 
+def on_disk(path):
+    """A file for a video indexed by hand: a search leaves out files gone from the disk."""
+    path.write_bytes(b"")
+    return path
+
+
 @pytest.fixture
 def catalog(vidx_home, tmp_path):
     """30 old short videos that match the query well, and 3 new long ones that match it worse."""
@@ -35,12 +41,13 @@ def catalog(vidx_home, tmp_path):
         for i in range(30):
             clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 10 - i * 0.1 - j * 0.01)) for j in range(2)]
             stat = (1, local_ns(2020, 6, 1, 12, 0))
-            writer.save_video(root, str(tmp_path / f"old{i:02d}.mp4"), stat, VideoInfo("h", 6.4, 10.0, 64), clips)
+            path = on_disk(tmp_path / f"old{i:02d}.mp4")
+            writer.save_video(root, str(path), stat, VideoInfo(path.name, 6.4, 10.0, 64), clips)
         for i, day in enumerate((1, 2, 3)):
             clips = [ClipVector(j, j * 3.2, (j + 1) * 3.2, axis(0, 1 + i) + axis(1)) for j in range(2)]
             stat = (1, local_ns(2024, 5, day, 23, 59))
-            info = VideoInfo("h", 60.0 * day, 10.0, 600)
-            writer.save_video(root, str(tmp_path / f"new{day}.mp4"), stat, info, clips)
+            path = on_disk(tmp_path / f"new{day}.mp4")
+            writer.save_video(root, str(path), stat, VideoInfo(path.name, 60.0 * day, 10.0, 600), clips)
     return catalog
 
 

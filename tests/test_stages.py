@@ -26,11 +26,16 @@ def catalog(vidx_home):
     return Catalog(Home(vidx_home))
 
 
-def put(writer, root_id, path, vectors, digest="h"):
+def put(writer, root_id, path, vectors, digest=None):
+    """Index a video by hand; its file is made when missing, since a search leaves out files gone from the disk,
+    and its content hash is its name unless given, since videos of one hash are copies taking one result."""
     clips = [ClipVector(i, i * 3.2, (i + 1) * 3.2, v) for i, v in enumerate(vectors)]
-    st = os.stat(path) if os.path.exists(path) else None
-    stat = (st.st_size, st.st_mtime_ns) if st else (1, 1)
-    return writer.save_video(root_id, str(path), stat, VideoInfo(digest, 3.2 * len(clips), 10.0, 32), clips)
+    if not os.path.exists(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    st = os.stat(path)
+    info = VideoInfo(digest or path.name, 3.2 * len(clips), 10.0, 32)
+    return writer.save_video(root_id, str(path), (st.st_size, st.st_mtime_ns), info, clips)
 
 
 def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path):

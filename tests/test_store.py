@@ -154,9 +154,10 @@ def test_doctor_repairs_orphan_clips_and_their_vectors_together(vidx_home):
     with catalog.db:  # what a hand-edited or damaged catalogue may hold: clips of no video
         catalog.db.execute("delete from videos where id = ?", [video])
     sick = check(catalog)
-    assert (sick.problems, sick.repaired) == (["1 clips belong to no video"], [])
+    assert (sick.problems, sick.repaired) == (["1 clip belongs to no video"], [])
     fixed = check(catalog, repair=True)
-    assert (fixed.problems, fixed.repaired) == (["1 clips belong to no video"], ["deleted 1 orphan clips"])
+    assert (fixed.problems, fixed.repaired) == (["1 clip belongs to no video"], ["deleted 1 orphan clip"])
+    assert fixed.unrepaired == []
     assert check(catalog).healthy
     assert catalog.counts()["clips"] == 0 and catalog.vector_count() == 0
     assert [r[0] for r in catalog.db.execute("select id from dropped_clips")] == [], "in no segment: forgotten"

@@ -141,7 +141,7 @@ class Library:
         return self._indexing.remove_root(path, wait)
 
     def doctor(self, repair: bool = False):
-        """Check that SQLite, the FAISS file and the files on disk agree; `repair` fixes what it can."""
+        """Check that SQLite, the vector index and the files on disk agree; `repair` fixes what it can."""
         return self._indexing.doctor(repair)
 
     # -- reading ---------------------------------------------------------------------------------------------
