@@ -38,6 +38,10 @@ class DecodeError(VidxError):
     """A file that FFmpeg cannot turn into frames."""
 
 
+class SubtitleError(VidxError):
+    """A subtitle file or stream that cannot be read: the video is indexed by its pictures all the same."""
+
+
 class NoSuchFile(VidxError):
     """A file the user named is not there."""
 
@@ -84,6 +88,7 @@ __all__ = [
     "NoSuchFile",
     "NotIndexed",
     "NotWritable",
+    "SubtitleError",
     "Unhealthy",
     "UsageError",
     "VidxError",
