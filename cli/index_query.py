@@ -9,7 +9,7 @@ import click
 from vidx.config import ENGINES
 from vidx.errors import FilesFailed, LockHeld, NoSuchFile, NotIndexed, UsageError
 from vidx.filenames import printable
-from vidx.times import seconds_in, span
+from vidx.times import instant, seconds_in, span
 
 from .app import counted, emit_json, flag_hint, pass_state, wait_hint
 
@@ -20,10 +20,11 @@ def summary_line(s) -> str:
         speed = f" ({s.clips_per_second:.1f} clips/s, {s.video_seconds / s.seconds:.1f}x real time)"
     still = f", {s.still_being_written} still being written" if s.still_being_written else ""
     earlier = f", {s.failed_before} failed earlier (vidx failed)" if s.failed_before else ""
+    said = f"; {counted(s.said_segments, 'line')} of subtitles and speech stored" if s.said_segments else ""
     return (
         f"{s.added} added, {s.changed} changed, {s.moved} moved, {s.removed} removed, "
         f"{s.unchanged} unchanged, {len(s.failed)} failed{still}{earlier}; "
-        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}"
+        f"{counted(s.clips_embedded, 'clip')} embedded in {s.seconds:.1f} s{speed}{said}"
     )
 
 
@@ -59,6 +60,8 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
     if as_json:
         emit_json(summary.as_json())
     else:
+        for warning in summary.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for failure in summary.failed:
             click.echo(f"failed: {failure.error}", err=True)
         click.echo(summary_line(summary))
@@ -89,6 +92,8 @@ def parse_like(spec: str) -> tuple[str, float]:
 @click.option("-k", "k", type=click.IntRange(min=1), help="How many videos (search.k).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--clips", is_flag=True, help="List the best clips instead of one line per video.")
+@click.option("--seen", is_flag=True, help="Rank by the pictures only.")
+@click.option("--said", is_flag=True, help="Rank by the words only (subtitles and speech).")
 @click.option("--min-score", type=float, help="Leave out results scoring below this.")
 @click.option("--under", type=click.Path(), help="Only videos under this folder.")
 @click.option(
@@ -113,6 +118,8 @@ def query_command(
     k,
     as_json,
     clips,
+    seen,
+    said,
     min_score,
     under,
     like,
@@ -134,11 +141,17 @@ def query_command(
         raise UsageError("--open opens the --html page: give --html FILE too")
     from vidx import SearchOptions
 
+    if seen and said:
+        raise UsageError("Give --seen or --said, not both (neither ranks by both)")
+    if said and (clips or like):
+        flag = "--clips lists clips" if clips else "--like finds videos"
+        raise UsageError(f"{flag} by their pictures: drop --said")
     lib = state.library()
     options = SearchOptions(k, clips, min_score, under, since, until, min_duration, max_duration)
     with flag_hint(NotIndexed, "; `vidx roots` lists them"):
         if like is None:
-            label, hits = text, lib.search(text, options=options)
+            mode = "seen" if seen else "said" if said else "both"
+            label, hits = text, lib.search(text, options=SearchOptions.given(options, mode=mode))
         else:
             path, at = parse_like(like)
             with flag_hint(NoSuchFile, " for --like"):
@@ -182,5 +195,7 @@ def query_command(
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {span(h.start, h.end)}")
+        if h.said is not None:
+            click.echo(f'       said at {instant(h.said.start)}: "{h.said.text}" ({h.said.source})')
     for done in exported:
         click.echo(printable(f"exported {done.path}"), err=True)

@@ -49,6 +49,10 @@ def status_command(state, as_json):
         f"{counted(data['videos'], 'video')}, {counted(data['clips'], 'clip')}, "
         f"{counted(data['vectors'], 'vector')}, {data['failed']} failed"
     )
+    click.echo(
+        f"said: {counted(data['said_segments'], 'line')} of subtitles and speech; "
+        f"bitmap subtitle streams skipped: {data['bitmap_subtitle_streams']}"
+    )
     click.echo(f"roots: {', '.join(data['roots']) or '(none)'}")
     click.echo(f"model: {data['model'] or '(none)'} [{data['precision']}]")
     click.echo(f"index: {data['index_bytes']} bytes; database: {data['db_bytes']} bytes")

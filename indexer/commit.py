@@ -12,6 +12,7 @@ from vidx.store.catalog_writer import CatalogWriter
 
 from .plan import VideoJob
 from .stages import ClipReady, Event, VideoDone, VideoFailed
+from .subtitle_words import SubtitleReader
 
 
 @dataclass
@@ -31,14 +32,18 @@ class Written:
     clips: int = 0
     error: str | None = None
     unsettled: bool = False  # changed on disk while it was read: neither committed nor failed
+    said: int = 0  # lines of subtitles stored with it
 
     @property
     def failed(self) -> bool:
         return self.error is not None and not self.unsettled
 
 
-def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> Iterator[Written]:
-    """Commit each video once all its clips have vectors; a failed file is recorded with its reason instead."""
+def commit(
+    events: Iterable[Event | VideoUnfinished], store: CatalogWriter, subtitles: SubtitleReader
+) -> Iterator[Written]:
+    """Commit each video, with its subtitles, once all its clips have vectors; a failed file is recorded with its
+    reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
         job = event.job
@@ -54,8 +59,9 @@ def commit(events: Iterable[Event | VideoUnfinished], store: CatalogWriter) -> I
             # The last clip's end is its last frame's time plus a sampling period: keep it within the video.
             length = event.info.duration
             clips = [replace(c, end=min(c.end, length)) if length else c for c in collected.pop(job.path, [])]
-            store.save_video(job.root_id, str(job.path), stat, event.info, clips)
-            yield Written(job, clips=len(clips))
+            words = subtitles.read(job.path)
+            store.save_video(job.root_id, str(job.path), stat, event.info, clips, words)
+            yield Written(job, clips=len(clips), said=len(words.segments))
         elif isinstance(event, VideoFailed):
             collected.pop(job.path, None)
             store.save_failure(job.root_id, str(job.path), stat, event.error)

@@ -17,6 +17,7 @@ from .commit import VideoUnfinished, Written, commit
 from .engines import Engine
 from .plan import Failure, Placement, failure, make_plan
 from .stages import Event, VideoDone, VideoFailed
+from .subtitle_words import SubtitleReader, refresh_subtitles
 
 
 @dataclass
@@ -41,6 +42,8 @@ class IndexSummary:
     embed_seconds: float = 0.0
     write_seconds: float = 0.0
     clips_per_second: float = 0.0
+    said_segments: int = 0  # lines of subtitles (and speech) stored by this run
+    warnings: list[str] = field(default_factory=list)  # subtitles that could not be read, one line each
     video_seconds: float = 0.0  # length of the videos embedded (not in --json)
 
     def as_json(self) -> dict:
@@ -96,6 +99,7 @@ def run_index(
     report = _Reporter(progress, summary)
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
+    subtitles = SubtitleReader(settings.index.extensions)
     with CatalogWriter(catalog) as store:
         for root in roots:
             store.add_root(root)
@@ -118,6 +122,8 @@ def run_index(
         for video, stat in plan.touches:
             store.touch_video(video.id, stat)
             summary.unchanged += 1
+        anew = {str(job.path) for job in plan.embed} | {str(p.path) for p in plan.copies}
+        summary.said_segments += refresh_subtitles(catalog, store, roots, subtitles, anew)
 
         if stored_space is None:
             # A first run stopped half-way must still say which model made the vectors it kept.
@@ -125,14 +131,15 @@ def run_index(
         if plan.embed:
             # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
             with contextlib.closing(engine.embed(plan.embed)) as events:
-                for written in commit(_timed(events, summary), store):
+                for written in commit(_timed(events, summary), store, subtitles):
                     _count(written, summary)
                     report(printable(str(written.job.path)), _outcome(written))
             summary.embed_seconds = engine.embed_seconds
         for placement in plan.copies:
-            _copy(catalog, store, placement, summary, report)
+            _copy(catalog, store, placement, summary, report, subtitles)
         store.set_meta("vector_space", vector_space)
     store.set_meta("last_run_end", now())
+    summary.warnings = subtitles.warnings
     summary.seconds = round(time.perf_counter() - report.started, 2)
     summary.clips_per_second = round(summary.clips_embedded / summary.seconds, 2) if summary.seconds else 0.0
     for stage in ("decode_seconds", "embed_seconds", "write_seconds"):
@@ -167,13 +174,21 @@ def _count(written: Written, summary: IndexSummary) -> None:
         summary.failed.append(Failure(printable(str(written.job.path)), printable(written.error)))
         return
     summary.clips_embedded += written.clips
+    summary.said_segments += written.said
     if written.job.known:
         summary.changed += 1
     else:
         summary.added += 1
 
 
-def _copy(catalog: Catalog, store: CatalogWriter, placement: Placement, summary: IndexSummary, report) -> None:
+def _copy(
+    catalog: Catalog,
+    store: CatalogWriter,
+    placement: Placement,
+    summary: IndexSummary,
+    report,
+    subtitles: SubtitleReader,
+) -> None:
     """A file whose content is already indexed at another path takes that path's vectors: no embedding."""
     twins = catalog.videos_with_hash(placement.source_hash)
     path = str(placement.path)
@@ -183,7 +198,9 @@ def _copy(catalog: Catalog, store: CatalogWriter, placement: Placement, summary:
         summary.failed.append(failed)
         return
     known = catalog.video(path) is not None
-    store.copy_video(twins[0].id, placement.root_id, path, placement.stat)
+    words = subtitles.read(placement.path)
+    store.copy_video(twins[0].id, placement.root_id, path, placement.stat, words)
+    summary.said_segments += len(words.segments)
     if known:
         summary.changed += 1
     else:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from vidx.errors import UsageError
-from vidx.store import ClipRow
+
+
+class Dated(Protocol):
+    """What the filters look at: a clip's or a said line's video."""
+
+    mtime_ns: int
+    duration: float | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Filters:
     def __bool__(self) -> bool:
         return any(v is not None for v in (self.since_ns, self.until_ns, self.min_duration, self.max_duration))
 
-    def accepts(self, row: ClipRow) -> bool:
+    def accepts(self, row: Dated) -> bool:
         """True when the row's video passes every bound; a video of unknown duration fails a duration bound."""
         if self.since_ns is not None and row.mtime_ns < self.since_ns:
             return False

@@ -9,12 +9,15 @@ from vidx.errors import UsageError
 
 from .filters import Filters
 
+MODES = ("both", "seen", "said")
+
 
 @dataclass(frozen=True)
 class SearchOptions:
     """`k` hits (None: the search.k setting), of videos or single `clips`, scoring at least `min_score`, under the
     folder `under`; `since`/`until` are ISO dates bounding the file's modification time (`until` takes in that
-    whole day), `min_duration`/`max_duration` seconds. Checked when made: a mistake is a UsageError at once."""
+    whole day), `min_duration`/`max_duration` seconds; a text query ranks by what was seen (the pictures), what was
+    said (the words) or both, as `mode` says. Checked when made: a mistake is a UsageError at once."""
 
     k: int | None = None
     clips: bool = False
@@ -24,12 +27,17 @@ class SearchOptions:
     until: str | None = None
     min_duration: float | None = None
     max_duration: float | None = None
+    mode: str = "both"
     filters: Filters = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         k = self.k
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise UsageError(f"k must be a whole number of at least 1, got {k!r}")
+        if self.mode not in MODES:
+            raise UsageError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.clips and self.mode == "said":
+            raise UsageError("single clips are ranked by their pictures: the said mode does not list them")
         filters = Filters.parse(self.since, self.until, self.min_duration, self.max_duration)
         object.__setattr__(self, "filters", filters)  # frozen: set once, here
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from vidx.errors import NotIndexed, UsageError, VidxError
 from vidx.paths import absolute, resolved
+from vidx.said import Segment
 from vidx.store import Catalog, ClipRow
 
 from .filters import Filters
@@ -30,12 +31,17 @@ class Hit:
     duration: float | None = None  # the video's, in seconds (None: not known)
     modified_ns: int = 0  # the file's modification time
     copies: tuple[str, ...] = ()  # the other paths holding the same bytes, which take no result of their own
+    said: Segment | None = None  # the line whose words matched; start and end are then its moment
 
     def as_json(self) -> dict:
-        """The --json and /api/search contract: rank, path, score, start, end, and copies when there are any."""
+        """The --json and /api/search contract: rank, path, score, start, end; copies when there are any, and said
+        when words matched."""
         found = {"rank": self.rank, "path": self.path, "score": self.score, "start": self.start, "end": self.end}
         if self.copies:
             found["copies"] = list(self.copies)
+        if self.said is not None:
+            line = self.said
+            found["said"] = {"text": line.text, "start": line.start, "end": line.end, "source": line.source}
         return found
 
 

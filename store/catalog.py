@@ -21,7 +21,7 @@ from vidx.config import Home
 from vidx.errors import NewerCatalog, NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
-from . import migrations, thumbnails, vector_index
+from . import migrations, said_rows, thumbnails, vector_index
 from .segments import IndexState
 from .vector_rows import VectorRows
 
@@ -222,6 +222,10 @@ class Catalog:
             found.update({r[0]: ClipRow(*r) for r in rows})
         return found
 
+    def clip_id(self, video_id: int, idx: int) -> int:
+        """The id of a video's clip at position `idx`."""
+        return self.db.execute("select id from clips where video_id = ? and idx = ?", [video_id, idx]).fetchone()[0]
+
     def clip_vectors(self, video_id: int) -> list[ClipVector]:
         """One video's clips in order, with their vectors."""
         query = (
@@ -312,6 +316,10 @@ class Catalog:
             "clips": one("select count(*) from clips").fetchone()[0],
             "failed": one("select count(*) from videos where status = 'failed'").fetchone()[0],
         }
+
+    def said_counts(self) -> dict[str, int]:
+        """`said_segments` (lines of subtitles and speech) and `bitmap_subtitle_streams` (skipped)."""
+        return said_rows.counts(self.db)
 
     def integrity(self) -> str:
         """SQLite's own check of the file: "ok", or what is wrong."""

@@ -18,8 +18,11 @@ import sqlite_utils
 from vidx.errors import VidxError
 from vidx.filenames import printable, raw_bytes
 
-from . import thumbnails
+from vidx.said import Segment
+
+from . import said_rows, thumbnails
 from .catalog import Catalog, ClipVector, VideoInfo
+from .said_rows import Subtitles
 from .segments import IndexState, fresh_max
 from .vector_index import STATE_KEY, IndexWriter
 
@@ -80,9 +83,17 @@ class CatalogWriter:
     # -- clips: their rows first, then the commit that counts them ---------------------------------------------
 
     def save_video(
-        self, root_id: int, path: str, stat: tuple[int, int], info: VideoInfo, clips: list[ClipVector]
+        self,
+        root_id: int,
+        path: str,
+        stat: tuple[int, int],
+        info: VideoInfo,
+        clips: list[ClipVector],
+        subtitles: Subtitles | None = None,
+        speech_of: int | None = None,
     ) -> int:
-        """Store a video and its clip vectors in one transaction; returns the video id."""
+        """Store a video, its clip vectors and its words in one transaction; `speech_of` is a video whose speech
+        this one shares (it is a copy of it). Returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
             if clips:
@@ -93,6 +104,10 @@ class CatalogWriter:
                 video_id, _ = self._put_video(root_id, path, stat, fields)
                 for clip_id, clip in zip(ids, clips, strict=True):
                     self._insert_clip(clip_id, video_id, clip)
+                if subtitles is not None:
+                    self._put_subtitles(video_id, subtitles)
+                if speech_of is not None:
+                    self._copy_speech(speech_of, video_id)
                 self._write_state(state)
                 self._bump_generation()
             self.index.committed(state)
@@ -107,15 +122,32 @@ class CatalogWriter:
                 self._bump_generation()
 
     def delete_video(self, video_id: int) -> None:
-        """Drop a video and its clips in one transaction (SQLite records the dropped ids, by trigger)."""
+        """Drop a video, its clips and its words in one transaction (SQLite records the dropped ids, by trigger)."""
         with self.db.atomic():
             self._delete_clips(video_id)
+            self._drop_said(video_id)
             self.db.execute("delete from videos where id = ?", [video_id])
             self._bump_generation()
 
-    def copy_video(self, source_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
-        """A second path with the same content: new clips, whose rows copy the source's vectors."""
-        self.save_video(root_id, path, stat, self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id))
+    def copy_video(
+        self, source_id: int, root_id: int, path: str, stat: tuple[int, int], subtitles: Subtitles | None = None
+    ) -> None:
+        """A second path with the same content: new clips, whose rows copy the source's vectors; the source's
+        speech, its own subtitles."""
+        info, clips = self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id)
+        self.save_video(root_id, path, stat, info, clips, subtitles, speech_of=source_id)
+
+    # -- words: an indexed video's lines change, its clips stay ------------------------------------------------
+
+    def save_subtitles(self, video_id: int, subtitles: Subtitles) -> None:
+        """Replace an indexed video's subtitle lines."""
+        with self.db.atomic():
+            self._put_subtitles(video_id, subtitles)
+
+    def save_speech(self, video_id: int, segments: list[Segment], model: str, error: str | None = None) -> None:
+        """Replace an indexed video's speech: its lines as transcribed by `model`, or `error` saying why not."""
+        with self.db.atomic():
+            self._put_speech(video_id, segments, model, error)
 
     def remove_root(self, root: Path) -> None:
         """Forget a root and every video under it."""
@@ -161,6 +193,8 @@ class CatalogWriter:
         """Insert or update a video row, dropping the clips an earlier version had; call inside a transaction."""
         old = self.catalog.video(path)
         removed = self._delete_clips(old.id) if old else []
+        if old:
+            self._drop_said(old.id)  # the words of the file as it was
         record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path), "indexed_at": now()}
         record.update(size=stat[0], mtime_ns=stat[1], **fields)
         if old:
@@ -194,6 +228,41 @@ class CatalogWriter:
         # A thumbnail dropped by a transaction that then rolls back is simply made again on request.
         thumbnails.drop(self.catalog.home.thumbs, ids)
         return ids
+
+    def _put_lines(self, video_id: int, source: str, segments: list[Segment]) -> None:
+        """Replace the video's lines of `source`; the triggers keep FTS5 in step, in this transaction."""
+        self.db.execute("delete from said where video_id = ? and source = ?", [video_id, source])
+        for line in segments:
+            self.db.execute(
+                "insert into said (video_id, start, end, text, source) values (?, ?, ?, ?, ?)",
+                [video_id, line.start, line.end, line.text, source],
+            )
+
+    def _put_subtitles(self, video_id: int, subtitles: Subtitles) -> None:
+        self._put_lines(video_id, "subtitles", subtitles.segments)
+        self.db.execute(
+            "insert into said_state (video_id, subtitles, bitmap_streams) values (?, ?, ?) on conflict (video_id) "
+            "do update set subtitles = excluded.subtitles, bitmap_streams = excluded.bitmap_streams",
+            [video_id, subtitles.sidecars, subtitles.bitmap_streams],
+        )
+
+    def _put_speech(self, video_id: int, segments: list[Segment], model: str, error: str | None) -> None:
+        self._put_lines(video_id, "speech", segments)
+        self.db.execute(
+            "insert into said_state (video_id, speech, speech_error) values (?, ?, ?) on conflict (video_id) do "
+            "update set speech = excluded.speech, speech_error = excluded.speech_error",
+            [video_id, model, error],
+        )
+
+    def _copy_speech(self, source_id: int, video_id: int) -> None:
+        """What the source's audio said is what its copy's says: the same content."""
+        speech = said_rows.speech(self.catalog.db, source_id)
+        if speech is not None:
+            self._put_speech(video_id, speech.lines, speech.model, speech.error)
+
+    def _drop_said(self, video_id: int) -> None:
+        self.db.execute("delete from said where video_id = ?", [video_id])
+        self.db.execute("delete from said_state where video_id = ?", [video_id])
 
 
 @contextlib.contextmanager

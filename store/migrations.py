@@ -76,7 +76,49 @@ def m004_reclaim_vector_space(db):
 
 m004_reclaim_vector_space.transactional = False  # type: ignore[attr-defined]  # VACUUM cannot run in one
 
-STEPS = (m001_initial, m002_raw_path, m003_vectors_in_rows, m004_reclaim_vector_space)
+
+def m005_said(db):
+    # What was said in each video: subtitle lines and speech, one row a timed line. The FTS5 index reads its text
+    # from these rows (external content) and the triggers keep it in step, inside the same transactions (rows are
+    # inserted and deleted, never updated); porter stems English words, so "feeding" finds "feed".
+    for statement in M005_SAID:
+        db.execute(statement)
+
+
+# Statements one by one: sqlite3's executescript would commit the migration's transaction half-way.
+M005_SAID = (
+    """create table said (
+        id integer primary key,
+        video_id integer not null references videos(id),
+        start float not null,
+        end float not null,
+        text text not null,
+        source text not null
+    )""",
+    "create index said_video on said (video_id, source)",
+    """create virtual table said_fts using fts5(
+        text, content='said', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    )""",
+    """create trigger said_added after insert on said begin
+        insert into said_fts (rowid, text) values (new.id, new.text);
+    end""",
+    """create trigger said_removed after delete on said begin
+        insert into said_fts (said_fts, rowid, text) values ('delete', old.id, old.text);
+    end""",
+    # Which words a video's rows come from, so that a run redoes only what changed: `subtitles` is the
+    # fingerprint of its sidecar files (null: its subtitles not read yet), `bitmap_streams` the picture subtitle
+    # streams skipped, `speech` the speech model that transcribed it (null: not transcribed) and `speech_error`
+    # why its speech could not be read.
+    """create table said_state (
+        video_id integer primary key references videos(id),
+        subtitles text,
+        bitmap_streams integer not null default 0,
+        speech text,
+        speech_error text
+    )""",
+)
+
+STEPS = (m001_initial, m002_raw_path, m003_vectors_in_rows, m004_reclaim_vector_space, m005_said)
 
 
 def pending(conn: sqlite3.Connection) -> list[str]:

@@ -203,18 +203,20 @@ def test_a_name_that_is_not_utf8(tmp_path):
 
 
 def test_a_videos_words_from_sidecars_and_streams_with_one_warning_per_unreadable_file(tmp_path):
-    from vidx.indexer.subtitle_words import subtitle_words
+    from vidx.indexer.subtitle_words import SubtitleReader
 
     video = mkv_with_subtitles(tmp_path / "film.mkv", [write_text(tmp_path / "s.vtt", VTT)], bitmap=True)
     write_text(tmp_path / "film.en.srt", SRT)
     (tmp_path / "film.de.srt").write_bytes(b"\x00binary")
-    words = subtitle_words(video, SidecarFinder(EXTENSIONS))
+    reader = SubtitleReader(EXTENSIONS)
+    words = reader.read(video)
     assert words.segments == CAT + KITE
     assert words.bitmap_streams == 1
-    assert words.warnings == [f"{tmp_path}/film.de.srt: binary data, not subtitles"]
+    assert reader.warnings == [f"{tmp_path}/film.de.srt: binary data, not subtitles"]
     assert [name for name, _, _ in json.loads(words.sidecars)] == ["film.de.srt", "film.en.srt"]
+    assert reader.fingerprint(video) == words.sidecars
 
     junk = write_text(tmp_path / "junk.mkv", "not a video")
-    broken = subtitle_words(junk, SidecarFinder(EXTENSIONS))
+    broken = reader.read(junk)
     assert (broken.segments, broken.sidecars, broken.bitmap_streams) == ([], "[]", 0)
-    assert [w.split(" (")[0] for w in broken.warnings] == [f"{junk}: cannot read its subtitle streams"]
+    assert [w.split(" (")[0] for w in reader.warnings[1:]] == [f"{junk}: cannot read its subtitle streams"]

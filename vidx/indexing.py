@@ -100,6 +100,7 @@ class Indexing:
         manifest = Manifest.load(folder) if folder else None
         return {
             **catalog.counts(),
+            **catalog.said_counts(),
             "vectors": catalog.vector_count(),
             "index_kind": catalog.index_state().kind,
             "roots": catalog.roots(),

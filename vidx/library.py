@@ -159,8 +159,9 @@ class Library:
         """The top-k videos for `text`, each with its moment.
 
         `options`: a `SearchOptions`; or its fields as keywords (`clips`, `min_score`, `under`, `since`, `until`,
-        `min_duration`, `max_duration`), which replace those of `options`. Filters never shorten the top-k while
-        enough videos pass.
+        `min_duration`, `max_duration`, `mode`), which replace those of `options`. Filters never shorten the top-k
+        while enough videos pass. `mode`: "seen" ranks by the pictures, "said" by the words (subtitles, speech),
+        "both" (the default) fuses the two; a hit whose words matched has `said`, the line, and that line's moment.
         """
         from vidx.searcher import SearchOptions
 

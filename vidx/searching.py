@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vidx.errors import UsageError
 from vidx.paths import existing_file
 
 from .models import Models
@@ -33,7 +34,20 @@ class Searching:
         from vidx.searcher import check_query
 
         check_query(text)
-        return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
+        if options.clips or options.mode == "seen":
+            return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
+        return self._with_words(text, options)
+
+    def _with_words(self, text: str, options: SearchOptions) -> list[Hit]:
+        """Ranked by the words alone, or fused with the pictures (searcher.modes)."""
+        from vidx.searcher.modes import search_text
+
+        settings, catalog = self.opened.settings, self.opened.catalog
+        if self.is_empty():
+            return []
+        query = self.models.text_encoder().embed([text])[0]
+        k, margin = options.count(settings.search.k), settings.search.moment_margin
+        return search_text(catalog, query, text, k, margin, options)
 
     def typical_score(self, text: str) -> TypicalScore:
         from vidx.searcher.typical import TypicalScore, typical_score
@@ -46,6 +60,8 @@ class Searching:
         from vidx.media.decode import clip_at
         from vidx.model.pixels import scale
 
+        if options.mode == "said":
+            raise UsageError("a query by example finds videos by their pictures: the said mode does not apply")
         path = existing_file(video)
 
         def vector() -> np.ndarray:
