@@ -11,7 +11,8 @@ from vidx.store.catalog_writer import CatalogWriter
 
 def test_schema(vidx_home):
     db = sqlite_utils.Database(Catalog(Home(vidx_home)).db)
-    assert {t: db[t].columns_dict for t in ("roots", "videos", "clips", "meta", "dropped_clips")} == {
+    tables = ("roots", "videos", "clips", "meta", "dropped_clips", "said", "said_state")
+    assert {t: db[t].columns_dict for t in tables} == {
         "roots": {"id": int, "path": str, "added_at": str},
         "videos": {
             "id": int,
@@ -31,9 +32,16 @@ def test_schema(vidx_home):
         "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
         "meta": {"key": str, "value": str},
         "dropped_clips": {"id": int},
+        "said": {"id": int, "video_id": int, "start": float, "end": float, "text": str, "source": str},
+        "said_state": {"video_id": int, "subtitles": str, "bitmap_streams": int, "speech": str, "speech_error": str},
     }
-    migrated = [r[0] for r in db.execute("select name from _sqlite_migrations")]
-    assert migrated == ["m001_initial", "m002_raw_path", "m003_vectors_in_rows", "m004_reclaim_vector_space"]
+    assert [r[0] for r in db.execute("select name from _sqlite_migrations")] == [
+        "m001_initial",
+        "m002_raw_path",
+        "m003_vectors_in_rows",
+        "m004_reclaim_vector_space",
+        "m005_said",
+    ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
