@@ -220,3 +220,43 @@ def test_a_library_indexed_before_words_were_gets_them_without_embedding(run, li
     summary = as_json(run("index", "--json"))
     assert (summary["clips_embedded"], summary["said_segments"]) == (0, 3)
     assert paths(run, "feed the cat", "--said") == [str(lib / "colours" / "red.mp4")]
+
+
+def test_the_library_searches_in_each_mode(lib, vidx_home):
+    import vidx
+    from vidx.said import Segment
+
+    with vidx.Library(vidx_home) as library:
+        (hit,) = library.search("feed the cat", k=1, mode="said")
+        assert hit.said == Segment(1.0, 3.0, "please remember to feed the cat", "subtitles")
+        assert (hit.path, hit.start, hit.end) == (str(lib / "colours" / "red.mp4"), 1.0, 3.0)
+        assert all(h.said is None for h in library.search("feed the cat", k=5, mode="seen"))
+        assert library.search("feed the cat", k=1)[0].said == hit.said
+        with pytest.raises(vidx.VidxError) as error:
+            library.search("cat", mode="heard")
+        assert str(error.value) == "mode must be one of both, seen, said, got 'heard'"
+        with pytest.raises(vidx.VidxError) as error:
+            library.search("cat", mode="said", clips=True)
+        assert str(error.value) == "single clips are ranked by their pictures: the said mode does not list them"
+
+
+def test_the_web_app_takes_the_mode_and_plays_from_the_line(run, lib, vidx_home):
+    import json
+
+    from serving import make_app, serving
+    from serving import request as get
+
+    with serving(make_app(vidx_home)) as httpd:
+        response, body = get(httpd, "/api/search?q=feed+the+cat&k=2&mode=said")
+        assert response.status == 200
+        assert json.loads(body) == as_json(run("query", "feed the cat", "-k", "2", "--said", "--json"))
+        seen, body = get(httpd, "/api/search?q=feed+the+cat&k=2&mode=seen")
+        assert json.loads(body) == as_json(run("query", "feed the cat", "-k", "2", "--seen", "--json"))
+        bad, body = get(httpd, "/api/search?q=cat&mode=heard")
+        assert (bad.status, json.loads(body)) == (400, {"error": "mode must be one of both, seen, said, got 'heard'"})
+        page, body = get(httpd, "/?q=feed+the+cat&k=1&mode=said")
+        text = body.decode()
+        assert '<a class="said" href="/media/' in text and '#t=1,3" data-start="1.0">00:01 “please remember' in text
+        assert '<option value="said" selected>said</option>' in text
+        script = get(httpd, "/static/vidx.js")[1].decode()
+        assert "player.currentTime = Number(said.dataset.start)" in script
