@@ -39,7 +39,10 @@ def test_index_summary(indexed, library):
         "embed_seconds",
         "write_seconds",
         "clips_per_second",
+        "said_segments",
+        "warnings",
     }
+    assert (indexed["said_segments"], indexed["warnings"]) == (0, [])
 
 
 @pytest.mark.parametrize("word", WORDS)

@@ -260,3 +260,46 @@ def test_the_web_app_takes_the_mode_and_plays_from_the_line(run, lib, vidx_home)
         assert '<option value="said" selected>said</option>' in text
         script = get(httpd, "/static/vidx.js")[1].decode()
         assert "player.currentTime = Number(said.dataset.start)" in script
+
+
+def test_kill_9_mid_run_loses_no_words_and_mixes_none(run, imported, library, vidx_home, tmp_path):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    import processes
+
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root / "colours")
+    shutil.copytree(library["root"] / "light", root / "light")
+    for video in [*root.glob("*/*.*")]:
+        write_text(video.with_suffix(".srt"), f"1\n00:00:01,000 --> 00:00:02,000\nthe word {video.stem}\n")
+    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.02"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def said_rows():
+        try:
+            with sqlite3.connect(vidx_home / "vidx.db", timeout=30) as db:
+                return db.execute("select count(*) from said").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+    assert processes.wait_for(lambda: said_rows() >= 2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run("index", "--wait", "30")
+    db = sqlite3.connect(vidx_home / "vidx.db")
+    per_video = db.execute(
+        "select videos.path, count(said.id) from videos left join said on said.video_id = videos.id group by videos.id"
+    ).fetchall()
+    assert sorted(n for _, n in per_video) == [1] * 5
+    db.execute("insert into said_fts (said_fts) values ('integrity-check')")  # raises when FTS5 drifted
+    for video in [p for p in root.glob("*/*") if p.suffix != ".srt"]:
+        assert paths(run, f"word {video.stem}", "--said", "-k", "1") == [str(video)]
