@@ -16,6 +16,8 @@ it always was: the raw dot product of the best clip in its moment, here the best
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from concurrent.futures import Future
 
 import numpy as np
 
@@ -25,26 +27,56 @@ from vidx.store import Catalog
 from . import fusion
 from .moments import with_moments
 from .options import SearchOptions
-from .said_side import SaidMatch, said_matches
+from .said_side import SaidMatch, anything_said, said_matches
 from .search import Hit, search_vector
 
 
 def search_text(
-    catalog: Catalog, query: np.ndarray, text: str, k: int, margin: float, options: SearchOptions
+    catalog: Catalog,
+    query: np.ndarray,
+    text: str,
+    k: int,
+    margin: float,
+    options: SearchOptions,
+    beside: Callable[[Callable[[Catalog], list[SaidMatch] | None]], Future[list[SaidMatch] | None]],
 ) -> list[Hit]:
     """The top-k videos for `text` (whose vector is `query`) in `options.mode` ("both" or "said"), each with its
-    moment."""
+    moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
+    thread searches the pictures."""
     under, filters, min_score = options.under, options.filters, options.min_score
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
-    said = said_matches(catalog.db, text, k + fusion.K, prefix, filters)
-    if options.mode == "both" and not said:
-        pictures = search_vector(catalog, query, k, False, min_score, under, None, filters)
-        return with_moments(catalog, query, pictures, margin)
+    if options.mode == "said":
+        said = said_matches(catalog.db, text, k + fusion.K, prefix, filters)  # more than k: min_score may drop some
+        return _ranked(catalog, query, k, margin, min_score, said, [])
+    if not anything_said(catalog.db, text):
+        return _pictures(catalog, query, k, margin, options)
+    words = beside(lambda own: said_matches(own.db, text, k + fusion.K, prefix, filters))
+    seen = search_vector(catalog, query, k + fusion.K, False, min_score, under, None, filters)
+    said = words.result()
+    if not said:  # lines match, but none of a video the options keep
+        return _pictures(catalog, query, k, margin, options)
+    return _ranked(catalog, query, k, margin, min_score, said, seen)
+
+
+def _pictures(catalog: Catalog, query: np.ndarray, k: int, margin: float, options: SearchOptions) -> list[Hit]:
+    """The `seen` search exactly."""
+    found = search_vector(catalog, query, k, False, options.min_score, options.under, None, options.filters)
+    return with_moments(catalog, query, found, margin)
+
+
+def _ranked(
+    catalog: Catalog,
+    query: np.ndarray,
+    k: int,
+    margin: float,
+    min_score: float | None,
+    said: list[SaidMatch] | None,
+    seen: list[Hit],
+) -> list[Hit]:
+    """Hits in the fused order of both sides (or the words' alone, `seen` empty), each with its moment."""
     said_by_video = {m.video_id: m for m in said or []}
-    seen: list[Hit] = []
     order = list(said_by_video)
-    if options.mode == "both":
-        seen = search_vector(catalog, query, k + fusion.K, False, min_score, under, None, filters)
+    if seen:
         ids = [h.video_id for h in seen]
         if fusion.tells_apart([h.score for h in seen]):
             order = fusion.fuse(ids, order)

@@ -16,6 +16,7 @@ from .filters import Filters
 from .said_query import fts_query
 
 BATCH = 500  # lines read at a time, best first
+_ANY = "select 1 from said_fts where said_fts match ? limit 1"
 _RANKED = "select rowid from said_fts where said_fts match ? order by rank, rowid"
 _LINES = """
     select s.id, s.video_id, v.path, v.raw_path, v.mtime_ns, v.duration, s.start, s.end, s.text, s.source
@@ -37,6 +38,12 @@ class SaidMatch:
     @property
     def file(self) -> str:
         return on_disk(self.path, self.raw_path)
+
+
+def anything_said(db, text: str) -> bool:
+    """Whether any line matches `text`'s words (cheap: the first match ends the search)."""
+    query = fts_query(text)
+    return query is not None and db.execute(_ANY, [query]).fetchone() is not None
 
 
 def said_matches(

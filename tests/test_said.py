@@ -91,6 +91,14 @@ def test_score_is_the_best_clip_in_the_moment_of_the_words(run, lib):
     assert said[red]["score"] > 1
 
 
+def test_a_line_past_the_last_clip_scores_by_the_nearest_clip(run, lib):
+    write_text(lib / "colours" / "red.en.srt", "1\n00:00:09,000 --> 00:00:10,000\nthe credits roll\n")
+    run("index")
+    hit = next(r for r in results(run, "red credits", "--said") if r["path"].endswith("red.mp4"))
+    assert (hit["start"], hit["end"], hit["said"]["text"]) == (9.0, 10.0, "the credits roll")
+    assert hit["score"] == pytest.approx(results(run, "red", "--seen", "-k", "1")[0]["score"], abs=1e-5)
+
+
 def test_stop_words_alone_or_words_never_said_do_not_reorder_the_pictures(run, lib):
     assert results(run, "the of to", "--said") == []
     assert results(run, "the of to") == results(run, "the of to", "--seen")
@@ -104,6 +112,13 @@ def test_filters_under_and_k_in_every_mode(run, lib):
         assert len(paths(run, "kite", *mode, "-k", "1")) == 1
         assert paths(run, "kite", *mode, "--max-duration", "0.1") == []
     assert paths(run, "kite", "--said", "--under", lib / "light") == [str(lib / "light" / "fade_out.avi")]
+    # Lines match, but only outside the folder: the pictures' ranking as it is.
+    assert results(run, "feed the cat", "--under", lib / "light") == results(
+        run, "feed the cat", "--seen", "--under", lib / "light"
+    )
+    assert results(run, "red remember", "--said", "--min-score", "1") == [
+        r for r in results(run, "red remember", "--said") if r["score"] >= 1
+    ]
 
 
 def test_text_output_shows_the_line_and_its_time(run, lib):

@@ -60,6 +60,7 @@ class Library:
         self.close()
 
     def close(self) -> None:
+        self._searching.close()
         self._opened.close()
 
     @property

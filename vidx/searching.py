@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from vidx.errors import UsageError
 from vidx.paths import existing_file
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
     from vidx.searcher import Hits, SearchOptions
     from vidx.searcher.typical import TypicalScore
+    from vidx.store import Catalog
+
+T = TypeVar("T")
+WORDS_THREADS = 4  # words sides searched at once (the web app answers several queries together)
 
 
 class Searching:
@@ -26,6 +32,13 @@ class Searching:
     def __init__(self, opened: OpenHome, models: Models):
         self.opened = opened
         self.models = models
+        self._words: ThreadPoolExecutor | None = None
+        self._words_made = threading.Lock()
+
+    def close(self) -> None:
+        if self._words is not None:
+            self._words.shutdown()
+            self._words = None
 
     def is_empty(self) -> bool:
         return self.opened.catalog.counts()["clips"] == 0
@@ -38,7 +51,7 @@ class Searching:
             return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
         return self._with_words(text, options)
 
-    def _with_words(self, text: str, options: SearchOptions) -> list[Hit]:
+    def _with_words(self, text: str, options: SearchOptions) -> Hits:
         """Ranked by the words alone, or fused with the pictures (searcher.modes)."""
         from vidx.searcher.modes import search_text
 
@@ -47,7 +60,15 @@ class Searching:
             return []
         query = self.models.text_encoder().embed([text])[0]
         k, margin = options.count(settings.search.k), settings.search.moment_margin
-        return search_text(catalog, query, text, k, margin, options)
+        return search_text(catalog, query, text, k, margin, options, self._beside)
+
+    def _beside(self, work: Callable[[Catalog], T]) -> Future[T]:
+        """`work(catalog)` on a thread of its own, with that thread's own connection, while this one searches the
+        pictures: SQLite and FAISS both let go of the GIL, so the two sides of a query overlap."""
+        with self._words_made:
+            if self._words is None:
+                self._words = ThreadPoolExecutor(WORDS_THREADS, thread_name_prefix="vidx-words")
+        return self._words.submit(lambda: work(self.opened.catalog))
 
     def typical_score(self, text: str) -> TypicalScore:
         from vidx.searcher.typical import TypicalScore, typical_score
