@@ -318,3 +318,12 @@ def test_kill_9_mid_run_loses_no_words_and_mixes_none(run, imported, library, vi
     db.execute("insert into said_fts (said_fts) values ('integrity-check')")  # raises when FTS5 drifted
     for video in [p for p in root.glob("*/*") if p.suffix != ".srt"]:
         assert paths(run, f"word {video.stem}", "--said", "-k", "1") == [str(video)]
+
+
+def test_export_cuts_the_moment_of_the_words(run, lib, tmp_path):
+    import av
+
+    (hit,) = results(run, "feed the cat", "--said", "--export", tmp_path / "out")
+    assert hit["export"] == str(tmp_path / "out" / "1-red-0001-0003.mp4")
+    with av.open(hit["export"]) as container:
+        assert float(container.duration / 1_000_000) == pytest.approx(2.0, abs=0.15)
