@@ -34,11 +34,12 @@ HEADING = "## Words with pictures (`vidx query` with and without `--seen`)"
 QUERIES = {"a rare word": "red kite", "a common word": "red w100"}
 
 
-def build(home: Path, videos: int, clips: int, lines: int, seed: int = 0) -> None:
-    """The catalogue, written through the store as `vidx index` writes it."""
+def build(home: Path, videos: int, clips: int, lines: int, space: str, seed: int = 0) -> None:
+    """The catalogue, written through the store as `vidx index` writes it, its vectors said to be of `space`."""
     from vidx.config import Home
     from vidx.said import Segment
-    from vidx.store import Catalog, ClipVector, StoreWriter, VideoInfo
+    from vidx.store import Catalog, ClipVector, VideoInfo
+    from vidx.store.catalog_writer import CatalogWriter
     from vidx.store.said_rows import Subtitles
 
     rng = np.random.default_rng(seed)
@@ -47,8 +48,8 @@ def build(home: Path, videos: int, clips: int, lines: int, seed: int = 0) -> Non
     weights = 1 / np.arange(1, len(vocabulary) + 1)
     weights /= weights.sum()
     catalog = Catalog(Home(home))
-    root = catalog.add_root(Path("/bench"))
-    with StoreWriter(catalog) as store:
+    with CatalogWriter(catalog) as store:
+        root = store.add_root(Path("/bench"))
         for v in range(videos):
             vectors = rng.standard_normal((clips, 512), dtype=np.float32)
             cut = [ClipVector(i, i * 3.2, (i + 1) * 3.2, vectors[i]) for i in range(clips)]
@@ -59,6 +60,7 @@ def build(home: Path, videos: int, clips: int, lines: int, seed: int = 0) -> Non
             ]
             info = VideoInfo(f"h{v}", clips * 3.2, 10.0, clips * 32)
             store.save_video(root, f"/bench/v{v:05d}.mp4", (v, v), info, cut, Subtitles(said))
+        store.set_meta("vector_space", space)
 
 
 def toy_model() -> Path:
@@ -83,8 +85,7 @@ def main() -> None:
         started = time.perf_counter()
         with vidx.Library(home) as library:
             library.import_model(str(toy_model()))
-            build(home, args.videos, args.clips, args.lines)
-            library.catalog.set_meta("vector_space", library.vector_space())
+            build(home, args.videos, args.clips, args.lines, library.vector_space())
         built = time.perf_counter() - started
         with vidx.Library(home) as library:
             library.warm_up()
