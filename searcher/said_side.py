@@ -20,7 +20,8 @@ _ANY = "select 1 from said_fts where said_fts match ? limit 1"
 _RANKED = "select rowid from said_fts where said_fts match ? order by rank, rowid"
 _LINES = """
     select s.id, s.video_id, v.path, v.raw_path, v.mtime_ns, v.duration, s.start, s.end, s.text, s.source
-    from said s join videos v on v.id = s.video_id where v.status = 'ok' and s.id in ({marks})
+    from said s join videos v on v.id = s.video_id
+    where v.status = 'ok' and s.id in ({marks}) and exists (select 1 from clips c where c.video_id = v.id)
 """
 
 
@@ -61,7 +62,7 @@ def said_matches(
         rows = {r[0]: r[1:] for r in db.execute(_LINES.format(marks=",".join("?" * len(batch))), batch)}
         for line_id in batch:
             if line_id not in rows or rows[line_id][0] in found:
-                continue  # a line of a video that failed since, or not the video's best
+                continue  # a line of a video with no clip to show, or that failed since; or not the video's best
             video_id, path, raw, mtime_ns, duration, start, end, words, source = rows[line_id]
             match = SaidMatch(video_id, path, raw, mtime_ns, duration, Segment(start, end, words, source))
             if prefix and not path.startswith(prefix) or filters and not filters.accepts(match):

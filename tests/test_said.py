@@ -99,6 +99,18 @@ def test_a_line_past_the_last_clip_scores_by_the_nearest_clip(run, lib):
     assert hit["score"] == pytest.approx(results(run, "red", "--seen", "-k", "1")[0]["score"], abs=1e-5)
 
 
+def test_a_video_without_a_clip_to_show_is_left_out(run, lib, vidx_home):
+    import sqlite3
+
+    with sqlite3.connect(vidx_home / "vidx.db") as db:
+        db.execute("delete from clips where video_id = (select id from videos where path like '%/red.mp4')")
+    assert results(run, "feed the cat", "--said") == []
+    assert sorted(paths(run, "remember kite", "--said")) == [
+        str(lib / "colours" / "green.avi"),
+        str(lib / "light" / "fade_out.avi"),
+    ]
+
+
 def test_stop_words_alone_or_words_never_said_do_not_reorder_the_pictures(run, lib):
     assert results(run, "the of to", "--said") == []
     assert results(run, "the of to") == results(run, "the of to", "--seen")
