@@ -142,7 +142,7 @@ def query_command(
     from vidx import SearchOptions
 
     if seen and said:
-        raise UsageError("Give --seen or --said, not both (neither ranks by both)")
+        raise UsageError("Give --seen or --said, not both: without either, pictures and words rank together")
     if said and (clips or like):
         flag = "--clips lists clips" if clips else "--like finds videos"
         raise UsageError(f"{flag} by their pictures: drop --said")

@@ -145,7 +145,10 @@ def test_said_does_not_go_with_clips_or_like(run, lib):
     like = run("query", "--like", lib / "colours" / "red.mp4", "--said", check=False)
     assert (like.exit_code, like.output) == (2, "Error: --like finds videos by their pictures: drop --said\n")
     both = run("query", "kite", "--said", "--seen", check=False)
-    assert both.exit_code == 2
+    assert (both.exit_code, both.output) == (
+        2,
+        "Error: Give --seen or --said, not both: without either, pictures and words rank together\n",
+    )
 
 
 def test_html_page_shows_the_line_with_a_link_to_its_time(run, lib, tmp_path):
