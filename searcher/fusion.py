@@ -23,6 +23,11 @@ SAME_SCORE = 1e-4  # relative span under which a side's scores are one score
 _FLOOR = 1e-6
 
 
+def window(k: int) -> int:
+    """How many videos each side brings to fuse into the top k (see modes.py)."""
+    return 2 * k
+
+
 def tells_apart(scores: Sequence[float]) -> bool:
     """Whether the best videos' scores, best first, differ enough to rank them."""
     if len(scores) < 2:

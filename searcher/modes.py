@@ -6,8 +6,9 @@ best line first.
 picture search exactly, and when the pictures do not tell the videos apart it is the words' ranking followed
 by the pictures' videos in their order.
 
-Each side brings its best k + fusion.K videos: a video ranked below that on a side would add less than
-1 / (2K + k) there, too little to lift it past one the other side ranks near the top.
+Each side brings its best 2k videos (fusion.window): a video ranked below that on a side adds less than
+1 / (K + 2k) there, and is fused by its rank on the other side alone. The picture side's search then costs little
+more than its top k (benchmarks/said_query.py: k + K videos cost a tenth more CPU time a query).
 
 A hit whose words matched has `said` (the line), its moment is that line's time, and its `score` is still what
 it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line.
@@ -46,12 +47,12 @@ def search_text(
     under, filters, min_score = options.under, options.filters, options.min_score
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
     if options.mode == "said":
-        said = said_matches(catalog.db, text, k + fusion.K, prefix, filters)  # more than k: min_score may drop some
+        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters)  # min_score may drop some
         return _ranked(catalog, query, k, margin, min_score, said, [])
     if not anything_said(catalog.db, text):
         return _pictures(catalog, query, k, margin, options)
-    words = beside(lambda own: said_matches(own.db, text, k + fusion.K, prefix, filters))
-    seen = search_vector(catalog, query, k + fusion.K, False, min_score, under, None, filters)
+    words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters))
+    seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters)
     said = words.result()
     if not said:  # lines match, but none of a video the options keep
         return _pictures(catalog, query, k, margin, options)
