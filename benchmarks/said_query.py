@@ -131,6 +131,10 @@ def write(args, command: str, built: float, load: float, median: dict, matched: 
             "|---|---|---|---|",
             *rows,
             "",
+            "Both sides bring their best 2k videos; the words side runs on a thread of its own beside the FAISS "
+            "search. On a machine shared this heavily the wall-clock figures move by a fifth from run to run; the "
+            "CPU time moves less.",
+            "",
         ]
     )
     text = (ROOT / "BENCHMARKS.md").read_text()
