@@ -165,7 +165,9 @@ def query_command(
         return
     # How good the best hit is, against the library's typical score for the text (a query by example has none).
     typical = lib.typical_score(text) if like is None else None
-    if typical is not None and hits and not typical.good_match(hits[0].score) and not as_json:  # --json: good_match
+    # A best hit whose words matched is a match, whatever its pictures score.
+    by_words = bool(hits) and hits[0].said is not None
+    if typical is not None and hits and not by_words and not typical.good_match(hits[0].score) and not as_json:
         click.echo(
             f"No good match: the best result scores {hits[0].score:.4g}, no better than most clips score for this "
             f"query ({typical.median:.4g}).",
@@ -189,7 +191,8 @@ def query_command(
         for result, done in zip(results, exported, strict=False):
             result["export"] = printable(str(done.path))
         answer = {"query": label, "results": results, "deleted_files": hits.deleted}
-        emit_json({**answer, **typical.as_json(hits[0].score if hits else None)} if typical else answer)
+        judged = {**typical.as_json(hits[0].score if hits else None), **({"good_match": True} if by_words else {})}
+        emit_json({**answer, **judged} if typical else answer)
         return
     if not hits:
         click.echo("No match.")

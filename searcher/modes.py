@@ -108,4 +108,5 @@ def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch) -> Hit:
     best = max(near, key=lambda i: scores[i])
     clip_id = catalog.clip_id(match.video_id, clips[best].idx)
     score = round(float(scores[best]), 6)
-    return Hit(0, match.path, score, line.start, line.end, clip_id, match.video_id, said=line)
+    at = (line.start, line.end, clip_id, match.video_id, match.duration, match.mtime_ns)
+    return Hit(0, match.path, score, *at, said=line)

@@ -17,7 +17,6 @@ import sqlite_utils
 
 from vidx.errors import VidxError
 from vidx.filenames import printable, raw_bytes
-
 from vidx.said import Segment
 
 from . import said_rows, thumbnails

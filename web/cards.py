@@ -33,13 +33,14 @@ class Results:
     offset: int = 0
     more: bool = False
     deleted: int = 0  # indexed files left out because they are gone from the disk
+    best_said: bool = False  # whether the best hit's words matched: a match, whatever its pictures score
 
     @property
     def good_match(self) -> bool | None:
         """Whether the best hit stands out from the library's typical score; None when not measured."""
         if self.typical is None:
             return None
-        return self.best is not None and self.typical.good_match(self.best)
+        return self.best_said or self.best is not None and self.typical.good_match(self.best)
 
 
 def cards(results: Results, thumb: Callable[[Hit], str | None], link: Callable[[Hit], str]) -> str:
@@ -63,8 +64,15 @@ def _card(hit: Hit, results: Results, src: str | None, url: str) -> str:
         f'<span class="folder"><bdi>{html.escape(folder)}</bdi></span>'
         f'<span class="line"><span class="times">{times}</span>'
         + "".join(f"<span>{html.escape(part)}</span>" for part in about if part)
-        + f"</span>{_relevance(hit, results)}</span></a></li>"
+        + f"</span>{_said(hit)}{_relevance(hit, results)}</span></a></li>"
     )
+
+
+def _said(hit: Hit) -> str:
+    """The line whose words matched, at its time: the card opens the video there (the hit's moment is the line's)."""
+    if hit.said is None:
+        return ""
+    return f'<span class="said">{instant(hit.said.start)} “{html.escape(hit.said.text)}”</span>'
 
 
 def _relevance(hit: Hit, results: Results) -> str:

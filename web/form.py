@@ -18,7 +18,9 @@ LABELS = {
     "until": "Modified until",
     "min_duration": "Length from",
     "max_duration": "Length up to",
+    "mode": "Rank by",
 }
+MODES = {"both": "what was seen and said", "seen": "what was seen", "said": "what was said"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class SearchForm:
     until: str | None = None
     min_duration: float | None = None
     max_duration: float | None = None
+    mode: str = "both"  # what ranks the videos: the pictures (seen), the words (said) or both
     errors: tuple[FieldError, ...] = field(default=())
 
     @property
@@ -72,7 +75,11 @@ def read_form(params: dict[str, list[str]], default_k: int) -> tuple[SearchForm,
     if since and until and _day(since) > _day(until):
         page = f"Modified until {until} is before modified from {since}"
         errors.append(FieldError("until", page, f"until {until} is before since {since}"))
-    form = SearchForm(params.get("q", [""])[0], k, offset, since, until, low, high, tuple(errors))
+    mode = given["mode"] or "both"
+    if mode not in MODES:
+        errors.append(problem("mode", f"must be one of {', '.join(MODES)}, got {mode!r}"))
+        mode = "both"
+    form = SearchForm(params.get("q", [""])[0], k, offset, since, until, low, high, mode, tuple(errors))
     return form, given
 
 

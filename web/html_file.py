@@ -34,7 +34,8 @@ def html_page(lib: Library, title: str, hits: list[Hit], typical: TypicalScore |
         return f"{Path(hit.path).as_uri()}#t={hit.start:g},{hit.end:g}"
 
     best = hits[0].score if hits else None
-    return file_page(Results(title, hits, best, typical), thumb, link)
+    by_words = bool(hits) and hits[0].said is not None
+    return file_page(Results(title, hits, best, typical, best_said=by_words), thumb, link)
 
 
 def write_html_page(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from .cards import Results, cards
-from .form import LABELS, MAX_K, FieldError, SearchForm
+from .form import LABELS, MAX_K, MODES, FieldError, SearchForm
 
 if TYPE_CHECKING:
     from vidx.searcher import Hit
@@ -99,6 +99,7 @@ def _form(page: AppPage) -> str:
         + '<button type="submit">Search</button></div><fieldset class="filters"><legend class="visually-hidden">'
         "Filters</legend>"
         + labelled("k", "number", f' min="1" max="{MAX_K}"')
+        + _mode_field(page.form.mode)
         + labelled("since", "date")
         + labelled("until", "date")
         + labelled("min_duration", "number", seconds, " s")
@@ -107,6 +108,13 @@ def _form(page: AppPage) -> str:
         + (f'<ul class="errors" id="errors" role="alert">{errors}</ul>' if errors else "")
         + "</form>"
     )
+
+
+def _mode_field(mode: str) -> str:
+    options = "".join(
+        f'<option value="{name}"{" selected" if name == mode else ""}>{label}</option>' for name, label in MODES.items()
+    )
+    return f'<label for="mode">{LABELS["mode"]} <select name="mode" id="mode">{options}</select></label>'
 
 
 def _home(overview: Overview | None) -> str:
@@ -151,6 +159,8 @@ def _more(form: SearchForm, results: Results) -> str:
         return ""
     fields = {"q": form.query, "k": form.k, "offset": results.offset + len(results.hits)}
     fields.update({name: form.raw(name) for name in form.filters})
+    if form.mode != "both":
+        fields["mode"] = form.mode
     href = html.escape("/?" + urlencode(fields), quote=True)
     return f'<p class="paging"><a id="more" href="{href}">More results</a></p>'
 

@@ -63,11 +63,12 @@ class App:
         """The page of hits the form asks for (from its offset), whether more follow, and how good they are."""
         wanted = form.offset + form.k
         # From the first hit on, one more than asked: the best score rates every page, the extra one says "more".
-        hits = self.library.search(form.query, options=SearchOptions(wanted + 1, **form.filters))
+        hits = self.library.search(form.query, options=SearchOptions(wanted + 1, **form.filters, mode=form.mode))
         best = hits[0].score if hits else None
         typical = self.library.typical_score(form.query)
+        by_words = bool(hits) and hits[0].said is not None
         page = hits[form.offset : wanted]
-        return Results(form.query, page, best, typical, form.offset, len(hits) > wanted, hits.deleted)
+        return Results(form.query, page, best, typical, form.offset, len(hits) > wanted, hits.deleted, by_words)
 
     def overview(self) -> Overview:
         status = self.library.status()
@@ -190,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         results = self.app.results(form)
         answer = {"query": form.query, "results": [h.as_json() for h in results.hits], "deleted_files": results.deleted}
         if results.typical is not None:  # a text query's always is; only a query by example goes unmeasured
-            answer.update(results.typical.as_json(results.best))
+            answer.update(results.typical.as_json(results.best), good_match=results.good_match)
         answer.update(offset=results.offset, k=form.k, more=results.more)
         self._send(HTTPStatus.OK, json.dumps(answer, ensure_ascii=False).encode(), {}, "application/json")
 
