@@ -14,8 +14,10 @@ import av
 from av.subtitles.subtitle import AssSubtitle
 
 from vidx.errors import SubtitleError
-from vidx.filenames import openable, printable
+from vidx.filenames import printable
 from vidx.said import Segment
+
+from .opening import openable
 
 _OVERRIDE = re.compile(r"\{[^}]*\}")  # ASS override blocks: {\i1}, {\an8}, {\pos(10,20)}
 _BREAK = re.compile(r"\\[Nnh]")  # ASS line breaks and hard spaces
