@@ -191,8 +191,11 @@ def query_command(
         for result, done in zip(results, exported, strict=False):
             result["export"] = printable(str(done.path))
         answer = {"query": label, "results": results, "deleted_files": hits.deleted}
-        judged = {**typical.as_json(hits[0].score if hits else None), **({"good_match": True} if by_words else {})}
-        emit_json({**answer, **judged} if typical else answer)
+        if typical is not None:
+            answer.update(typical.as_json(hits[0].score if hits else None))
+            if by_words:
+                answer["good_match"] = True
+        emit_json(answer)
         return
     if not hits:
         click.echo("No match.")
