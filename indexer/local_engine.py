@@ -10,6 +10,7 @@ from vidx.config import Settings
 from .budget import budget
 from .decoders import DecoderPool
 from .plan import VideoJob
+from .speech_words import installed_speech
 from .stages import Event, embed
 
 
@@ -27,7 +28,7 @@ class LocalEngine:
     def embed(self, jobs: list[VideoJob]) -> Generator[Event, None, None]:
         from vidx.model.runtime import VideoEncoder
 
-        cores = budget(self.settings)
+        cores = budget(self.settings, speech=installed_speech(self.settings) is not None)
         # Decoders start first, so they decode while the model compiles; closed however the run ends (Ctrl-C
         # included), so none outlives it.
         decoders = DecoderPool(self.settings, cores.decoders, jobs)

@@ -13,9 +13,11 @@ from vidx.filenames import printable
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter, now
 
+from .budget import budget
 from .commit import VideoUnfinished, Written, commit
 from .engines import Engine
 from .plan import Failure, Placement, failure, make_plan
+from .speech_words import SpeechWords, installed_speech
 from .stages import Event, VideoDone, VideoFailed
 from .subtitle_words import SubtitleReader, refresh_subtitles
 
@@ -128,18 +130,26 @@ def run_index(
         if stored_space is None:
             # A first run stopped half-way must still say which model made the vectors it kept.
             store.set_meta("vector_space", vector_space)
-        if plan.embed:
-            # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
-            with contextlib.closing(engine.embed(plan.embed)) as events:
-                for written in commit(_timed(events, summary), store, subtitles):
-                    _count(written, summary)
-                    report(printable(str(written.job.path)), _outcome(written))
-            summary.embed_seconds = engine.embed_seconds
-        for placement in plan.copies:
-            _copy(catalog, store, placement, summary, report, subtitles)
+        speech_model = installed_speech(settings)
+        threads = budget(settings, speech=speech_model is not None).speech_threads
+        # The speech process hears beside the decoders and the model; closed however the run ends.
+        with SpeechWords(catalog, store, speech_model, threads, settings.index.timeout) as speech:
+            speech.hear([job.path for job in plan.embed], roots)
+            if plan.embed:
+                # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
+                with contextlib.closing(engine.embed(plan.embed)) as events:
+                    for written in commit(_timed(events, summary), store, subtitles):
+                        _count(written, summary)
+                        speech.settled(written.job.path, committed=not written.unsettled)
+                        report(printable(str(written.job.path)), _outcome(written))
+                summary.embed_seconds = engine.embed_seconds
+            for placement in plan.copies:
+                _copy(catalog, store, placement, summary, report, subtitles)
+            speech.finish()
         store.set_meta("vector_space", vector_space)
+        summary.said_segments += speech.segments
     store.set_meta("last_run_end", now())
-    summary.warnings = subtitles.warnings
+    summary.warnings = subtitles.warnings + speech.warnings
     summary.seconds = round(time.perf_counter() - report.started, 2)
     summary.clips_per_second = round(summary.clips_embedded / summary.seconds, 2) if summary.seconds else 0.0
     for stage in ("decode_seconds", "embed_seconds", "write_seconds"):

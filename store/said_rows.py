@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
+from vidx.filenames import on_disk
 from vidx.said import Segment
 
 
@@ -60,6 +61,18 @@ def speech(db: sqlite3.Connection, video_id: int) -> Speech | None:
         "select start, end, text, source from said where video_id = ? and source = 'speech' order by id", [video_id]
     )
     return Speech([Segment(*r) for r in rows], *state)
+
+
+def unheard(db: sqlite3.Connection, under: str, model: str) -> list[str]:
+    """The indexed videos below the folder `under` (ending in /) that speech `model` has not heard: never heard,
+    or heard by another model. Names to open them by."""
+    rows = db.execute(
+        "select videos.path, videos.raw_path from videos left join said_state on said_state.video_id = videos.id "
+        "where videos.status = 'ok' and substr(videos.path, 1, ?) = ? and said_state.speech is not ? "
+        "order by videos.path",
+        [len(under), under, model],
+    )
+    return [on_disk(path, raw) for path, raw in rows]
 
 
 def counts(db: sqlite3.Connection) -> dict[str, int]:
