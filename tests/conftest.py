@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+import sqlite3  # noqa: F401  (loaded before TensorFlow, whose own SQLite, loaded first, has no FTS5)
 import subprocess
 import sys
 import tarfile
