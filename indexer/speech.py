@@ -14,8 +14,10 @@ from vidx.media.audio import AudioError, read_audio
 from vidx.model.recogniser import Recogniser
 from vidx.said import Segment
 
-# Test hook: a file name on which the speech process dies of SIGSEGV, as a crash inside CTranslate2 would.
+# Test hooks: a file name on which the speech process dies of SIGSEGV, as a crash inside CTranslate2 would; seconds
+# to wait before hearing each file, for tests that must catch a run while it hears.
 DEBUG_CRASH = "VIDX_DEBUG_SPEECH_CRASH"
+DEBUG_DELAY = "VIDX_DEBUG_SPEECH_DELAY"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ def hear(path: Path, recogniser: Recogniser, progress: Callable[[], None] = lamb
     started = time.perf_counter()
     if os.environ.get(DEBUG_CRASH) == path.name:
         os.kill(os.getpid(), signal.SIGSEGV)
+    time.sleep(float(os.environ.get(DEBUG_DELAY) or 0))
     try:
         audio = read_audio(path)
     except AudioError as e:

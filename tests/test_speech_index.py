@@ -2,12 +2,19 @@
 no audio cost nothing, a model imported later hears the library without re-embedding it, a crash costs one file's
 speech."""
 
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
+import processes
 import pytest
 from conftest import as_json
 
-from vidx.indexer.speech import DEBUG_CRASH
+from vidx.indexer.speech import DEBUG_CRASH, DEBUG_DELAY
 
 FEED = "Please remember to feed the cat before dinner."
 
@@ -25,42 +32,6 @@ def talk_root(tmp_path, talk):
 def speech_model(run, imported, whisper_model):
     run("model", "import-speech", whisper_model)
     return whisper_model
-
-
-def test_import_speech_then_model_info(run, imported, whisper_model, vidx_home):
-    result = run("model", "import-speech", whisper_model)
-    folder = next(p for p in (vidx_home / "models" / "speech").iterdir() if p.name != "active")
-    assert result.output == (
-        f"Installed the speech model {whisper_model}\nfingerprint {folder.name}, 148 MB, into {folder}\n"
-    )
-    again = run("model", "import-speech", whisper_model)
-    assert again.output == f"Already installed (fingerprint {folder.name}): nothing to do; --force installs again.\n"
-    lines = run("model", "info").output.splitlines()
-    assert lines[-1] == f"speech: {whisper_model} (fingerprint {folder.name}, 99 languages)"
-    info = as_json(run("model", "info", "--json"))["speech"]
-    assert (info["source"], info["folder"], info["enabled"], info["languages"]) == (
-        str(whisper_model),
-        str(folder),
-        True,
-        99,
-    )
-    off = as_json(run("--set", "speech.enabled=false", "model", "info", "--json"))["speech"]
-    assert off["enabled"] is False
-
-
-def test_model_info_without_speech(run, imported):
-    assert run("model", "info").output.splitlines()[-1] == "speech: none (vidx model import-speech SOURCE)"
-    assert as_json(run("model", "info", "--json"))["speech"] is None
-
-
-def test_a_bad_source_is_one_line(run, imported, tmp_path):
-    pytest.importorskip("faster_whisper")
-    result = run("model", "import-speech", tmp_path, check=False)
-    assert result.exit_code == 1
-    assert result.output == (
-        f"Error: {tmp_path} is not a CTranslate2 Whisper model folder "
-        "(no model.bin, config.json, tokenizer.json, vocabulary.* in it)\n"
-    )
 
 
 def test_what_a_video_says_is_found_at_its_moment(run, speech_model, talk_root):
@@ -109,3 +80,47 @@ def test_a_crash_of_the_speech_engine_loses_that_file_s_speech_only(run, speech_
     monkeypatch.delenv(DEBUG_CRASH)
     again = as_json(run("index", "--json"))
     assert (again["said_segments"], again["warnings"]) == (0, [])
+
+
+def committed(home) -> int:
+    try:
+        with sqlite3.connect(home / "vidx.db", timeout=30) as db:
+            return db.execute("select count(*) from videos where status = 'ok'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def children(pid: int) -> list[bytes]:
+    """The command lines of the live children of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                found.append((entry / "cmdline").read_bytes())
+        except OSError:
+            continue  # ended while we looked
+    return found
+
+
+def test_kill_9_while_hearing_heals_on_the_next_run(run, speech_model, talk_root, vidx_home):
+    # The pictures are all committed, the speech process is still hearing: kill -9 takes it along, and the next
+    # run hears what was lost without re-embedding.
+    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(talk_root)!r}, '--quiet']\nmain()"
+    with processes.marking() as mark:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, DEBUG_DELAY: "60"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert processes.wait_for(lambda: committed(vidx_home) == 3)
+            assert any(b"vidx.indexer.transcriber" in command for command in children(proc.pid))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert processes.wait_until_gone(mark, 30) == {}
+    healed = as_json(run("index", "--json", "--wait", "30"))
+    assert (healed["unchanged"], healed["clips_embedded"], healed["said_segments"]) == (3, 0, 1)
+    assert as_json(run("query", "feed the cat", "--said", "--json"))["results"][0]["said"]["text"] == FEED
+    assert as_json(run("doctor", "--json"))["healthy"] is True
