@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -256,3 +257,35 @@ def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, librar
     healed = as_json(run("index", "--json"))
     assert healed["added"] + healed["unchanged"] + healed["changed"] == 6 + len(list(library["root"].glob("real/*")))
     assert_healed(run, library)
+
+
+def said_rows(home):
+    db = sqlite3.connect(home / "vidx.db")
+    rows = db.execute(
+        "select v.path, s.start, s.end, s.text, s.source, t.speech, t.speech_error from said s "
+        "join videos v on v.id = s.video_id join said_state t on t.video_id = v.id order by v.path, s.start"
+    ).fetchall()
+    db.close()
+    return rows
+
+
+def test_same_words_as_the_local_engine_with_speech_on(
+    run, imported, whisper_model, talk, tmp_path, vidx_home, local_ray
+):
+    root = tmp_path / "talk"
+    root.mkdir()
+    for name in ("cat", "silent", "mute"):
+        shutil.copy(talk[name], root / talk[name].name)
+    run("model", "import-speech", whisper_model)
+    local = as_json(run("index", root, "--json"))
+    ray_home = other_home(tmp_path, vidx_home)
+    on_ray = as_json(run("--home", ray_home, "index", root, "--engine", "ray", "--json"))
+    assert (local["said_segments"], on_ray["said_segments"], local["warnings"], on_ray["warnings"]) == (1, 1, [], [])
+    assert said_rows(vidx_home) == said_rows(ray_home)
+    [(path, _, _, text, source, _, error)] = said_rows(ray_home)
+    assert (path, text, source, error) == (
+        str(root / "cat.mp4"),
+        "Please remember to feed the cat before dinner.",
+        "speech",
+        None,
+    )
