@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidx.config import Settings
+from vidx.filenames import printable
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter
 from vidx.store.said_rows import unheard
@@ -113,7 +114,9 @@ class SpeechWords:
         if video is None or video.status != "ok":
             return  # its pictures failed, or it left the catalogue meanwhile: nothing to attach the lines to
         assert self.model is not None
-        self.store.save_speech(video.id, list(transcript.segments), self.model.id, transcript.error or None)
+        # A name that is not UTF-8 is shown with \xNN escapes, in the catalogue as on the terminal.
+        error = printable(transcript.error) or None
+        self.store.save_speech(video.id, list(transcript.segments), self.model.id, error)
         self.segments += len(transcript.segments)
-        if transcript.error:
-            self.warnings.append(transcript.error)
+        if error:
+            self.warnings.append(error)
