@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -62,4 +63,26 @@ def write_video(path: Path, seconds: float, sound: np.ndarray | None, fps: int =
                 frame.sample_rate, frame.pts = RATE, at
                 out.mux(audio.encode(frame))
             out.mux(audio.encode(None))
+    return path
+
+
+def undecodable(path: Path) -> Path:
+    """H.264 pictures beside an MP3 track whose packets are noise."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("mp3", rate=22050, layout="mono")
+        for i in range(20):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 100, np.uint8), format="bgr24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        noise = np.random.default_rng(0)
+        for i in range(40):
+            packet = av.Packet(noise.integers(0, 256, 400, dtype=np.uint8).tobytes())
+            packet.stream, packet.pts, packet.dts, packet.time_base = audio, i * 1152, i * 1152, Fraction(1, 22050)
+            out.mux(packet)
     return path

@@ -5,8 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,27 +15,6 @@ from vidx.indexer.speech import DEBUG_CRASH, hear
 from vidx.indexer.transcriber import Transcriber
 from vidx.media.audio import RATE, AudioError, read_audio
 from vidx.model.recogniser import Recogniser
-
-
-def undecodable(path: Path) -> Path:
-    """H.264 pictures beside an MP3 track whose packets are noise."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=10)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        audio = out.add_stream("mp3", rate=22050, layout="mono")
-        for i in range(20):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 100, np.uint8), format="bgr24")
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-        noise = np.random.default_rng(0)
-        for i in range(40):
-            packet = av.Packet(noise.integers(0, 256, 400, dtype=np.uint8).tobytes())
-            packet.stream, packet.pts, packet.dts, packet.time_base = audio, i * 1152, i * 1152, Fraction(1, 22050)
-            out.mux(packet)
-    return path
 
 
 def test_audio_is_16khz_mono_float(talk):
@@ -54,7 +31,7 @@ def test_no_audio_track_is_none(talk):
 
 
 def test_unreadable_audio_gives_its_reason(tmp_path):
-    bad = undecodable(tmp_path / "bad.mkv")
+    bad = sv.undecodable(tmp_path / "bad.mkv")
     with pytest.raises(AudioError) as caught:
         read_audio(bad)
     assert str(caught.value) == f"{bad}: its audio cannot be decoded (Invalid data found when processing input)"
@@ -87,7 +64,7 @@ def test_silence_and_no_audio_say_nothing_and_never_load_the_model(talk, whisper
 
 
 def test_the_speech_process_hears_files_in_turn(talk, whisper_model, tmp_path, monkeypatch):
-    bad = undecodable(tmp_path / "bad.mkv")
+    bad = sv.undecodable(tmp_path / "bad.mkv")
     crash = sv.write_video(tmp_path / "crash.mp4", 4, sv.talking(4, []))
     monkeypatch.setenv(DEBUG_CRASH, "crash.mp4")
     with Transcriber(whisper_model, threads=2, timeout=120) as transcriber:

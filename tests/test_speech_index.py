@@ -12,6 +12,7 @@ from pathlib import Path
 
 import processes
 import pytest
+import speech_videos as sv
 from conftest import as_json
 
 from vidx.indexer.speech import DEBUG_CRASH, DEBUG_DELAY
@@ -124,3 +125,15 @@ def test_kill_9_while_hearing_heals_on_the_next_run(run, speech_model, talk_root
     assert (healed["unchanged"], healed["clips_embedded"], healed["said_segments"]) == (3, 0, 1)
     assert as_json(run("query", "feed the cat", "--said", "--json"))["results"][0]["said"]["text"] == FEED
     assert as_json(run("doctor", "--json"))["healthy"] is True
+
+
+def test_audio_that_cannot_be_decoded_is_one_warning_and_the_pictures_are_indexed(run, speech_model, tmp_path):
+    root = tmp_path / "odd"
+    bad = sv.undecodable(root / "tmp.mkv")
+    os.rename(bad, os.path.join(os.fsencode(root), b"caf\xe9.mkv"))  # a name that is not UTF-8
+    summary = as_json(run("index", root, "--json"))
+    assert (summary["added"], summary["failed"], summary["said_segments"]) == (1, [], 0)
+    assert summary["warnings"] == [
+        f"{root}/caf\\xe9.mkv: its audio cannot be decoded (Invalid data found when processing input)"
+    ]
+    assert as_json(run("index", "--json"))["warnings"] == []
