@@ -10,10 +10,13 @@ from vidx.errors import UsageError
 
 
 class Dated(Protocol):
-    """What the filters look at: a clip's or a said line's video."""
+    """What the filters look at: a clip's or a said line's video (read-only, as frozen dataclasses hold it)."""
 
-    mtime_ns: int
-    duration: float | None
+    @property
+    def mtime_ns(self) -> int: ...
+
+    @property
+    def duration(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
