@@ -45,6 +45,20 @@ def test_schema(vidx_home):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_words_index_opens_in_a_process_that_loaded_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    # TensorFlow carries a SQLite without FTS5; vidx.model, where every TensorFlow import is, loads sqlite3 first.
+    code = (
+        "import vidx.model, tensorflow\n"
+        "from pathlib import Path\nfrom vidx.config import Home\nfrom vidx.store import Catalog\n"
+        f"print(Catalog(Home(Path({str(tmp_path)!r}))).said_counts())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout == "{'said_segments': 0, 'bitmap_subtitle_streams': 0}\n", done.stderr[-500:]
+
+
 INFO = VideoInfo("h", 3.2, 10.0, 32)
 
 
