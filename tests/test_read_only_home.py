@@ -206,7 +206,8 @@ def test_a_home_inside_a_folder_that_cannot_be_written(reader, place):
     ]
     assert status == (
         0,
-        "0 videos, 0 clips, 0 vectors, 0 failed\nroots: (none)\nmodel: (none) [fp32]\n"
+        "0 videos, 0 clips, 0 vectors, 0 failed\n"
+        "said: 0 lines of subtitles and speech; bitmap subtitle streams skipped: 0\nroots: (none)\nmodel: (none) [fp32]\n"
         "index: 0 bytes; database: 0 bytes\nlast index run ended: never\n",
         "",
     )

@@ -257,6 +257,33 @@ def test_a_library_indexed_before_words_were_gets_them_without_embedding(run, li
     assert paths(run, "feed the cat", "--said") == [str(lib / "colours" / "red.mp4")]
 
 
+def test_a_home_of_the_vidx_before_words_is_upgraded_and_gets_them_without_embedding(run, lib, vidx_home):
+    import sqlite3
+
+    from vidx.store import migrations
+
+    # The home as the vidx before the words index left it: m001 to m004 applied, no said tables.
+    with sqlite3.connect(vidx_home / "vidx.db") as db:
+        for dropped in (
+            "trigger said_added",
+            "trigger said_removed",
+            "table said_fts",
+            "table said",
+            "table said_state",
+        ):
+            db.execute(f"drop {dropped}")
+        db.execute("delete from _sqlite_migrations where name = 'm005_said'")
+        assert migrations.pending(db) == ["m005_said"]
+    status = as_json(run("status", "--json"))
+    assert (status["videos"], status["said_segments"], status["vectors"]) == (5, 0, status["clips"])
+    summary = as_json(run("index", "--json"))
+    assert (summary["clips_embedded"], summary["said_segments"]) == (0, 3)
+    assert paths(run, "feed the cat", "--said") == [str(lib / "colours" / "red.mp4")]
+    with sqlite3.connect(vidx_home / "vidx.db") as db:
+        assert migrations.pending(db) == []
+        assert db.execute("select value from meta where key = 'vidx_version'").fetchone() is not None
+
+
 def test_the_library_searches_in_each_mode(lib, vidx_home):
     import vidx
     from vidx.said import Segment
