@@ -29,7 +29,7 @@ from . import fusion
 from .moments import with_moments
 from .options import SearchOptions
 from .said_side import SaidMatch, anything_said, said_matches
-from .search import Hit, search_vector
+from .search import Hit, Hits, Wanted, check_under, copies_of, search_vector
 
 
 def search_text(
@@ -40,29 +40,36 @@ def search_text(
     margin: float,
     options: SearchOptions,
     beside: Callable[[Callable[[Catalog], list[SaidMatch] | None]], Future[list[SaidMatch] | None]],
-) -> list[Hit]:
+) -> Hits:
     """The top-k videos for `text` (whose vector is `query`) in `options.mode` ("both" or "said"), each with its
     moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
     thread searches the pictures."""
     under, filters, min_score = options.under, options.filters, options.min_score
+    if under:
+        check_under(absolute(under), catalog.roots())
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
+    wanted = Wanted(absolute(under) if under else None, None, filters)
+    gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
     if options.mode == "said":
-        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters)  # min_score may drop some
-        return _ranked(catalog, query, k, margin, min_score, said, [])
+        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone)  # min_score may drop some
+        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)
     if not anything_said(catalog.db, text):
-        return _pictures(catalog, query, k, margin, options)
-    words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters))
+        return _pictures(catalog, query, k, margin, options, gone)
+    words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters, gone))
     seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters)
     said = words.result()
-    if not said:  # lines match, but none of a video the options keep
-        return _pictures(catalog, query, k, margin, options)
-    return _ranked(catalog, query, k, margin, min_score, said, seen)
+    if not said:  # lines match, but none of a video the options keep (or still on the disk)
+        return _pictures(catalog, query, k, margin, options, gone)
+    return _ranked(catalog, query, k, margin, min_score, said, seen, wanted, gone)
 
 
-def _pictures(catalog: Catalog, query: np.ndarray, k: int, margin: float, options: SearchOptions) -> list[Hit]:
-    """The `seen` search exactly."""
+def _pictures(
+    catalog: Catalog, query: np.ndarray, k: int, margin: float, options: SearchOptions, gone: set[int]
+) -> Hits:
+    """The `seen` search exactly; the files the words side found gone are counted with the pictures' own."""
     found = search_vector(catalog, query, k, False, options.min_score, options.under, None, options.filters)
-    return with_moments(catalog, query, found, margin)
+    every_gone = gone | found.gone
+    return Hits(with_moments(catalog, query, found, margin), len(every_gone), frozenset(every_gone))
 
 
 def _ranked(
@@ -72,10 +79,16 @@ def _ranked(
     margin: float,
     min_score: float | None,
     said: list[SaidMatch] | None,
-    seen: list[Hit],
-) -> list[Hit]:
-    """Hits in the fused order of both sides (or the words' alone, `seen` empty), each with its moment."""
-    said_by_video = {m.video_id: m for m in said or []}
+    seen: Hits,
+    wanted: Wanted,
+    gone: set[int],
+) -> Hits:
+    """Hits in the fused order of both sides (or the words' alone, `seen` empty), each with its moment.
+
+    Each side shows a content once, but not always by the same path (a copy's own subtitles matched): a line of
+    one of a picture hit's paths is that hit's."""
+    by_path = {path: hit.video_id for hit in seen for path in (hit.path, *hit.copies)}
+    said_by_video = {by_path.get(m.path, m.video_id): m for m in said or []}
     order = list(said_by_video)
     if seen:
         ids = [h.video_id for h in seen]
@@ -87,7 +100,7 @@ def _ranked(
     hits: list[Hit] = []
     for video_id in order:
         if video_id in said_by_video:
-            hit = _said_hit(catalog, query, said_by_video[video_id])
+            hit = _said_hit(catalog, query, said_by_video[video_id], wanted, gone)
             if min_score is not None and hit.score < min_score:
                 continue
         else:
@@ -95,11 +108,13 @@ def _ranked(
         hits.append(dataclasses.replace(hit, rank=len(hits) + 1))
         if len(hits) == k:
             break
-    return hits
+    every_gone = gone | seen.gone
+    return Hits(hits, len(every_gone), frozenset(every_gone))
 
 
-def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch) -> Hit:
-    """The video at its line's moment, scored by the best clip overlapping the line (the nearest when none does)."""
+def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch, wanted: Wanted, gone: set[int]) -> Hit:
+    """The video at its line's moment, scored by the best clip overlapping the line (the nearest when none does),
+    with the other paths of its content."""
     line = match.line
     clips = catalog.clip_vectors(match.video_id)
     scores = np.stack([c.vector for c in clips]) @ np.asarray(query, dtype=np.float32)
@@ -109,4 +124,4 @@ def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch) -> Hit:
     clip_id = catalog.clip_id(match.video_id, clips[best].idx)
     score = round(float(scores[best]), 6)
     at = (line.start, line.end, clip_id, match.video_id, match.duration, match.mtime_ns)
-    return Hit(0, match.path, score, *at, said=line)
+    return Hit(0, match.path, score, *at, copies_of(catalog, match, wanted, gone), said=line)

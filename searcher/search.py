@@ -15,6 +15,7 @@ from vidx.said import Segment
 from vidx.store import Catalog, ClipRow
 
 from .filters import Filters
+from .said_side import SaidMatch
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,10 @@ class Hits(list[Hit]):
     """Hits, best first, and how many indexed files were left out of them because they are gone from the disk
     (deleted or moved since the last index run)."""
 
-    def __init__(self, hits: Iterable[Hit] = (), deleted: int = 0):
+    def __init__(self, hits: Iterable[Hit] = (), deleted: int = 0, gone: frozenset[int] = frozenset()):
         super().__init__(hits)
         self.deleted = deleted
+        self.gone = gone  # those files' video ids, when known: a search of both sides counts each once
 
 
 def search_vector(
@@ -76,7 +78,7 @@ def search_vector(
         raise UsageError(f"k must be at least 1, got {k}")
     if under:
         check_under(absolute(under), catalog.roots())
-    wanted = _Wanted(absolute(under) if under else None, resolved(exclude) if exclude else None, filters)
+    wanted = Wanted(absolute(under) if under else None, resolved(exclude) if exclude else None, filters)
     asked = k
     while True:
         # Ask for more clips than k: several may belong to one video or fall outside `under`.
@@ -99,7 +101,7 @@ def search_vector(
                 gone.add(row.video_id)
                 continue
             seen.add(key)
-            copies = _copies(catalog, row, wanted, gone)
+            copies = copies_of(catalog, row, wanted, gone)
             score = round(found.score, 6)
             hits.append(
                 Hit(
@@ -116,21 +118,21 @@ def search_vector(
                 )
             )
             if len(hits) == k:
-                return Hits(hits, len(gone))
+                return Hits(hits, len(gone), frozenset(gone))
         if not more:
-            return Hits(hits, len(gone))
+            return Hits(hits, len(gone), frozenset(gone))
         asked *= 4
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     """Which videos a search may show: under a folder, not one file, passing the filters."""
 
     under: Path | None
     excluded: Path | None
     filters: Filters | None
 
-    def accepts(self, row: ClipRow) -> bool:
+    def accepts(self, row: ClipRow | SaidMatch) -> bool:
         if self.under and not row.path.startswith(str(self.under).rstrip("/") + "/"):
             return False
         if self.excluded and resolved(row.file) == self.excluded:
@@ -138,9 +140,9 @@ class _Wanted:
         return not self.filters or self.filters.accepts(row)
 
 
-def _copies(catalog: Catalog, row: ClipRow, wanted: _Wanted, gone: set[int]) -> tuple[str, ...]:
-    """The other paths of the hit's content that the search would show, in path order; those no longer on disk
-    are added to `gone`."""
+def copies_of(catalog: Catalog, row: ClipRow | SaidMatch, wanted: Wanted, gone: set[int]) -> tuple[str, ...]:
+    """The other paths of the hit's content (a clip's video, or a said line's) that the search would show, in path
+    order; those no longer on disk are added to `gone`."""
     if not row.hash:
         return ()
     found = []

@@ -53,11 +53,12 @@ class Searching:
 
     def _with_words(self, text: str, options: SearchOptions) -> Hits:
         """Ranked by the words alone, or fused with the pictures (searcher.modes)."""
+        from vidx.searcher import Hits
         from vidx.searcher.modes import search_text
 
         settings, catalog = self.opened.settings, self.opened.catalog
         if self.is_empty():
-            return []
+            return Hits()
         query = self.models.text_encoder().embed([text])[0]
         k, margin = options.count(settings.search.k), settings.search.moment_margin
         return search_text(catalog, query, text, k, margin, options, self._beside)
