@@ -56,3 +56,14 @@ def test_under_a_folder_no_root_holds_is_an_error_in_the_said_mode(run, copies, 
         1,
         f"Error: {tmp_path / 'elsewhere'} is not under any indexed folder; `vidx roots` lists them\n",
     )
+
+
+def test_a_line_past_the_end_of_its_video_is_a_moment_within_it(run, copies, vidx_home):
+    import vidx
+
+    write_text(copies / "green.srt", "1\n00:00:02,000 --> 00:01:30,000\nfeed the cat\n")
+    run("index", "--quiet")
+    with vidx.Library(vidx_home) as library:
+        (hit,) = [h for h in library.search("feed the cat", mode="said") if h.path.endswith("green.avi")]
+    assert hit.duration is not None and hit.duration < 90
+    assert (hit.start, hit.end, hit.said.start, hit.said.end) == (2.0, hit.duration, 2.0, 90.0)
