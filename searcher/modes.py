@@ -123,7 +123,9 @@ def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch, wanted: Wan
     best = max(near, key=lambda i: scores[i])
     clip_id = catalog.clip_id(match.video_id, clips[best].idx)
     score = round(float(scores[best]), 6)
-    # A moment never ends past its video, even when a sidecar's line does (`said` keeps the line's own times).
+    # A moment never ends past its video, even when a sidecar's line does (`said` keeps the line's own times); a
+    # line wholly past the end is shown at the clip that scored it.
     end = min(line.end, match.duration) if match.duration else line.end
-    at = (min(line.start, end), end, clip_id, match.video_id, match.duration, match.mtime_ns)
+    start, end = (line.start, end) if line.start < end else (clips[best].start, clips[best].end)
+    at = (start, end, clip_id, match.video_id, match.duration, match.mtime_ns)
     return Hit(0, match.path, score, *at, copies_of(catalog, match, wanted, gone), said=line)

@@ -99,7 +99,8 @@ def test_a_line_past_the_last_clip_scores_by_the_nearest_clip(run, lib):
     write_text(lib / "colours" / "red.en.srt", "1\n00:00:09,000 --> 00:00:10,000\nthe credits roll\n")
     run("index")
     hit = next(r for r in results(run, "red credits", "--said") if r["path"].endswith("red.mp4"))
-    assert (hit["start"], hit["end"], hit["said"]["text"]) == (9.0, 10.0, "the credits roll")
+    assert hit["said"] == {"text": "the credits roll", "start": 9.0, "end": 10.0, "source": "subtitles"}
+    assert 0 < hit["start"] < hit["end"] <= 4.0, "past the video's 4 s: shown at its last clip"
     assert hit["score"] == pytest.approx(results(run, "red", "--seen", "-k", "1")[0]["score"], abs=1e-5)
 
 
@@ -139,8 +140,8 @@ def test_filters_under_and_k_in_every_mode(run, lib):
 
 def test_text_output_shows_the_line_and_its_time(run, lib):
     out = run("query", "feed the cat", "-k", "1").output.splitlines()
-    assert out[0].endswith(f"{lib / 'colours' / 'red.mp4'}  00:01–00:03")
-    assert out[1] == '       said at 00:01: "please remember to feed the cat" (subtitles)'
+    assert out[0].endswith(f"{lib / 'colours' / 'red.mp4'}  0:01.0–0:03.0")
+    assert out[1] == '       said at 0:01.0: "please remember to feed the cat" (subtitles)'
 
 
 def test_said_does_not_go_with_clips_or_like(run, lib):
@@ -161,7 +162,7 @@ def test_html_page_shows_the_line_with_a_link_to_its_time(run, lib, tmp_path):
     text = page.read_text()
     url = (lib / "colours" / "red.mp4").as_uri()
     assert f'href="{url}#t=1,3"' in text
-    assert '<span class="said">00:01 “please remember to feed the cat”</span>' in text
+    assert '<span class="said">0:01.0 “please remember to feed the cat”</span>' in text
 
 
 def test_sidecars_added_changed_and_removed_update_the_words_without_embedding(run, lib):
@@ -323,7 +324,7 @@ def test_the_web_app_takes_the_mode_and_shows_the_line(run, lib, vidx_home):
         text = body.decode()
         # The card opens the player at its moment, which is the line's.
         assert 'data-start="1.0" data-end="3.0"' in text
-        assert '<span class="said">00:01 “please remember to feed the cat”</span>' in text
+        assert '<span class="said">0:01.0 “please remember to feed the cat”</span>' in text
         assert '<option value="said" selected>what was said</option>' in text
 
 
@@ -374,6 +375,6 @@ def test_export_cuts_the_moment_of_the_words(run, lib, tmp_path):
     import av
 
     (hit,) = results(run, "feed the cat", "--said", "--export", tmp_path / "out")
-    assert hit["export"] == str(tmp_path / "out" / "1-red-0001-0003.mp4")
+    assert hit["export"] == str(tmp_path / "out" / "1-red-0001.0-0003.0.mp4")
     with av.open(hit["export"]) as container:
         assert float(container.duration / 1_000_000) == pytest.approx(2.0, abs=0.15)
