@@ -30,7 +30,7 @@ def test_clicking_a_said_result_plays_from_its_line(run, imported, library, tmp_
             first.wait_for()
             assert first.locator(".name").inner_text() == target.name
             said = first.locator(".said")
-            assert said.inner_text() == "00:05 “please feed the cat”"
+            assert said.inner_text() == "0:05.0 “please feed the cat”"
             said.click()
             video = page.locator("dialog#player video")
             video.wait_for(state="visible")
