@@ -28,7 +28,9 @@ def test_a_nonsense_query_is_no_good_match(run, tinted):
     assert result.stderr == NOTICE
     answer = as_json(run("query", "xyzzy", "-k", "2", "--json"))
     assert (answer["good_match"], answer["typical_score"]) == (False, 0.0)
-    assert list(answer) == ["query", "results", "good_match", "typical_score"], "keys added, none removed"
+    assert list(answer) == ["query", "results", "deleted_files", "good_match", "typical_score"], (
+        "keys added, none removed"
+    )
     assert list(answer["results"][0]) == ["rank", "path", "score", "start", "end"]
 
 
