@@ -23,12 +23,16 @@ from .choice import Choice, record
 from .manifest import VIDEO_IR, Manifest
 from .measure import measure, save_heldout
 from .pixels import scale
+from .ranking import multiply_adds, ranking_only_costliest
 from .runtime import VideoEncoder, core
 
-# Most layers accuracy control returns to float, one per step. Each step costs a compilation and a validation
-# (and a new ranking of every layer when it made things worse); on the full-size stand-in the error is spread
-# over the network, 9 layers bought half the drop, and unbounded it ran far past 10 minutes on 2 cores.
-MAX_REVERTED = 8
+# Accuracy control's bounds, so that it ends within minutes on 2 cores. It ranks the costliest groups of layers
+# (model/ranking.py), each compiled and judged on RANKING_CLIPS clips, NNCF's pick of the held-out clips INT8
+# moves furthest; then returns the best-ranked to float, one a step, judged on all held-out clips, and ranks
+# again after a step that made things worse. At most MAX_REVERTED steps: the layers it returns are costly ones,
+# and with four of them in f32 INT8 has lost most of its lead over bf16 and much of it over FP32.
+MAX_REVERTED = 4
+RANKING_CLIPS = 2
 
 
 @dataclass
@@ -97,7 +101,6 @@ def _with_accuracy_control(fp32_model, calib: list[np.ndarray], held: np.ndarray
     in `out` before reverting any layer, so calibrating once gives both.
     """
     import nncf
-    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
     def worst_cosine(compiled, items) -> tuple[float, list[float]]:
         cosines = []
@@ -110,7 +113,23 @@ def _with_accuracy_control(fp32_model, calib: list[np.ndarray], held: np.ndarray
     # NNCF's default keeps the first layer's weights to 7 bits against int16 saturation, which VNNI cannot hit;
     # on VNNI CPUs full 8 bits raised the S3D stand-in's mean cosine to FP32 from 0.981 to 0.984 (BENCHMARKS.md).
     overflow_fix = nncf.OverflowFix.DISABLE if cpu.has_vnni() else nncf.OverflowFix.FIRST_LAYER
-    mixed = nncf.quantize_with_accuracy_control(
+    with ranking_only_costliest(multiply_adds(fp32_model)):
+        mixed = _accuracy_controlled(fp32_model, calib, held, worst_cosine, guard, overflow_fix, out)
+    # Saved with FakeQuantize on float weights; int8 weights, as nncf.quantize stores them, take a quarter of
+    # the disk (the same transformation NNCF applies to the model it returns; private in OpenVINO 2026.4).
+    from openvino._offline_transformations import compress_quantize_weights_transformation
+
+    full = core().read_model(str(out / "intermediate_model.xml"))
+    compress_quantize_weights_transformation(full)
+    return full, mixed, _float_operations(mixed) - _float_operations(full), overflow_fix.value
+
+
+def _accuracy_controlled(fp32_model, calib, held, worst_cosine, guard, overflow_fix, out):
+    """NNCF's accuracy control, in the bounds set above."""
+    import nncf
+    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
+
+    return nncf.quantize_with_accuracy_control(
         fp32_model,
         nncf.Dataset(calib, lambda clip: scale(clip)[None]),
         nncf.Dataset(list(enumerate(held))),
@@ -128,16 +147,13 @@ def _with_accuracy_control(fp32_model, calib: list[np.ndarray], held: np.ndarray
             activations_range_estimator_params=RangeEstimatorParametersSet.HISTOGRAM,
         ),
         advanced_accuracy_restorer_parameters=nncf.AdvancedAccuracyRestorerParameters(
-            max_num_iterations=MAX_REVERTED, intermediate_model_dir=str(out)
+            max_num_iterations=MAX_REVERTED,
+            ranking_subset_size=RANKING_CLIPS,
+            # One: a second worker would compile the next model on the cores the current one is judged on.
+            num_ranking_workers=1,
+            intermediate_model_dir=str(out),
         ),
     )
-    # Saved with FakeQuantize on float weights; int8 weights, as nncf.quantize stores them, take a quarter of
-    # the disk (the same transformation NNCF applies to the model it returns; private in OpenVINO 2026.4).
-    from openvino._offline_transformations import compress_quantize_weights_transformation
-
-    full = core().read_model(str(out / "intermediate_model.xml"))
-    compress_quantize_weights_transformation(full)
-    return full, mixed, _float_operations(mixed) - _float_operations(full), overflow_fix.value
 
 
 def _float_operations(model) -> int:
