@@ -1,4 +1,4 @@
-"""The three private parts of Ray that vidx relies on, each behind one function, for want of a public way.
+"""The private parts of Ray that vidx relies on, each behind one function, for want of a public way.
 
 Private parts change without notice: pyproject.toml pins the ray extra to the minor release tested, and
 tests/test_ray_compat.py fails naming the Ray version when a release changes any of them.
@@ -30,6 +30,22 @@ def worker_logs_hidden() -> Iterator[None]:
         yield
     finally:
         ray_worker._worker_logs_enabled = printing
+
+
+def reload_config() -> None:
+    """Ray's C++ config read again from the environment, as Ray does itself when it turns token auth on. It reads
+    it once, when Ray is imported; the `RAY_<setting>` variables set after that count only from here on."""
+    from ray._raylet import Config  # type: ignore[attr-defined]  # missing from Ray's stub of _raylet
+
+    Config.initialize("")
+
+
+def local_node_ids() -> list[str]:
+    """The ids of the Ray nodes (raylets) running on this machine, of whichever cluster: ray.init connects a
+    driver to a cluster only through one of that cluster's nodes on the driver's machine."""
+    from ray._private.services import find_node_ids
+
+    return find_node_ids()
 
 
 def stop_execution(dataset) -> None:

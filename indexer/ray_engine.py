@@ -5,7 +5,8 @@ through the same writer as the local engine. Each actor compiles the model once,
 decoding process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
 vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
 so they need no path to the home; the videos must be at the same path on every node (a shared mount).
-Ray is imported here, in ray_session.py and ray_compat.py only: the local engine and the query path never load it.
+Ray is imported here, in ray_session.py, ray_connect.py and ray_compat.py only: the local engine and the query
+path never load it.
 """
 
 from __future__ import annotations

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import ray
 
-from vidx.errors import VidxError
-
 from .ray_compat import stop_auto_init, worker_logs_hidden
+from .ray_connect import connect
 
 
 @contextlib.contextmanager
@@ -42,11 +41,7 @@ def session(address: str) -> Iterator[None]:
                     logging_level=logging.WARNING,
                 )
             else:
-                try:
-                    ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-                except (ConnectionError, RuntimeError, ValueError) as e:
-                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                    raise VidxError(f"Cannot reach the Ray cluster at {address}: {first}") from None
+                connect(address)
         yield
     finally:
         ray.shutdown()
