@@ -29,6 +29,7 @@ import numpy as np
 import ray
 import ray.data
 from ray.actor import ActorHandle
+from ray.exceptions import RayError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from vidx.config import Home, Settings
@@ -224,6 +225,19 @@ class Worker:
         }
 
 
+def _started(ledger: ActorHandle) -> None:
+    """Wait for the ledger, the run's first actor on this machine's node: it fails to start where vidx cannot be
+    imported, as when that node was started from a Python without vidx."""
+    try:
+        ray.get(ledger.silence.remote())
+    except RayError as e:
+        lines = [line for line in str(e).splitlines() if line.strip()]
+        raise VidxError(
+            f"The Ray engine cannot run on this machine's Ray node: {lines[-1] if lines else type(e).__name__}; "
+            "start that node (ray start) from the environment vidx is installed in"
+        ) from None
+
+
 def _events(job: VideoJob, row: dict) -> Iterator[Event]:
     """A worker's row as the writer takes it: each clip with its vector, then the file's end."""
     seconds = float(row["decode_seconds"])
@@ -259,6 +273,7 @@ class RayEngine:
             ledger = ray.remote(Ledger).options(num_cpus=0, scheduling_strategy=where).remote(self._model())
             # Ray types an actor as its handle or its class (so that calls to its methods check); it is the handle.
             assert isinstance(ledger, ActorHandle)
+            _started(ledger)
             silence = 2 * self.settings.index.timeout  # a live worker yields a clip at least every index.timeout
             rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
             try:

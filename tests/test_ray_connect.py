@@ -6,6 +6,7 @@ The cluster is a real one-CPU head started with `ray start --head` and token aut
 says to start one; its processes are ended by pid (`ray stop` would end every Ray on this machine).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 
 import processes
 import pytest
@@ -31,9 +33,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def head():
-    """The address of a running one-CPU Ray head that requires RAY_AUTH_TOKEN=TOKEN."""
+@contextlib.contextmanager
+def ray_head(python: str) -> Iterator[str]:
+    """The address of a one-CPU Ray head, started by `python`, that requires RAY_AUTH_TOKEN=TOKEN."""
     port = free_port()
     temp = tempfile.mkdtemp(prefix="vidx-ray-")  # short: Ray's socket paths must fit in 107 bytes
     mark = processes.new_mark()
@@ -44,7 +46,7 @@ def head():
         f"--ray-client-server-port={free_port()}",
         f"--dashboard-agent-listen-port={free_port()}",
     ]
-    start = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--num-cpus=1", *ports]
+    start = [python, "-m", "ray.scripts.scripts", "start", "--head", "--num-cpus=1", *ports]
     try:
         subprocess.run(
             [*start, "--include-dashboard=false", f"--temp-dir={temp}"], env=env, check=True, capture_output=True
@@ -55,6 +57,12 @@ def head():
             os.kill(pid, signal.SIGKILL)
         assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def head():
+    with ray_head(sys.executable) as address:
+        yield address
 
 
 @pytest.fixture
@@ -160,3 +168,21 @@ def test_a_port_that_answers_but_is_no_head_fails_after_one_bounded_try(imported
         f"is {port} the port of the head's GCS (ray start --head --port=...)?"
     )
     assert seconds < 60
+
+
+def test_a_node_started_from_a_python_without_vidx_is_one_line(imported, to_embed, tmp_path):
+    """The driver's node runs the run's first actor with the Python that started it (here the one this
+    virtual environment was made from): where vidx cannot be imported, that fails in one line, not a traceback."""
+    python = sys._base_executable
+    probe = (
+        "import importlib.metadata as m, ray\ntry:\n    m.version('vidx')\nexcept m.PackageNotFoundError:\n    exit(3)"
+    )
+    if python == sys.executable or subprocess.run([python, "-c", probe], cwd=tmp_path).returncode != 3:
+        pytest.skip(f"{python} is not a Python with Ray and without vidx")
+    env = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": TOKEN, "VIDX_RAY_CPUS_PER_WORKER": "1"}
+    with ray_head(python) as address:
+        result, _ = index_on(address, to_embed, env, "--quiet")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: The Ray engine cannot run on this machine's Ray node: ")
+    assert result.stderr.endswith("; start that node (ray start) from the environment vidx is installed in\n")
+    assert "Traceback" not in result.stderr
