@@ -254,6 +254,9 @@ def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, librar
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    # What was committed before the kill stays whole and searchable (docs/cluster.md says so).
+    assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+    assert as_json(run("status", "--json"))["vectors"] >= 2
     healed = as_json(run("index", "--json"))
     assert healed["added"] + healed["unchanged"] + healed["changed"] == 6 + len(list(library["root"].glob("real/*")))
     assert_healed(run, library)
