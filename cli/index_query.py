@@ -201,6 +201,9 @@ def query_command(
         click.echo("No match.")
     for h in hits:
         click.echo(f"{h.rank:>3}  {h.score:6.2f}  {h.path}  {span(h.start, h.end)}")
+        # The other paths of the same bytes, each under the result's path; the result line keeps its four fields.
+        for copy in h.copies:
+            click.echo(f"       also: {copy}")
         if h.said is not None:
             click.echo(f'       said at {instant(h.said.start)}: "{h.said.text}" ({h.said.source})')
     for done in exported:

@@ -28,6 +28,7 @@ BOXES = """(selector) => [...document.querySelectorAll(selector)]
   .map((e) => { const r = e.getBoundingClientRect(); return {name: e.outerHTML.slice(0, 60), x: r.left, y: r.top,
     right: r.right, bottom: r.bottom}; })
   .filter((b) => b.right > b.x && b.bottom > b.y)"""
+COPY = "green (1).avi"
 CONTROLS = "form.search input, form.search button, form.search label, .brand, .paging a, #summary"
 
 
@@ -38,6 +39,9 @@ def site(run, imported, library, tmp_path, vidx_home):
     target = videos.write(root / "grey-then-red.webm", videos.grey_then_red(40))  # VP8: browsers play it
     for name in ("green", "blue", "brightening", "darkening", "moving"):
         shutil.copy(library[name], root / library[name].name)
+    # An exact copy of green elsewhere, under another name: one result, the copy named on its card.
+    (root / "old phone").mkdir()
+    shutil.copy(library["green"], root / "old phone" / COPY)
     run("index", root, "--quiet")
     # Served as on a network, so a token is required; the browser reaches it through loopback all the same.
     with serving(make_app(vidx_home), host="0.0.0.0") as httpd:
@@ -182,4 +186,32 @@ def test_layout_has_no_overlap_and_fits_the_screen(site, browser, tmp_path, widt
     inside = page.evaluate(BOXES, "dialog#player button, dialog#player label, dialog#player video")
     assert overlapping([box for box in inside if not box["name"].startswith("<label")]) == []
     assert max(box["right"] for box in inside) <= width
+    assert refused == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_exact_copies_are_named_on_their_one_card(site, browser, library, width):
+    page, refused = open_page(browser, site, width)
+    page.goto(f"{site[0]}?q=green&k=6")
+    green = page.locator("li.result").filter(has=page.locator(".copies"))
+    assert green.count() == 1, "the two paths of green's bytes take one card"
+    root = site[2].parent
+    paths = {str(root / library["green"].name), str(root / "old phone" / COPY)}
+    shown = f"{green.locator('.folder').inner_text()}/{green.locator('.name').inner_text()}"
+    assert shown in paths
+    (other,) = paths - {shown}
+    copies = green.locator(".copies")
+    assert copies.inner_text() == f"1 copy: {other.rsplit('/', 1)[1]}"
+    assert copies.get_attribute("title") == other, "the whole path on hover"
+    names = page.locator("li.result .name").all_inner_texts()
+    assert not {library["green"].name, COPY} <= set(names), "the copy has no card of its own"
+    # Small, under the folder, inside the card at either width.
+    card, folder, box, line = (
+        page.evaluate(BOXES, f"li.result:has(.copies) {part}")[0] for part in ("", ".folder", ".copies", ".line")
+    )
+    assert folder["bottom"] <= box["y"] + 0.5 and box["bottom"] <= line["y"] + 0.5
+    assert card["x"] <= box["x"] and box["right"] <= card["right"]
+    assert copies.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") < float(
+        green.locator(".name").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    )
     assert refused == []

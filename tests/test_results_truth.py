@@ -35,7 +35,25 @@ def test_exact_copies_take_one_result_and_list_the_others(run, copies):
     assert listed == [str(copies / name) for name in ("a.mp4", "b.mp4", "c.mp4")]
     assert "copies" not in results[1]
     lines = run("query", "red", "-k", "2").stdout.splitlines()
-    assert [line.split()[2] for line in lines] == [first["path"], results[1]["path"]]
+    # Each copy on a line of its own under the result, its path under the result's path.
+    assert lines[1:3] == [f"       also: {path}" for path in first["copies"]]
+    assert [line.split()[2] for line in results_only(lines)] == [first["path"], results[1]["path"]]
+    assert lines[0].index(first["path"]) == lines[1].index(first["copies"][0])
+
+
+def test_the_html_page_names_the_copies_on_their_card(run, copies, tmp_path):
+    first = as_json(run("query", "red", "-k", "2", "--json"))["results"][0]
+    run("query", "red", "-k", "2", "--html", tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text()
+    names = ", ".join(os.path.basename(path) for path in first["copies"])
+    paths = "\n".join(first["copies"])  # each whole path on hover
+    assert page.count('class="copies"') == 1, "one card has copies, the first"
+    assert f'<span class="copies" title="{paths}">2 copies: <bdi>{names}</bdi></span>' in page
+
+
+def results_only(lines: list[str]) -> list[str]:
+    """The result lines of `vidx query`, without the copies listed under them."""
+    return [line for line in lines if not line.startswith("       also: ")]
 
 
 def test_a_query_by_example_leaves_out_the_copies_of_its_video(run, copies):
@@ -50,7 +68,7 @@ def test_a_file_deleted_since_the_last_run_is_never_a_hit(run, copies):
     assert one.stderr.endswith(
         "\nLeft out 1 indexed file deleted since the last index run (`vidx index` forgets them)\n"
     )
-    assert str(copies / "green.avi") not in one.stdout and len(one.stdout.splitlines()) == 2
+    assert str(copies / "green.avi") not in one.stdout and len(results_only(one.stdout.splitlines())) == 2
     os.remove(copies / "a.mp4")
     shown = run("query", "red", "-k", "3", "--json")
     answer = json.loads(shown.stdout)
@@ -114,7 +132,7 @@ def test_moments_show_tenths_while_short(start, end, shown):
 
 
 def test_query_and_dupes_print_moments_alike(run, odd_length):
-    lines = run("query", "red", "--clips", "-k", "9").stdout.splitlines()
+    lines = results_only(run("query", "red", "--clips", "-k", "9").stdout.splitlines())
     # red.mp4 and its copy take one line a clip, red.avi its own: two clips each.
     assert sorted(line.split()[-1] for line in lines) == ["0:00.0–0:03.2"] * 2 + ["0:00.5–0:03.6"] * 2
     assert "  0:00.0–0:03.6 of 0:03.6" in run("dupes").stdout

@@ -61,7 +61,7 @@ def _card(hit: Hit, results: Results, src: str | None, url: str) -> str:
         f'<li class="result" data-rank="{hit.rank}" data-start="{hit.start}" data-end="{hit.end}" '
         f'data-score="{hit.score}"><a class="open" {attributes}><span class="thumb">{picture}</span>'
         f'<span class="info"><span class="name">{html.escape(name)}</span>'
-        f'<span class="folder"><bdi>{html.escape(folder)}</bdi></span>'
+        f'<span class="folder"><bdi>{html.escape(folder)}</bdi></span>{_copies(hit)}'
         f'<span class="line"><span class="times">{times}</span>'
         + "".join(f"<span>{html.escape(part)}</span>" for part in about if part)
         + f"</span>{_said(hit)}{_relevance(hit, results)}</span></a></li>"
@@ -73,6 +73,19 @@ def _said(hit: Hit) -> str:
     if hit.said is None:
         return ""
     return f'<span class="said">{instant(hit.said.start)} “{html.escape(hit.said.text)}”</span>'
+
+
+def _copies(hit: Hit) -> str:
+    """The other paths of the same bytes, which take no card of their own: how many and their names, small under
+    the folder, each whole path on hover."""
+    if not hit.copies:
+        return ""
+    count = f"{len(hit.copies)} cop" + ("ies" if len(hit.copies) > 1 else "y")
+    names = ", ".join(os.path.basename(path) for path in hit.copies)
+    paths = "\n".join(hit.copies)
+    return (
+        f'<span class="copies" title="{html.escape(paths, quote=True)}">{count}: <bdi>{html.escape(names)}</bdi></span>'
+    )
 
 
 def _relevance(hit: Hit, results: Results) -> str:
