@@ -214,4 +214,8 @@ def test_exact_copies_are_named_on_their_one_card(site, browser, library, width)
     assert copies.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") < float(
         green.locator(".name").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     )
+    # The line it adds does not push its card's relevance below its neighbours'.
+    bars = zip(page.evaluate(BOXES, "li.result"), page.evaluate(BOXES, "li.result .relevance"), strict=True)
+    row = [bar for other, bar in bars if round(other["y"]) == round(card["y"])]
+    assert len(row) > 1 and len({round(bar["bottom"]) for bar in row}) == 1
     assert refused == []

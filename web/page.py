@@ -125,7 +125,11 @@ def _home(overview: Overview | None) -> str:
     last = _when(overview.last_run)
     return (
         f'<section class="home" id="home"><p>{videos}, {_hours(overview.seconds)} indexed'
-        + (f"; last indexed {last}" if last else "")
+        + (
+            f'; last indexed <time datetime="{html.escape(overview.last_run or "", quote=True)}">{last}</time>'
+            if last
+            else ""
+        )
         + f".</p><p>Describe what you remember seeing, for example {example}.</p></section>"
     )
 
