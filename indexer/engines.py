@@ -42,7 +42,7 @@ def _ray() -> EngineFactory:
     try:
         from .ray_engine import RayEngine
     except ImportError as e:
-        raise VidxError(f"The ray engine needs Ray ({e}): pip install 'vidx[ray]'") from None
+        raise VidxError(f"The ray engine needs Ray ({e}): pip install '.[ray]' in the vidx clone") from None
     return RayEngine
 
 

@@ -44,7 +44,9 @@ def download(source: str, home: Home) -> Path:
         except ImportError:
             hub = None
         if hub is None:
-            raise VidxError("Downloading a model needs TensorFlow Hub: pip install 'vidx[convert]'\n" + DOWNLOAD_HELP)
+            # vidx is installed from its clone (README.md): 'vidx[convert]' would ask the package index for another.
+            needs = "Downloading a model needs TensorFlow Hub: pip install '.[convert]' in the vidx clone"
+            raise VidxError(f"{needs}\n{DOWNLOAD_HELP}")
         try:
             return Path(hub.resolve(source))
         except Exception as e:  # tensorflow_hub raises urllib, OSError and ValueError alike for a failed fetch

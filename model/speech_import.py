@@ -20,7 +20,7 @@ from .speech_source import local_speech_folder
 
 # Read by faster-whisper when present (the mel bins of large-v3); kept with the model, never required.
 OPTIONAL = ("preprocessor_config.json",)
-NEEDS_PACKAGE = "Speech recognition needs faster-whisper: pip install 'vidx[speech]'"
+NEEDS_PACKAGE = "Speech recognition needs faster-whisper: pip install '.[speech]' in the vidx clone"
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,10 @@ def test_without_the_extra_one_line_says_what_to_install(imported, library):
     )
     result = vidx_subprocess("index", library["root"] / "colours", "--engine", "ray", prelude=block, check=False)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == "Error: The ray engine needs Ray (No module named 'ray'): pip install 'vidx[ray]'\n"
+    assert (
+        result.stderr
+        == "Error: The ray engine needs Ray (No module named 'ray'): pip install '.[ray]' in the vidx clone\n"
+    )
 
 
 def test_a_worker_bigger_than_any_node_is_one_line(run, imported, library, local_ray):

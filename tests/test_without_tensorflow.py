@@ -23,3 +23,14 @@ def test_query_without_tensorflow(run, imported, library):
     run("index", library["root"] / "colours", "--quiet")
     result = vidx_subprocess("query", "red", "--json", prelude=BLOCK)
     assert as_json(result)["results"][0]["path"] == str(library["red"])
+
+
+def test_a_users_install_says_how_to_add_tensorflow_for_the_first_model(library):
+    """`pip install .` has no TensorFlow: the first `vidx index` says what to install, in the clone it came from."""
+    result = vidx_subprocess("index", library["root"] / "colours", prelude=BLOCK, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.endswith(
+        "Error: Downloading a model needs TensorFlow Hub: pip install '.[convert]' in the vidx clone\n"
+        "On a machine with internet, download the model archive from that page (Download > .tar.gz),\n"
+        "copy it here and run: vidx model import /path/to/archive.tar.gz\n"
+    )
