@@ -1,5 +1,9 @@
 """The query path works in an environment without TensorFlow, and never loads it."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from conftest import as_json, vidx_subprocess
 
 BLOCK = """
@@ -34,3 +38,12 @@ def test_a_users_install_says_how_to_add_tensorflow_for_the_first_model(library)
         "On a machine with internet, download the model archive from that page (Download > .tar.gz),\n"
         "copy it here and run: vidx model import /path/to/archive.tar.gz\n"
     )
+
+
+def test_the_toy_model_script_without_tensorflow_says_what_to_install(tmp_path):
+    script = Path(__file__).with_name("toy_model.py")
+    code = f"{BLOCK}\nimport runpy\nsys.argv = ['toy_model.py', {str(tmp_path / 'toy')!r}]\n"
+    code += f"runpy.run_path({str(script)!r}, run_name='__main__')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "tests/toy_model.py builds the toy model with TensorFlow: pip install '.[convert]' first\n"

@@ -165,5 +165,10 @@ if __name__ == "__main__":
     # TensorFlow's start-up and deprecation logs say nothing to someone trying vidx: print only the folder.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_logs_hidden():
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            # A user's install (`pip install .`) leaves TensorFlow out: one line, not a traceback.
+            sys.exit("tests/toy_model.py builds the toy model with TensorFlow: pip install '.[convert]' first")
         built = build_tf1(Path(sys.argv[1]))
     print(built)
