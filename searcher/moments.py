@@ -7,7 +7,9 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
-from vidx.store import Catalog, ClipVector
+from vidx.store import Catalog
+from vidx.store.index_reader import scored
+from vidx.store.video_clips import clips_of
 
 from .search import Hit
 
@@ -42,25 +44,26 @@ def moment_run(scores: npt.ArrayLike, margin: float, anchor: int | None = None) 
     return first, last
 
 
-def video_moment(clips: list[ClipVector], query: np.ndarray, margin: float, anchor: int | None = None) -> Moment:
-    """The moment in one video's clips (in order) for a query vector."""
-    scores = np.stack([c.vector for c in clips]) @ np.asarray(query, dtype=np.float32)
-    first, last = moment_run(scores, margin, anchor)
-    return Moment(clips[first].start, clips[last].end, first, last)
-
-
 def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: float) -> list[Hit]:
     """Each hit with start and end widened to its moment, around the clip the search found.
 
-    A hit whose video lost its clips since (re-indexed meanwhile) keeps its single clip.
+    The clips of every hit's video are read at once and scored in one product. A hit whose video lost its clips
+    since (re-indexed meanwhile) keeps its single clip.
     """
+    videos = clips_of(catalog, [hit.video_id for hit in hits])
+    if not videos:
+        return list(hits)
+    ids = np.concatenate([v.ids for v in videos.values()])
+    all_scores = scored(catalog.vectors(ids), np.asarray(query, np.float32))
+    ends = np.cumsum([len(v.ids) for v in videos.values()])
+    scores = dict(zip(videos, np.split(all_scores, ends[:-1]), strict=True))
     out = []
     for hit in hits:
-        clips = catalog.clip_vectors(hit.video_id)
-        if not clips:
+        clips = videos.get(hit.video_id)
+        if clips is None:
             out.append(hit)
             continue
-        anchor = next((i for i, c in enumerate(clips) if (c.start, c.end) == (hit.start, hit.end)), None)
-        moment = video_moment(clips, query, margin, anchor)
-        out.append(dataclasses.replace(hit, start=moment.start, end=moment.end))
+        at = np.flatnonzero(clips.ids == hit.clip_id)
+        first, last = moment_run(scores[hit.video_id], margin, int(at[0]) if len(at) else None)
+        out.append(dataclasses.replace(hit, start=float(clips.starts[first]), end=float(clips.ends[last])))
     return out

@@ -13,6 +13,7 @@ from vidx.errors import NotIndexed, UsageError, VidxError
 from vidx.paths import absolute, resolved
 from vidx.said import Segment
 from vidx.store import Catalog, ClipRow
+from vidx.store.video_clips import clip_ids_of, videos_of
 
 from .filters import Filters
 from .said_side import SaidMatch
@@ -56,6 +57,11 @@ class Hits(list[Hit]):
         self.gone = gone  # those files' video ids, when known: a search of both sides counts each once
 
 
+# Clips asked for at once for a top-k of videos, per video wanted: a video is a run of similar clips (a hundred
+# near-identical ones are common), so 200 clips hold some twenty videos (BENCHMARKS.md, the index at scale).
+VIDEO_CANDIDATES = 20
+
+
 def search_vector(
     catalog: Catalog,
     query: np.ndarray,
@@ -79,49 +85,77 @@ def search_vector(
     if under:
         check_under(absolute(under), catalog.roots())
     wanted = Wanted(absolute(under) if under else None, resolved(exclude) if exclude else None, filters)
+
+    def found() -> _Found:
+        return _Found(catalog, k, clips, min_score, wanted, exclude_content)
+
+    if not clips:
+        return _top_videos(catalog, query, found())
     asked = k
     while True:
-        # Ask for more clips than k: several may belong to one video or fall outside `under`.
-        n = max(asked * 8, 64)
-        neighbours, more = catalog.nearest(query, n)
-        hits: list[Hit] = []
-        seen: set[object] = {exclude_content} if exclude_content else set()
-        gone: set[int] = set()
-        for found in neighbours:
-            row = found.clip
-            if not wanted.accepts(row):
-                continue
-            if min_score is not None and found.score < min_score:
-                break
-            content = row.hash or row.path
-            key = (content, row.start, row.end) if clips else content
-            if key in seen:
-                continue
-            if row.video_id in gone or not os.path.exists(row.file):
-                gone.add(row.video_id)
-                continue
-            seen.add(key)
-            copies = copies_of(catalog, row, wanted, gone)
-            score = round(found.score, 6)
-            hits.append(
-                Hit(
-                    len(hits) + 1,
-                    row.path,
-                    score,
-                    row.start,
-                    row.end,
-                    row.id,
-                    row.video_id,
-                    row.duration,
-                    row.mtime_ns,
-                    copies,
-                )
-            )
-            if len(hits) == k:
-                return Hits(hits, len(gone), frozenset(gone))
-        if not more:
-            return Hits(hits, len(gone), frozenset(gone))
+        # Ask for more clips than k: several may fall outside `under`.
+        neighbours, more = catalog.nearest(query, max(asked * 8, 64))
+        hits = found()
+        if any(hits.take(n.score, n.clip) for n in neighbours) or not more:
+            return hits.result()
         asked *= 4
+
+
+def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found) -> Hits:
+    """Each video's best clip among the nearest, in order. When those hold fewer than k videos to show, the next
+    request leaves out every clip of the videos seen, so it only finds new ones, and asks for four times more."""
+    seen: set[int] = set()
+    skip = np.zeros(0, np.int64)
+    n = max(hits.k * VIDEO_CANDIDATES, 200)
+    while True:
+        scores, ids, more = catalog.nearest_ids(query, n, skip)
+        videos = videos_of(catalog, ids)
+        _, first = np.unique(videos, return_index=True)
+        best = [i for i in np.sort(first) if videos[i] >= 0 and int(videos[i]) not in seen]
+        rows = catalog.clip_rows([int(ids[i]) for i in best])
+        for i in best:
+            seen.add(int(videos[i]))
+            row = rows.get(int(ids[i]))
+            if row is not None and hits.take(float(scores[i]), row):
+                return hits.result()
+        if not more:
+            return hits.result()
+        skip = clip_ids_of(catalog, seen)
+        n *= 4
+
+
+class _Found:
+    """The hits of a search as its candidates come in, best first."""
+
+    def __init__(
+        self, catalog: Catalog, k: int, clips: bool, min_score: float | None, wanted: Wanted, content: str | None
+    ):
+        self.catalog, self.k, self.clips, self.min_score, self.wanted = catalog, k, clips, min_score, wanted
+        self.hits: list[Hit] = []
+        self.seen: set[object] = {content} if content else set()
+        self.gone: set[int] = set()
+
+    def take(self, score: float, row: ClipRow) -> bool:
+        """Consider the next candidate; True once the search is over (k hits, or scores below `min_score`)."""
+        if not self.wanted.accepts(row):
+            return False
+        if self.min_score is not None and score < self.min_score:
+            return True
+        content = row.hash or row.path
+        key = (content, row.start, row.end) if self.clips else content
+        if key in self.seen:
+            return False
+        if row.video_id in self.gone or not os.path.exists(row.file):
+            self.gone.add(row.video_id)
+            return False
+        self.seen.add(key)
+        copies = copies_of(self.catalog, row, self.wanted, self.gone)
+        found_at = (row.start, row.end, row.id, row.video_id, row.duration, row.mtime_ns, copies)
+        self.hits.append(Hit(len(self.hits) + 1, row.path, round(score, 6), *found_at))
+        return len(self.hits) == self.k
+
+    def result(self) -> Hits:
+        return Hits(self.hits, len(self.gone), frozenset(self.gone))
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,11 @@ def save(index: faiss.IndexIVFPQ, path: Path) -> int:
     return path.stat().st_size
 
 
-def load(path: Path) -> faiss.IndexIVFPQ:
-    index = faiss.read_index(str(path))
+def load(path: Path, mapped: bool = False) -> faiss.IndexIVFPQ:
+    """The segment at `path`; `mapped` leaves its codes in the file, memory-mapped (readers: opening a segment then
+    costs no read, and its codes are pages the kernel can drop, not the process's memory). A mapped segment is
+    read-only: writers, which merge and remove, read it whole."""
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0)
     if not isinstance(index, faiss.IndexIVFPQ):  # every segment vidx writes is one; anything else was put there
         raise VidxError(f"{path} is not a vidx index segment: move it away and run vidx doctor --repair")
     return index

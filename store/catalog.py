@@ -329,14 +329,20 @@ class Catalog:
         return [r[0] for r in self.db.execute("select id from clips where video_id not in (select id from videos)")]
 
     def nearest(self, query: np.ndarray, n: int) -> tuple[list[Neighbour], bool]:
-        """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more.
+        """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more."""
+        scores, ids, more = self.nearest_ids(query, n)
+        rows = self.clip_rows([int(i) for i in ids])
+        found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores, ids, strict=True) if int(i) in rows]
+        return found, more
+
+    def nearest_ids(self, query: np.ndarray, n: int, skip=()) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Scores and ids of the `n` best clips but those in `skip`, best first, and whether the index holds more.
 
         The index is held open by the process and follows the catalogue's generation (vector_index.HeldIndex).
         """
-        scores, ids, size = vector_index.held(self.home.index_dir).search(self.db, query, n)
-        rows = self.clip_rows([int(i) for i in ids])
-        found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores, ids, strict=True) if int(i) in rows]
-        return found, size > n
+        skip = np.unique(np.asarray(skip, np.int64))
+        scores, ids, size = vector_index.held(self.home.index_dir).search(self.db, query, n, skip)
+        return scores, ids, size - len(skip) > n
 
     def vector_count(self) -> int:
         """Clips the current index state holds: its segments' less those dropped, and the fresh ones."""

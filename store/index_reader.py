@@ -48,7 +48,9 @@ class OpenIndex:
         if self.rows is None or self.rows.dim != state.dim:
             self.rows = VectorRows(self.folder, state.dim)
             self._fresh_ids, self._fresh = np.zeros(0, np.int64), np.zeros((0, state.dim), np.float32)
-        loaded = {s.file: self._segments.get(s.file) or ann.load(self.folder / s.file) for s in state.segments}
+        loaded = {
+            s.file: self._segments.get(s.file) or ann.load(self.folder / s.file, mapped=True) for s in state.segments
+        }
         fresh_ids = np.asarray(fresh_ids, np.int64)
         kept = np.isin(self._fresh_ids, fresh_ids)
         new = fresh_ids[~np.isin(fresh_ids, self._fresh_ids)]
@@ -57,29 +59,39 @@ class OpenIndex:
         self._segments, self.state = loaded, state
         self._dropped = np.sort(np.asarray(dropped, np.int64))
 
-    def search(self, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact scores and ids of the `n` best clips for `query` (1-d), best first."""
+    def search(self, query: np.ndarray, n: int, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores and ids of the `n` best clips for `query` (1-d), best first, leaving out the ids in `skip`
+        (sorted)."""
         query = np.ascontiguousarray(query, np.float32).reshape(1, -1)
-        scores = [self._fresh @ query[0]]
-        ids = [self._fresh_ids]
+        skip = np.zeros(0, np.int64) if skip is None else np.asarray(skip, np.int64)
+        fresh = ~np.isin(self._fresh_ids, skip) if len(skip) else slice(None)
+        scores = [scored(self._fresh[fresh], query[0])]
+        ids = [self._fresh_ids[fresh]]
         if self.state.segments:
             assert self.rows is not None  # refresh() opened the rows of every state that has segments
-            found = self._candidates(query, max(n, RERANKED))
-            scores.append(self.rows.read(found) @ query[0])
+            found = self._candidates(query, max(n, RERANKED), skip)
+            scores.append(scored(self.rows.read(found), query[0]))
             ids.append(found)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
         best = np.argsort(-all_scores, kind="stable")[:n]
         return all_scores[best], all_ids[best]
 
-    def _candidates(self, query: np.ndarray, n: int) -> np.ndarray:
+    def _candidates(self, query: np.ndarray, n: int, skip: np.ndarray) -> np.ndarray:
         """The ids whose codes score best over all segments; one coarse search serves them all."""
         first = self._segments[self.state.segments[0].file]
         probed = ann.coarse(first, query)
+        left_out = np.union1d(self._dropped, skip) if len(skip) else self._dropped
         scores, ids = [], []
         for s in self.state.segments:
-            dropped = self._dropped[(self._dropped >= s.lo) & (self._dropped < s.hi)]
+            dropped = left_out[(left_out >= s.lo) & (left_out < s.hi)]
             found_scores, found_ids = ann.candidates(self._segments[s.file], query, probed, n, dropped)
             scores.append(found_scores)
             ids.append(found_ids)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
         return np.sort(all_ids[np.argsort(-all_scores)[:n]])
+
+
+def scored(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Inner products of `vectors` [n, dim] with `query`, on this thread: a BLAS product would spread a few hundred
+    rows over threads that, on a busy machine, take tens of milliseconds to meet (BENCHMARKS.md)."""
+    return np.einsum("ij,j->i", vectors, query)

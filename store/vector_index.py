@@ -110,8 +110,10 @@ class HeldIndex:
         self.index = OpenIndex(folder)
         self.lock = threading.Lock()
 
-    def search(self, db, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Exact scores and ids of the best `n` clips, and how many clips the index holds."""
+    def search(
+        self, db, query: np.ndarray, n: int, skip: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Exact scores and ids of the best `n` clips but those in `skip`, and how many clips the index holds."""
         with self.lock:
             with snapshot(db):
                 # The state as well as the generation: a home made again from nothing counts generations anew.
@@ -121,7 +123,7 @@ class HeldIndex:
                     self._refresh(db, generation)
             if self.index.size == 0:
                 return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
-            scores, ids = self.index.search(query, n)
+            scores, ids = self.index.search(query, n, skip)
             return scores, ids, self.index.size
 
     def _refresh(self, db, generation: tuple) -> None:

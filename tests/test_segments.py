@@ -173,3 +173,19 @@ def test_float16_rows_cost_under_a_thousandth_of_cosine(tmp_path):
 @pytest.mark.parametrize(("n", "lists"), [(400, 64), (1_000_000, 4096), (10_000_000, 8192)])
 def test_lists_follow_the_size(n, lists):
     assert ann.lists_for(n) == lists
+
+
+def test_a_search_can_leave_out_ids_in_segments_and_fresh_clips(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    library.add_videos(1)  # fresh: past the segment
+    reader = library.reader()
+    query = library.rows.read([405])[0]
+    _, first = reader.search(query, 30)
+    assert 405 in first.tolist() and library.state.covered == 401
+    skip = np.array(sorted(set(range(401, 421)) | set(range(1, 21))), np.int64)  # a fresh video, a segment's
+    _, found = reader.search(query, 30, skip)
+    assert not set(found.tolist()) & set(skip.tolist())
+    kept = [i for i in library.exact(query, 60).tolist() if i not in set(skip.tolist())]
+    assert found.tolist() == kept[:30]
