@@ -175,9 +175,15 @@ def cron(home: Path) -> dict:
     """`vidx index` of a folder that gained one 1-minute video, then of the same folder once it is deleted."""
     folder = home / "cron"
     video = one_minute_video(folder / "phone.mp4")
-    add_seconds, add_rss, add_written = time_v(vidx(home, "index", str(folder), "--quiet", timed=True))
+    an_hour_ago = time.time() - 3600  # a file modified just now is left for the next run (index.settle_seconds)
+    os.utime(video, (an_hour_ago, an_hour_ago))
+    added = vidx(home, "index", str(folder), "--json", timed=True)
+    assert json.loads(added.stdout)["added"] == 1, added.stdout
+    add_seconds, add_rss, add_written = time_v(added)
     video.unlink()
-    delete_seconds, _, _ = time_v(vidx(home, "index", str(folder), "--quiet", timed=True))
+    deleted = vidx(home, "index", str(folder), "--json", timed=True)
+    assert json.loads(deleted.stdout)["removed"] == 1, deleted.stdout
+    delete_seconds, _, _ = time_v(deleted)
     return {
         "add_seconds": round(add_seconds, 2),
         "add_peak_rss_mb": add_rss,
