@@ -2,7 +2,8 @@
 
 A clip's id is its row: ids are handed out from a counter that never goes back, so a row is written once, before
 the SQLite commit that makes its clip exist, and never changes afterwards. Readers memory-map the files and touch
-only the rows they score. Rows of clips that left stay in the files: their space is not reclaimed yet.
+only the rows they score. Rows of clips that left keep their place (ids are never reused) but not their space:
+`reclaim` gives it back to the file system (holes.py) once the writer finds enough of them.
 
 float16 keeps 11 bits of mantissa: on unit vectors of 512 dimensions an inner product moves by about 1e-4
 (tests/test_segments.py holds it under 1e-3), far below what separates two clips.
@@ -14,6 +15,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from . import holes
 
 # Rows a file: 1 GiB at 512 dimensions, so a 10-million-clip library is ten files and none is awkward to copy.
 CHUNK_ROWS = 1 << 20
@@ -78,6 +81,28 @@ class VectorRows:
             found = np.memmap(self.path(chunk), np.float16, "r", shape=(size, self.dim))
             self._maps[chunk] = found
         return found
+
+    def reclaim(self, live: np.ndarray, below: int) -> None:
+        """Give back the space of every row under `below` that no id of `live` (sorted) names."""
+        bounds = np.concatenate([[0], np.asarray(live, np.int64), [below]])
+        starts, ends = bounds[:-1] + 1, bounds[1:]
+        gaps = ends > starts
+        dead: dict[int, list[tuple[int, int]]] = {}  # chunk -> byte ranges of dead rows
+        for start, end in zip(starts[gaps].tolist(), ends[gaps].tolist(), strict=True):
+            self._dead(start, end, dead)
+        for chunk, ranges in sorted(dead.items()):
+            holes.give_back(self.path(chunk), ranges)
+        self._maps.clear()  # a file copied without its holes is a new file
+        sync_folder(self.folder)
+
+    def _dead(self, start: int, end: int, dead: dict[int, list[tuple[int, int]]]) -> None:
+        """Note rows [start, end) in `dead`, as byte ranges of the files they lie in."""
+        while start < end:
+            chunk, offset = divmod(start, self.chunk_rows)
+            count = min(end - start, self.chunk_rows - offset)
+            if self.path(chunk).exists():
+                dead.setdefault(chunk, []).append((offset * self.row_bytes, (offset + count) * self.row_bytes))
+            start += count
 
     def close(self) -> None:
         self._maps.clear()
