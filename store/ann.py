@@ -64,12 +64,15 @@ def trained(sample: np.ndarray, lists: int) -> faiss.IndexIVFPQ:
     return index
 
 
-def empty_like(index: faiss.IndexIVFPQ) -> faiss.IndexIVFPQ:
-    """The same lists and codebooks, holding no vectors: the start of a new segment."""
-    fresh = faiss.downcast_index(faiss.clone_index(index))
-    assert isinstance(fresh, faiss.IndexIVFPQ)  # a clone has the type of what it cloned
-    fresh.reset()
-    return fresh
+def fit(index: faiss.IndexIVFPQ, vectors: np.ndarray) -> float:
+    """The mean cosine of `vectors` to the centre of the list each falls in: how well the lists suit them."""
+    vectors = np.ascontiguousarray(vectors, np.float32)
+    if not len(vectors):
+        return 1.0
+    products, lists = index.quantizer.search(vectors, 1)
+    centres = index.quantizer.reconstruct_n(0, index.nlist)
+    norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(centres, axis=1)[lists[:, 0]]
+    return float(np.mean(products[:, 0] / np.maximum(norms, 1e-12)))
 
 
 def add(index: faiss.IndexIVFPQ, ids: np.ndarray, vectors: np.ndarray) -> None:

@@ -1,8 +1,9 @@
-"""The writer's side of the index: carry out the step segments.py chose, writing new files, never changing one.
+"""The writer's side of the index: carry out what segments.py decides, writing new files, never changing one.
 
 Nothing here touches SQLite: the caller commits the returned state (and forgets the purged dropped ids) in one
 transaction, then calls `forget_leftovers`. Until that commit, readers and the next writer see the old state,
-and the files written meanwhile are leftovers.
+and the files written meanwhile are leftovers. Giving back the space of dead rows writes nothing a reader of
+the old state could read: those rows belong to clips that left in commits made before.
 """
 
 from __future__ import annotations
@@ -11,19 +12,34 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+import faiss
 import numpy as np
 
 from . import ann
-from .segments import IndexState, Segment, Step, full_tier, next_step
+from .segments import (
+    LEARN_MIN,
+    RETRAIN_GROWTH,
+    IndexState,
+    Lists,
+    Segment,
+    Step,
+    full_tier,
+    keeps_lists,
+    next_step,
+    rows_to_reclaim,
+    to_compact,
+)
 from .vector_rows import VectorRows
 
-# Vectors read and added at a time while building: 128 MB of float32 at 512-d.
+# Vectors read and added at a time: 128 MB of float32 at 512-d.
 BATCH = 65_536
+# Vectors a drift check measures: the mean cosine of 20,000 is known to about 0.001.
+FIT_SAMPLE = 20_000
 
 
 class LiveClips(Protocol):
-    def ids(self, lo: int = 0) -> np.ndarray:
-        """Sorted ids of the clips that exist, from `lo` on."""
+    def ids(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Sorted ids of the clips that exist, in [lo, hi)."""
         ...
 
 
@@ -33,10 +49,7 @@ class Saved:
     purged: np.ndarray  # dropped ids that no segment holds any more
     bytes_written: int
     step: Step
-
-
-def trained_file(state: IndexState) -> str:
-    return f"trained-{state.trained_for}.faiss"
+    learnt: int = 0  # sets of lists learnt anew
 
 
 def save(folder: Path, rows: VectorRows, state: IndexState, live: LiveClips, dropped: np.ndarray, threshold: int):
@@ -44,76 +57,119 @@ def save(folder: Path, rows: VectorRows, state: IndexState, live: LiveClips, dro
     dropped = np.asarray(dropped, np.int64)
     covered_dropped = dropped[dropped < state.covered]
     fresh = live.ids(state.covered)
-    everything = None
-    if not state.trained_for:
-        everything = live.ids()
-    count = len(everything) if everything is not None else _live_count(state, fresh, covered_dropped)
-    step = next_step(state, count, len(fresh), len(covered_dropped), threshold)
-    builder = _Builder(folder, rows, state)
+    everything = None if state.segments else live.ids()
+    if everything is not None:
+        count = len(everything)
+    else:
+        count = sum(s.size for s in state.segments) - len(covered_dropped) + len(fresh)
+    step = next_step(state, count, len(fresh), threshold)
+    builder = _Builder(folder, rows, state, live)
     if step is Step.EXACT:
-        builder.state = replace(state, trained_for=0, segments=())
+        builder.state = state.using(())
     elif step is Step.BUILD:
         builder.build(everything if everything is not None else live.ids())
-    elif step is Step.COMPACT:
-        builder.compact(covered_dropped)
-        if len(fresh):
-            builder.flush(fresh, np.zeros(0, np.int64), threshold)
-    elif step is Step.FLUSH:
-        builder.flush(fresh, covered_dropped, threshold)
+    elif state.segments:
+        held = [int(((covered_dropped >= s.lo) & (covered_dropped < s.hi)).sum()) for s in state.segments]
+        compacting = to_compact(state.segments, held)
+        if compacting:
+            builder.compact(compacting, covered_dropped)
+            step = Step.COMPACT if step is Step.NOTHING else step
+        if step is Step.FLUSH:
+            builder.flush(fresh, covered_dropped, threshold)
+    if rows_to_reclaim(builder.state, count):
+        rows.reclaim(live.ids(), builder.state.rows)
+        builder.state = replace(builder.state, reclaimed=builder.state.rows - 1 - count)
     if step is Step.NOTHING:
         # Ids dropped from the fresh part were never in a segment: nothing needs to remember them.
-        return Saved(state, dropped[dropped >= state.covered], 0, step)
+        return Saved(builder.state, dropped[dropped >= state.covered], 0, step)
     kept = builder.still_held(dropped)
-    return Saved(builder.state, np.setdiff1d(dropped, kept), builder.written, step)
+    return Saved(builder.state, np.setdiff1d(dropped, kept), builder.written, step, builder.learnt)
 
 
-def _live_count(state: IndexState, fresh: np.ndarray, dropped: np.ndarray) -> int:
-    return sum(s.size for s in state.segments) - len(dropped) + len(fresh)
+def _sample(ids: np.ndarray, n: int) -> np.ndarray:
+    if len(ids) <= n:
+        return ids
+    return np.sort(np.random.default_rng(0).choice(ids, n, replace=False))
 
 
 class _Builder:
-    def __init__(self, folder: Path, rows: VectorRows, state: IndexState):
-        self.folder, self.rows, self.state = folder, rows, state
+    def __init__(self, folder: Path, rows: VectorRows, state: IndexState, live: LiveClips):
+        self.folder, self.rows, self.state, self.live = folder, rows, state, live
         self.old = {s.file for s in state.segments}
         self.written = 0
+        self.learnt = 0
 
-    def _write(self, index, lo: int, hi: int) -> Segment:
-        name, self.state = self.state.next_file(lo, hi)
+    def _set(self, segments: tuple[Segment, ...]) -> None:
+        self.state = self.state.using(segments)
+
+    def _write(self, index: faiss.IndexIVFPQ, lo: int, hi: int, lists: str) -> Segment:
+        name, self.state = self.state.next_segment(lo, hi)
         self.written += ann.save(index, self.folder / name)
-        return Segment(name, lo, hi, int(index.ntotal))
+        return Segment(name, lo, hi, int(index.ntotal), lists)
 
-    def build(self, ids: np.ndarray) -> None:
-        """Learn lists from a sample of the library, then encode it all into one segment."""
-        sample = np.sort(np.random.default_rng(0).choice(len(ids), ann.training_size(len(ids)), replace=False))
-        index = ann.trained(self.rows.read(ids[sample]), ann.lists_for(len(ids)))
-        self.state = replace(self.state, trained_for=len(ids))
-        self.written += ann.save(index, self.folder / trained_file(self.state))
+    def _learn(self, ids: np.ndarray) -> str:
+        """Lists learnt from a sample of the clips `ids`, for as many clips; returns their file's name."""
+        sample = self.rows.read(_sample(ids, ann.training_size(len(ids))))
+        index = ann.trained(sample, ann.lists_for(len(ids)))
+        name, self.state = self.state.next_lists()
+        self.written += ann.save(index, self.folder / name)
+        lists = Lists(name, len(ids), round(ann.fit(index, sample[:FIT_SAMPLE]), 6))
+        self.state = replace(self.state, lists=(*self.state.lists, lists))
+        self.learnt += 1
+        return name
+
+    def _encode(self, lists: str, ids: np.ndarray, lo: int, hi: int) -> Segment:
+        """The clips `ids` coded with `lists`, as a segment covering [lo, hi)."""
+        index = ann.load(self.folder / lists)
         for at in range(0, len(ids), BATCH):
             ann.add(index, ids[at : at + BATCH], self.rows.read(ids[at : at + BATCH]))
-        segment = self._write(index, 0, self.state.rows)  # before replace(): _write moves self.state on
-        self.state = replace(self.state, segments=(segment,))
+        return self._write(index, lo, hi, lists)
 
-    def compact(self, dropped: np.ndarray) -> None:
-        merged = self._merge(self.state.segments, dropped)
-        self.state = replace(self.state, segments=(merged,))
+    def _suited(self, ids: np.ndarray) -> str:
+        """The main lists if the clips `ids` fit them and have not outgrown them, else lists learnt for them."""
+        main = self.state.main
+        if len(ids) < LEARN_MIN:
+            return main.file
+        if len(ids) <= RETRAIN_GROWTH * main.learnt_from:
+            measured = ann.fit(ann.load(self.folder / main.file), self.rows.read(_sample(ids, FIT_SAMPLE)))
+            if not main.drifted(measured):
+                return main.file
+        return self._learn(ids)
+
+    def build(self, ids: np.ndarray) -> None:
+        """Learn lists from a sample of the library, then code it all into one segment."""
+        self._set((self._encode(self._learn(ids), ids, 0, self.state.rows),))
+
+    def compact(self, positions: list[int], dropped: np.ndarray) -> None:
+        """The segments at `positions` written again without their dropped clips (no coding again)."""
+        segments = list(self.state.segments)
+        for i in positions:
+            s = segments[i]
+            index = ann.load(self.folder / s.file)
+            ann.remove(index, dropped[(dropped >= s.lo) & (dropped < s.hi)])
+            segments[i] = self._write(index, s.lo, s.hi, s.lists)
+        self._set(tuple(segments))
 
     def flush(self, fresh: np.ndarray, dropped: np.ndarray, threshold: int) -> None:
         """The fresh clips become a segment; then each tier that fills up is merged into one of the next."""
-        index = ann.load(self.folder / trained_file(self.state))
-        ann.add(index, fresh, self.rows.read(fresh))
-        segment = self._write(index, self.state.covered, self.state.rows)
-        self.state = replace(self.state, segments=(*self.state.segments, segment))
+        segment = self._encode(self._suited(fresh), fresh, self.state.covered, self.state.rows)
+        self._set((*self.state.segments, segment))
         while (run := full_tier(self.state.segments, threshold)) is not None:
             start, end = run
             merged = self._merge(self.state.segments[start:end], dropped)
             segments = self.state.segments
-            self.state = replace(self.state, segments=(*segments[:start], merged, *segments[end:]))
+            self._set((*segments[:start], merged, *segments[end:]))
 
-    def _merge(self, segments: tuple[Segment, ...], dropped: np.ndarray) -> Segment:
-        lo, hi = segments[0].lo, segments[-1].hi
-        index = ann.merged([ann.load(self.folder / s.file) for s in segments])
-        ann.remove(index, dropped[(dropped >= lo) & (dropped < hi)])
-        return self._write(index, lo, hi)
+    def _merge(self, run: tuple[Segment, ...], dropped: np.ndarray) -> Segment:
+        """One segment for `run`: its lists concatenated when they are one set that still suits the size, else
+        its live clips coded again with lists that suit them."""
+        lo, hi = run[0].lo, run[-1].hi
+        if keeps_lists(self.state, run):
+            index = ann.merged([ann.load(self.folder / s.file) for s in run])
+            ann.remove(index, dropped[(dropped >= lo) & (dropped < hi)])
+            return self._write(index, lo, hi, run[0].lists)
+        ids = self.live.ids(lo, hi)
+        return self._encode(self._suited(ids), ids, lo, hi)
 
     def still_held(self, dropped: np.ndarray) -> np.ndarray:
         """The dropped ids that segments written before they left still hold; the others can be forgotten."""
@@ -124,10 +180,17 @@ class _Builder:
         return dropped[held]
 
 
+def files_named(state: IndexState) -> set[str]:
+    """The index files a committed `state` uses."""
+    return {s.file for s in state.segments} | {x.file for x in state.lists}
+
+
 def forget_leftovers(folder: Path, state: IndexState) -> None:
-    """Delete index files the committed `state` does not name: superseded segments, and what a crash left."""
-    keep = {s.file for s in state.segments} | ({trained_file(state)} if state.trained_for else set())
-    # vectors-*.faiss: the single index file of vidx before segments (migration m003).
-    for path in [*folder.glob("ann-*.faiss*"), *folder.glob("trained-*.faiss*"), *folder.glob("vectors-*.faiss*")]:
-        if path.name not in keep:
-            path.unlink(missing_ok=True)
+    """Delete index files the committed `state` does not name: superseded segments and lists, what a crash left."""
+    keep = files_named(state)
+    # trained-*.faiss: lists before they were named by the state; vectors-*.faiss: the single index file of vidx
+    # before segments (migration m003).
+    for pattern in ("ann-*.faiss*", "lists-*.faiss*", "trained-*.faiss*", "vectors-*.faiss*"):
+        for path in folder.glob(pattern):
+            if path.name not in keep:
+                path.unlink(missing_ok=True)

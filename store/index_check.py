@@ -9,6 +9,7 @@ import faiss
 import numpy as np
 
 from . import ann
+from .index_build import files_named
 from .segments import kind_for
 from .vector_index import clip_ids, dropped_ids, read_state
 from .vector_rows import VectorRows
@@ -40,9 +41,9 @@ def problems(db, folder: Path, threshold: int) -> IndexCheck:
             f"(index.ann_threshold {threshold})"
         )
         found.rebuild = True
-    missing = [s.file for s in state.segments if not (folder / s.file).exists()]
+    missing = sorted(name for name in files_named(state) if not (folder / name).exists())
     if missing:
-        found.problems.append(f"index segments are missing: {', '.join(missing)}")
+        found.problems.append(f"index files are missing: {', '.join(missing)}")
         found.rebuild = True
     elif state.segments:
         held = np.sort(np.concatenate([_segment_ids(folder / s.file) for s in state.segments]))
@@ -74,7 +75,7 @@ def _rows_short(folder: Path, dim: int, ids: np.ndarray) -> int:
 
 
 def _segment_ids(path: Path) -> np.ndarray:
-    index = ann.load(path)
+    index = ann.load(path, mapped=True)
     lists = index.invlists
     assert lists is not None  # every trained IVF index has its inverted lists
     found = [

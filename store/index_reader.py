@@ -46,8 +46,10 @@ class OpenIndex:
         caller reads the state again.
         """
         if self.rows is None or self.rows.dim != state.dim:
-            self.rows = VectorRows(self.folder, state.dim)
             self._fresh_ids, self._fresh = np.zeros(0, np.int64), np.zeros((0, state.dim), np.float32)
+        if self.rows is None or self.rows.dim != state.dim or self.state.reclaimed != state.reclaimed:
+            # Reclaiming may have put a copy of a rows file in its place (holes.py): map the files again.
+            self.rows = VectorRows(self.folder, state.dim)
         loaded = {
             s.file: self._segments.get(s.file) or ann.load(self.folder / s.file, mapped=True) for s in state.segments
         }
@@ -77,14 +79,16 @@ class OpenIndex:
         return all_scores[best], all_ids[best]
 
     def _candidates(self, query: np.ndarray, n: int, skip: np.ndarray) -> np.ndarray:
-        """The ids whose codes score best over all segments; one coarse search serves them all."""
-        first = self._segments[self.state.segments[0].file]
-        probed = ann.coarse(first, query)
+        """The ids whose codes score best over all segments; one coarse search serves the segments of one lists."""
         left_out = np.union1d(self._dropped, skip) if len(skip) else self._dropped
+        probed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         scores, ids = [], []
         for s in self.state.segments:
+            index = self._segments[s.file]
+            if s.lists not in probed:
+                probed[s.lists] = ann.coarse(index, query)
             dropped = left_out[(left_out >= s.lo) & (left_out < s.hi)]
-            found_scores, found_ids = ann.candidates(self._segments[s.file], query, probed, n, dropped)
+            found_scores, found_ids = ann.candidates(index, query, probed[s.lists], n, dropped)
             scores.append(found_scores)
             ids.append(found_ids)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import index_build
 from .index_reader import OpenIndex
-from .segments import IndexState, Step
+from .segments import IndexState
 from .vector_rows import VectorRows
 
 STATE_KEY = "vector_index"
@@ -30,8 +30,11 @@ def read_state(db) -> IndexState:
     return IndexState.from_json(row[0] if row else None)
 
 
-def clip_ids(db, lo: int = 0) -> np.ndarray:
-    return np.array([r[0] for r in db.execute("select id from clips where id >= ? order by id", [lo])], np.int64)
+def clip_ids(db, lo: int = 0, hi: int | None = None) -> np.ndarray:
+    rows = db.execute(
+        "select id from clips where id >= ? and id < ? order by id", [lo, 2**63 - 1 if hi is None else hi]
+    )
+    return np.fromiter((r[0] for r in rows), np.int64)
 
 
 def dropped_ids(db, below: int) -> np.ndarray:
@@ -43,8 +46,8 @@ class _Live:
     def __init__(self, db):
         self.db = db
 
-    def ids(self, lo: int = 0) -> np.ndarray:
-        return clip_ids(self.db, lo)
+    def ids(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        return clip_ids(self.db, lo, hi)
 
 
 class IndexWriter:
@@ -55,10 +58,8 @@ class IndexWriter:
         self.state = read_state(db)
         index_build.forget_leftovers(folder, self.state)
         self.rows = VectorRows(folder, self.state.dim) if self.state.dim else None
-        needed = [s.file for s in self.state.segments]
-        needed += [index_build.trained_file(self.state)] if self.state.trained_for else []
         # A file the state names is gone (deleted by hand, lost with a disk): the first save builds anew.
-        self.lost = any(not (folder / name).exists() for name in needed)
+        self.lost = any(not (folder / name).exists() for name in index_build.files_named(self.state))
         if self.lost:
             self.rebuild()
 
@@ -85,7 +86,7 @@ class IndexWriter:
             return None
         dropped = dropped_ids(self.db, self.state.rows)
         saved = index_build.save(self.folder, self.rows, self.state, _Live(self.db), dropped, self.threshold)
-        if force or self.lost or saved.step is not Step.NOTHING or saved.purged.size:
+        if force or self.lost or saved.state != self.state or saved.purged.size:
             commit(saved.state, saved.purged)
             self.lost = False
             self.state = saved.state
@@ -94,7 +95,7 @@ class IndexWriter:
 
     def rebuild(self) -> None:
         """Forget the segments, so that the next save builds the kind the library's size calls for anew."""
-        self.state = replace(self.state, trained_for=0, segments=())
+        self.state = self.state.using(())
 
 
 class HeldIndex:

@@ -142,7 +142,7 @@ def test_doctor_finds_and_repairs_an_index_of_the_wrong_kind_or_missing_segments
     for segment in (vidx_home / "index").glob("ann-*.faiss"):
         segment.unlink()
     sick = as_json(run("doctor", "--json", check=False))
-    assert sick["problems"][0].startswith("index segments are missing: ann-")
+    assert sick["problems"][0].startswith("index files are missing: ann-")
     run("doctor", "--repair")
     assert run("doctor").stdout == "healthy\n"
     assert as_json(run("query", "darkening", "--json"))["results"][0]["path"] != str(lib / "light" / "fade_out.avi")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from vidx.store import ann, index_build
+from vidx.store import ann, holes, index_build
 from vidx.store.index_reader import OpenIndex
-from vidx.store.segments import MERGE_FACTOR, IndexState, Step, fresh_max
+from vidx.store.segments import MERGE_FACTOR, IndexState, Lists, Step, fresh_max
 from vidx.store.vector_rows import VectorRows
 
 DIM = 64
@@ -22,17 +22,20 @@ class Library:
         self.dropped: set[int] = set()
         self.rng = np.random.default_rng(0)
 
-    def ids(self, lo=0):
-        return np.array(sorted(i for i in self.live if i >= lo), np.int64)
+    def ids(self, lo=0, hi=None):
+        return np.array(sorted(i for i in self.live if i >= lo and (hi is None or i < hi)), np.int64)
 
-    def add_videos(self, videos, clips=20):
-        """Videos as runs of similar clips: a random direction each, its clips a small step apart."""
-        centres = self.rng.standard_normal((videos, 1, DIM)).astype(np.float32)
+    def add_videos(self, videos, clips=20, centres=None):
+        """Videos as runs of similar clips: a random direction each (or the `centres` given: the same footage
+        again), its clips a small step apart; returns the centres."""
+        if centres is None:
+            centres = self.rng.standard_normal((videos, 1, DIM)).astype(np.float32)
         vectors = (centres + 0.15 * self.rng.standard_normal((videos, clips, DIM))).reshape(-1, DIM)
         first = self.state.rows
         self.rows.write(first, vectors)
         self.state = IndexState(**{**self.state.__dict__, "rows": first + len(vectors)})
         self.live |= set(range(first, first + len(vectors)))
+        return centres
 
     def drop(self, ids):
         self.live -= set(ids)
@@ -76,8 +79,8 @@ def test_growth_across_runs_switches_the_kind_and_answers_stay_exact(tmp_path):
     agrees_with_exact(library, library.reader())
     library.add_videos(10)  # 400 clips: the threshold, by growth
     saved = library.save()
-    assert (saved.step, library.state.kind, library.state.trained_for) == (Step.BUILD, "approximate", 400)
-    assert library.files() == ["ann-000000-0-401.faiss"]
+    assert (saved.step, library.state.kind, library.state.main.learnt_from) == (Step.BUILD, "approximate", 400)
+    assert library.files() == ["ann-000001-0-401.faiss"] and library.state.main.file == "lists-000000.faiss"
     agrees_with_exact(library, library.reader())
 
 
@@ -133,28 +136,97 @@ def test_a_segment_written_before_a_commit_that_never_came_is_a_leftover(tmp_pat
     assert len(library.state.segments) == 2 and library.files() == sorted(s.file for s in library.state.segments)
 
 
-def test_the_lists_are_learnt_again_after_fourfold_growth_and_dropped_when_small(tmp_path):
+def test_fresh_clips_far_from_the_lists_get_lists_of_their_own(tmp_path):
+    library = Library(tmp_path, threshold=4000)  # flushes of 400 clips: enough to learn lists from
+    seen = library.add_videos(200)
+    library.save()
+    main = library.state.main
+    library.add_videos(20, centres=seen[:20])  # more clips of the kinds the lists were learnt from
+    saved = library.save()
+    assert (saved.step, saved.learnt, library.state.segments[-1].lists) == (Step.FLUSH, 0, main.file)
+    library.add_videos(20)  # clips of new kinds: far from every centre
+    saved = library.save()
+    drifted = library.state.segments[-1].lists
+    assert (saved.step, saved.learnt) == (Step.FLUSH, 1) and drifted != main.file
+    assert library.state.main == main and library.state.lists_named(drifted).learnt_from == 400
+    agrees_with_exact(library, library.reader())
+
+
+def test_a_merge_learns_lists_again_when_it_outgrows_them_or_its_segments_differ(tmp_path):
     library = Library(tmp_path, threshold=400)
     library.add_videos(20)
     library.save()
-    library.add_videos(61)
-    assert library.save().step is Step.BUILD and library.state.trained_for == 1620
+    first = library.state.main
+    learnt = []
+    while len(library.state.segments) > 1 or library.state.segments[0].size == 400:
+        library.add_videos(2)  # 40 clips: too few to learn from, so each flush takes the main lists
+        learnt.append(library.save().learnt)
+    # 8 flushes merge into a segment of 320 with the same lists; 7 of those and the first 400 are 2640 clips, past
+    # four times the 400 the lists were learnt from: that merge learns lists for 2640.
+    assert len(learnt) == 56 and learnt[-1] == 1 and sum(learnt) == 1
+    (segment,) = library.state.segments
+    assert segment.size == 2640 and library.state.main.learnt_from == 2640 and library.state.lists != (first,)
+    assert not (tmp_path / first.file).exists()
+    agrees_with_exact(library, library.reader())
+
+
+def test_the_index_turns_exact_again_when_the_library_shrinks(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(81)
+    library.save()
     library.drop(range(1, 1301))
     saved = library.save()
-    assert (saved.step, library.state.kind, library.files()) == (Step.EXACT, "exact", [])
+    assert (saved.step, library.state.kind, library.files(), library.state.lists) == (Step.EXACT, "exact", [], ())
     assert saved.purged.size == 1300 and not library.dropped
     agrees_with_exact(library, library.reader())
 
 
-def test_many_dropped_clips_compact_the_segments(tmp_path):
+def test_only_the_segments_that_lost_many_clips_are_written_again(tmp_path):
     library = Library(tmp_path, threshold=400)
     library.add_videos(40)
     library.save()
+    library.add_videos(2)
+    library.save()
+    (_, kept) = library.state.segments
     library.drop(range(1, 201))
     saved = library.save()
     assert saved.step is Step.COMPACT and not library.dropped
-    assert [s.size for s in library.state.segments] == [600]
+    assert [s.size for s in library.state.segments] == [600, 40] and library.state.segments[1] == kept
     agrees_with_exact(library, library.reader())
+
+
+def test_the_rows_of_clips_that_left_give_their_space_back(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(100)  # 2000 rows of 128 bytes
+    library.save()
+    rows_file = tmp_path / "rows-00000.f16"
+    before, size = rows_file.stat().st_blocks, rows_file.stat().st_size
+    keep = library.rows.read(np.arange(1001, 2001))
+    library.drop(range(1, 301))  # 15%: not yet
+    assert library.save().state.reclaimed == 0 and rows_file.stat().st_blocks == before
+    library.drop(range(301, 1001))
+    assert library.save().state.reclaimed == 1000
+    assert rows_file.stat().st_size == size and rows_file.stat().st_blocks * 512 <= before * 512 - 120_000
+    assert np.array_equal(library.rows.read(np.arange(1001, 2001)), keep)
+    agrees_with_exact(library, library.reader())
+
+
+def test_a_file_system_without_holes_gets_a_sparse_copy(tmp_path):
+    path = tmp_path / "rows"
+    data = np.random.default_rng(0).integers(0, 255, 1 << 20, np.uint8).tobytes()
+    path.write_bytes(data)
+    holes.copy_without(path, [(4096, 500_000), (600_000, 700_003)])
+    copied = path.read_bytes()
+    assert len(copied) == len(data) and copied[:4096] == data[:4096] and copied[700_003:] == data[700_003:]
+    assert copied[500_000:600_000] == data[500_000:600_000] and copied[4096:500_000] == bytes(495_904)
+    assert path.stat().st_blocks * 512 < len(data) - 400_000
+
+
+def test_a_state_written_before_lists_were_named_still_reads():
+    old = '{"dim":8,"rows":9,"trained_for":8,"segments":[{"file":"ann-000000-0-9.faiss","lo":0,"hi":9,"size":8}],"made":1}'
+    state = IndexState.from_json(old)
+    assert state.lists == (Lists("trained-8.faiss", 8),) and state.segments[0].lists == "trained-8.faiss"
+    assert not state.main.drifted(0.0), "an unmeasured fit never calls for new lists"
 
 
 def test_float16_rows_cost_under_a_thousandth_of_cosine(tmp_path):
