@@ -14,14 +14,6 @@ from vidx.store.video_clips import clips_of
 from .search import Hit
 
 
-@dataclasses.dataclass(frozen=True)
-class Moment:
-    start: float
-    end: float
-    first: int  # positions in the video's clip list
-    last: int
-
-
 def moment_run(scores: npt.ArrayLike, margin: float, anchor: int | None = None) -> tuple[int, int]:
     """(first, last) positions of the consecutive clips around `anchor` (default: the best) within the margin.
 
