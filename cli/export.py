@@ -17,8 +17,8 @@ from .app import pass_state
 def export_command(state, video, start, end, out_file, pad):
     """Write START to END of VIDEO (seconds, mm:ss or h:mm:ss) as H.264 MP4, cut to the frame, sound kept."""
     from vidx.filenames import printable
-    from vidx.times import clock, parse_time
+    from vidx.times import parse_time, span
 
     done = state.library().export(video, parse_time(start, "START"), parse_time(end, "END"), out_file, pad)
     sound = "" if done.audio else ", no sound track in the source"
-    click.echo(printable(f"Wrote {done.path} ({clock(done.start)} to {clock(done.end)} of {video}{sound})"))
+    click.echo(printable(f"Wrote {done.path} ({span(done.start, done.end)} of {video}{sound})"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vidx.config.settings import ClipSettings
 from vidx.errors import DecodeError, UsageError, VidxError
+from vidx.times import instant
 
 from .clips import Clip, cut_clips
 from .every_frame import every_frame
@@ -58,4 +59,4 @@ def clip_at(path: Path, clip: ClipSettings, at: float) -> Clip:
     if last is None:
         raise DecodeError(f"{path}: no clip could be cut from it")
     # The decoded duration, as the catalogue keeps it: the last clip's end may pass it by a sampling period.
-    raise UsageError(f"{path} is {round(stats.duration, 2):g} s long: there is no second {at:g} in it")
+    raise UsageError(f"{path} is {instant(stats.duration)} long: there is no second {at:g} in it")

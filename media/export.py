@@ -17,7 +17,7 @@ import av
 
 from vidx.errors import VidxError
 from vidx.paths import absolute
-from vidx.times import clock, span_in_name
+from vidx.times import instant, span_in_name
 
 from .opening import openable
 from .transcode import SpanTranscoder, frame_step, picture_end
@@ -64,7 +64,7 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
     if start < 0 or end < 0 or pad < 0:
         raise ExportError(source, f"a span cannot be negative (asked {start:g} to {end:g}, pad {pad:g})")
     if end <= start:
-        raise ExportError(source, f"empty span {clock(start)} to {clock(end)}: END must come after START")
+        raise ExportError(source, f"empty span {instant(start)} to {instant(end)}: END must come after START")
     if not source.is_file():
         raise ExportError(source, "no such file (moved or deleted?)")
     try:
@@ -84,11 +84,11 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
         if length is None:
             raise ExportError(source, "no video frame in it could be read")
         step = frame_step(video)
-        video_end = f"past the end of the video ({clock(length)})"
+        video_end = f"past the end of the video ({instant(length)})"
         if start >= length - step / 2:
-            raise ExportError(source, f"the span starts at {clock(start)}, {video_end}")
+            raise ExportError(source, f"the span starts at {instant(start)}, {video_end}")
         if end > length + step:
-            raise ExportError(source, f"the span ends at {clock(end)}, {video_end}")
+            raise ExportError(source, f"the span ends at {instant(end)}, {video_end}")
         a, b = max(0.0, start - pad), min(length, end + pad)
         target = absolute(target_for(a, b))
         tmp = _temp_beside(target)
@@ -101,7 +101,7 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
             raise ExportError(target, f"cannot write it ({_reason(e)})") from None
         except av.FFmpegError as e:
             tmp.unlink(missing_ok=True)
-            raise ExportError(source, f"cannot decode {clock(a)} to {clock(b)} ({_reason(e)})") from None
+            raise ExportError(source, f"cannot decode {instant(a)} to {instant(b)} ({_reason(e)})") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -140,8 +140,8 @@ def test_export_name(args, name):
 
 def test_cli_export(run, tmp_path, source):
     out = tmp_path / "out.mp4"
-    result = run("export", source, "0:03.55", "6.25", "-o", out)
-    assert result.output == f"Wrote {out} (0:03.55 to 0:06.25 of {source})\n"
+    result = run("export", source, "0:03.56", "6.26", "-o", out)
+    assert result.output == f"Wrote {out} (0:03.6–0:06.3 of {source})\n"
     assert decode(out)[2] == pytest.approx(2.7, abs=EXACT)
     umask = os.umask(0)
     os.umask(umask)
@@ -151,7 +151,7 @@ def test_cli_export(run, tmp_path, source):
 def test_cli_export_pad_and_no_sound(run, tmp_path, silent):
     out = tmp_path / "out.mp4"
     result = run("export", silent, "1", "2", "-o", out, "--pad", "2")
-    assert result.output == f"Wrote {out} (0:00.00 to 0:04.00 of {silent}, no sound track in the source)\n"
+    assert result.output == f"Wrote {out} (0:00.0–0:04.0 of {silent}, no sound track in the source)\n"
 
 
 def test_a_name_that_is_not_utf8_exports_through_the_library_and_the_cli(run, tmp_path, source):
@@ -167,7 +167,7 @@ def test_a_name_that_is_not_utf8_exports_through_the_library_and_the_cli(run, tm
 
     out = os.fsdecode(os.path.join(folder, b"\xe9t\xe9.mp4"))
     result = run("export", name, "0:01", "0:00:02.5", "-o", out)
-    assert result.output == f"Wrote {tmp_path}/\\xe9t\\xe9.mp4 (0:01.00 to 0:02.50 of {tmp_path}/caf\\xe9.mp4)\n"
+    assert result.output == f"Wrote {tmp_path}/\\xe9t\\xe9.mp4 (0:01.0–0:02.5 of {tmp_path}/caf\\xe9.mp4)\n"
     times, colours, picture_end, samples, rate = decode(out)
     assert (len(times), picture_end) == (shown(1, 2.5), pytest.approx(1.5, abs=EXACT))
 
@@ -185,17 +185,17 @@ def test_cli_errors_leave_nothing_behind(run, tmp_path, source):
             1,
             f"{text}: cannot read it as a video (Invalid data found when processing input)",
         ),
-        ((source, "5", "5", "-o", out), 1, f"{source}: empty span 0:05.00 to 0:05.00: END must come after START"),
-        ((source, "6", "0:05", "-o", out), 1, f"{source}: empty span 0:06.00 to 0:05.00: END must come after START"),
+        ((source, "5", "5", "-o", out), 1, f"{source}: empty span 0:05.0 to 0:05.0: END must come after START"),
+        ((source, "6", "0:05", "-o", out), 1, f"{source}: empty span 0:06.0 to 0:05.0: END must come after START"),
         (
             (source, "10", "13", "-o", out),
             1,
-            f"{source}: the span ends at 0:13.00, past the end of the video (0:12.00)",
+            f"{source}: the span ends at 0:13.0, past the end of the video (0:12.0)",
         ),
         (
             (source, "12", "13", "-o", out),
             1,
-            f"{source}: the span starts at 0:12.00, past the end of the video (0:12.00)",
+            f"{source}: the span starts at 0:12.0, past the end of the video (0:12.0)",
         ),
         (
             (source, "1", "2", "-o", tmp_path / "no" / "c.mp4"),
@@ -233,7 +233,7 @@ def test_errors_say_the_reason_apart_from_the_path(tmp_path, source):
     # The web app answers a bad span with the reason alone: it never shows a path.
     with pytest.raises(ExportError) as error:
         export(source, 10, 13, tmp_path / "x.mp4")
-    assert error.value.reason == "the span ends at 0:13.00, past the end of the video (0:12.00)"
+    assert error.value.reason == "the span ends at 0:13.0, past the end of the video (0:12.0)"
     assert str(error.value) == f"{source}: {error.value.reason}"
 
 

@@ -91,7 +91,7 @@ def test_like_leaves_the_file_out_however_it_is_named(lib, library, tmp_path):
 
 
 def test_like_past_the_end_says_how_long_the_video_is(lib, library):
-    with pytest.raises(UsageError, match=rf"^{library['red']} is 4 s long: there is no second 600 in it$"):
+    with pytest.raises(UsageError, match=rf"^{library['red']} is 0:04\.0 long: there is no second 600 in it$"):
         lib.like(library["red"], at=600)
 
 

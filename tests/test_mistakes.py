@@ -68,7 +68,7 @@ def test_like_past_the_end_says_how_long_the_video_is(run, colours):
     assert (result.exit_code, result.stdout, result.stderr) == (
         2,
         "",
-        f"Error: {red} is 4 s long: there is no second 5940 in it\n",
+        f"Error: {red} is 0:04.0 long: there is no second 5940 in it\n",
     )
 
 

@@ -4,7 +4,7 @@ import pytest
 from conftest import as_json
 
 from vidx.errors import UsageError
-from vidx.times import clock, instant, parse_time, seconds_in, span_in_name
+from vidx.times import instant, parse_time, seconds_in, span_in_name
 
 
 @pytest.mark.parametrize(
@@ -32,21 +32,6 @@ def test_a_bad_time_is_a_usage_error_naming_the_argument(text):
         parse_time(text, "END")
     assert str(error.value) == f"END must be seconds or mm:ss (or h:mm:ss), e.g. 75 or 1:15, got {text!r}"
     assert error.value.exit_code == 2
-
-
-@pytest.mark.parametrize(
-    ("seconds", "shown"),
-    [
-        (0, "0:00.00"),
-        (3.555, "0:03.56"),
-        (75.25, "1:15.25"),
-        (3599.99, "59:59.99"),
-        (3675.5, "1:01:15.50"),
-        (-1, "0:00.00"),
-    ],
-)
-def test_clock_for_messages(seconds, shown):
-    assert clock(seconds) == shown
 
 
 @pytest.mark.parametrize(("seconds", "shown"), [(0, "0:00"), (4.9, "0:05"), (75.5, "1:16"), (3675, "1:01:15")])
@@ -77,5 +62,5 @@ def test_like_takes_hours_as_export_does(run, colours):
     assert (result.exit_code, result.stdout, result.stderr) == (
         2,
         "",
-        f"Error: {red} is 4 s long: there is no second 3600 in it\n",
+        f"Error: {red} is 0:04.0 long: there is no second 3600 in it\n",
     )

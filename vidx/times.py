@@ -37,13 +37,6 @@ def parse_time(text: str, name: str = "START") -> float:
     return value
 
 
-def clock(seconds: float) -> str:
-    """`m:ss.ss`, or `h:mm:ss.ss` from an hour on, for messages."""
-    minutes, secs = divmod(max(seconds, 0.0), 60)
-    hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:05.2f}" if hours else f"{minutes}:{secs:05.2f}"
-
-
 # A moment shorter than this shows tenths of a second, enough to tell apart moments a clip apart (6.84-9.98 and
 # 6.36-9.58 s); a longer one, whole seconds.
 SHORT = 60.0
