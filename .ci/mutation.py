@@ -1,0 +1,119 @@
+"""Mutation testing of vidx's core modules with mutmut, as installed: `vidx.store`, not `store`.
+
+mutmut copies the sources into mutants/ and names each mutant after its file's path, so it must see the package as
+`import` does. setuptools' package-dir (pyproject.toml) maps our top-level folders to vidx.*; here they are laid out
+again as vidx/<package>/ in a work folder (default .mutation/, ignored by git), with the tests and pyproject.toml,
+and mutmut runs there with only that copy importable. The core modules and the tests that judge them are below;
+the run takes hours on 2 cores, so it is a documented command, not part of .ci/run.
+
+Usage: python .ci/mutation.py [--work DIR] [--only GLOB] [mutmut arguments, default: run]
+Then `cd DIR && mutmut results` lists the survivors, `mutmut show NAME` shows one.
+Needs `pip install mutmut==3.8.1` (the developers' tool, not a dependency of vidx).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The modules whose logic decides what is indexed, kept and found (issue 25's "core modules").
+CORE = ["vidx/store/*.py", "vidx/indexer/plan.py", "vidx/searcher/*.py"]
+
+# The tests that exercise those modules in-process. Browser, Ray, speech and quantization tests are left out: they
+# cover other layers and would multiply the run's time without judging these modules.
+TESTS = [
+    "tests/test_store.py",
+    "tests/test_segments.py",
+    "tests/test_scale.py",
+    "tests/test_catalog_reads.py",
+    "tests/test_incremental.py",
+    "tests/test_orphans.py",
+    "tests/test_newer_home.py",
+    "tests/test_read_only_home.py",
+    "tests/test_e2e.py",
+    "tests/test_moments.py",
+    "tests/test_filters.py",
+    "tests/test_good_match.py",
+    "tests/test_hit_features.py",
+    "tests/test_dupes.py",
+    "tests/test_library.py",
+    "tests/test_mistakes.py",
+]
+
+# A test's child process (a script, `python -m vidx`) inherits mutmut's "stats" mode, in which each call of a
+# mutated function is recorded through mutmut's configuration, read from the current folder: the child's folder
+# holds none. Children run the original code while mutmut records coverage; under a mutant they run the mutant.
+CHILDREN_SITECUSTOMIZE = """import os
+
+if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+    del os.environ["MUTANT_UNDER_TEST"]
+"""
+
+DOCUMENTS = ["README.md", "BENCHMARKS.md", "docs"]
+
+
+def lay_out(work: Path) -> None:
+    """Copy each package of pyproject's package-dir to work/vidx/<name>, beside the tests and pyproject.toml."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    package_dir: dict[str, str] = tomllib.loads(pyproject)["tool"]["setuptools"]["package-dir"]
+    if work.exists():
+        shutil.rmtree(work)
+    for package, folder in package_dir.items():
+        target = work.joinpath(*package.split("."))
+        shutil.copytree(ROOT / folder, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # Tests read the documents they check (README.md, docs/) from the project's root.
+    for document in DOCUMENTS:
+        copy = shutil.copytree if (ROOT / document).is_dir() else shutil.copy2
+        copy(ROOT / document, work / document)
+    # vidx reads its own version from its installed metadata; this stands in for an install of the copy.
+    project = tomllib.loads(pyproject)["project"]
+    dist_info = work / f"vidx-{project['version']}.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: vidx\nVersion: {project['version']}\n")
+    existing = [test for test in TESTS if (ROOT / test).exists()]
+    mutmut = (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["vidx"]\n'
+        f"also_copy = {[dist_info.name, *DOCUMENTS]!r}\n"
+        f"only_mutate = {CORE!r}\n"
+        f"pytest_add_cli_args_test_selection = {existing!r}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x"]\n'
+    )
+    (work / "pyproject.toml").write_text(pyproject + mutmut)
+    # The tests find the shared videos at ../shared from the project's root, which mutmut runs as work/mutants.
+    shared = ROOT.parent / "shared"
+    if shared.exists():
+        (work / "shared").symlink_to(shared)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=ROOT / ".mutation", help="the work folder (replaced)")
+    parser.add_argument("--only", action="append", help="mutate only these globs (e.g. vidx/indexer/plan.py)")
+    parser.add_argument("mutmut_args", nargs="*", default=["run"])
+    args = parser.parse_args()
+    if args.only:
+        CORE[:] = args.only
+    if shutil.which("mutmut") is None:
+        print("mutmut is not installed: pip install mutmut==3.8.1", file=sys.stderr)
+        return 2
+    lay_out(args.work)
+    # Child processes (decoding, the vocabulary) import vidx from the mutated copy too, not from an installed vidx.
+    # The folder exists before mutmut starts: Python caches a missing sys.path entry as one it can never import from.
+    (args.work / "mutants").mkdir()
+    children = args.work / "children"
+    children.mkdir()
+    (children / "sitecustomize.py").write_text(CHILDREN_SITECUSTOMIZE)
+    env = dict(os.environ, PYTHONPATH=f"{args.work / 'mutants'}{os.pathsep}{children}")
+    return subprocess.run(["mutmut", *args.mutmut_args], cwd=args.work, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
