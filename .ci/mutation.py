@@ -62,8 +62,12 @@ def lay_out(work: Path) -> None:
     """Copy each package of pyproject's package-dir to work/vidx/<name>, beside the tests and pyproject.toml."""
     pyproject = (ROOT / "pyproject.toml").read_text()
     package_dir: dict[str, str] = tomllib.loads(pyproject)["tool"]["setuptools"]["package-dir"]
+    # Everything but mutants/ is laid out afresh; mutants/ keeps mutmut's results, and mutmut itself sees which
+    # functions changed since, so a second run goes on where the first stopped.
     if work.exists():
-        shutil.rmtree(work)
+        for entry in work.iterdir():
+            if entry.name != "mutants":
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     for package, folder in package_dir.items():
         target = work.joinpath(*package.split("."))
         shutil.copytree(ROOT / folder, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
@@ -95,7 +99,7 @@ def lay_out(work: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=ROOT / ".mutation", help="the work folder (replaced)")
+    parser.add_argument("--work", type=Path, default=ROOT / ".mutation", help="the work folder")
     parser.add_argument("--only", action="append", help="mutate only these globs (e.g. vidx/indexer/plan.py)")
     parser.add_argument("mutmut_args", nargs="*", default=["run"])
     args = parser.parse_args()
@@ -107,7 +111,7 @@ def main() -> int:
     lay_out(args.work)
     # Child processes (decoding, the vocabulary) import vidx from the mutated copy too, not from an installed vidx.
     # The folder exists before mutmut starts: Python caches a missing sys.path entry as one it can never import from.
-    (args.work / "mutants").mkdir()
+    (args.work / "mutants").mkdir(exist_ok=True)
     children = args.work / "children"
     children.mkdir()
     (children / "sitecustomize.py").write_text(CHILDREN_SITECUSTOMIZE)
