@@ -32,7 +32,8 @@ class Written:
     clips: int = 0
     error: str | None = None
     unsettled: bool = False  # changed on disk while it was read: neither committed nor failed
-    said: int = 0  # lines of subtitles stored with it
+    said: int = 0  # lines of subtitles (and speech the engine heard) stored with it
+    speech_error: str | None = None  # why the speech the engine was to hear in it was lost
 
     @property
     def failed(self) -> bool:
@@ -42,8 +43,8 @@ class Written:
 def commit(
     events: Iterable[Event | VideoUnfinished], store: CatalogWriter, subtitles: SubtitleReader
 ) -> Iterator[Written]:
-    """Commit each video, with its subtitles, once all its clips have vectors; a failed file is recorded with its
-    reason instead."""
+    """Commit each video, with its subtitles (and the speech the engine heard), once all its clips have vectors; a
+    failed file is recorded with its reason instead."""
     collected: dict[Path, list[ClipVector]] = {}
     for event in events:
         job = event.job
@@ -60,8 +61,10 @@ def commit(
             length = event.info.duration
             clips = [replace(c, end=min(c.end, length)) if length else c for c in collected.pop(job.path, [])]
             words = subtitles.read(job.path)
-            store.save_video(job.root_id, str(job.path), stat, event.info, clips, words)
-            yield Written(job, clips=len(clips), said=len(words.segments))
+            heard = event.speech
+            store.save_video(job.root_id, str(job.path), stat, event.info, clips, words, speech=heard)
+            said = len(words.segments) + (len(heard.lines) if heard else 0)
+            yield Written(job, clips=len(clips), said=said, speech_error=heard.error if heard else None)
         elif isinstance(event, VideoFailed):
             collected.pop(job.path, None)
             store.save_failure(job.root_id, str(job.path), stat, event.error)

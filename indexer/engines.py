@@ -23,6 +23,8 @@ class Engine(Protocol):
     when the engine could not finish a file this run, that it did not)."""
 
     lazy_hash: bool  # whether it hashes the files the plan leaves unhashed (see make_plan)
+    # Whether it hears the files it embeds itself, their speech in VideoDone (else the run's speech process does).
+    hears_speech: bool
     embed_seconds: float  # while the model ran, once `embed` is exhausted
 
     def embed(self, jobs: list[VideoJob]) -> Generator[Event | VideoUnfinished, None, None]: ...

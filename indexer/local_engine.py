@@ -18,6 +18,7 @@ class LocalEngine:
     """index.engine = "local": decoders in child processes, the embedder here, batches spanning videos."""
 
     lazy_hash = False
+    hears_speech = False  # the run's speech process hears beside it, on this machine
 
     def __init__(self, settings: Settings, model_folder: Path, vector_space: str):
         # The vector space is the Ray engine's check on its remote workers; here the model is read from the folder.

@@ -3,22 +3,20 @@
 The driver (where `vidx index` runs) keeps the lock, the plan and the store, and commits video by video
 through the same writer as the local engine. Each actor compiles the model once, decodes its files in a
 decoding process of its own (a stalled or crashing decoder fails that file alone) and sends back clip times and
-vectors, never pixels. The model reaches the actors through Ray's object store (`ray.put` of the IR files),
-so they need no path to the home; the videos must be at the same path on every node (a shared mount).
-Ray is imported here, in ray_session.py, ray_connect.py and ray_compat.py only: the local engine and the query
-path never load it.
+vectors, never pixels. With a speech model installed, each actor also hears the files it decodes, in a speech
+process of its own (ray_speech.py), and sends back their lines. The models reach the actors through Ray's object
+store (`ray.put` of their files), so they need no path to the home; the videos must be at the same path on every
+node (a shared mount). Ray is imported here, in ray_session.py, ray_connect.py, ray_speech.py, ray_rows.py and
+ray_compat.py only: the local engine and the query path never load it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import queue
 import shutil
 import signal
 import tempfile
-import threading
 import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,11 +36,14 @@ from vidx.media.clips import Clip
 from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
 from vidx.store import VideoInfo
 
+from .budget import budget
 from .commit import VideoUnfinished
 from .decoders import DecoderPool
 from .plan import VideoJob, content_hash
-from .ray_compat import stop_execution
+from .ray_rows import Rows
 from .ray_session import quiet, session
+from .ray_speech import SpeechFiles, WorkerSpeech, as_row, digest, from_row, ship
+from .speech_words import SpeechModel, installed_speech
 from .stages import NO_PIXELS, ClipReady, Event, VideoDone, VideoFailed, embed
 
 log = logging.getLogger("vidx")
@@ -65,21 +66,15 @@ class ModelFiles:
     precision: str
 
 
-def _digest(blobs: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(blobs):
-        digest.update(name.encode() + b"\0" + blobs[name])
-    return digest.hexdigest()
-
-
 class Ledger:
-    """On the driver's node: the model's refs, how often each file was started (across actor restarts and lost
+    """On the driver's node: the models' refs, how often each file was started (across actor restarts and lost
     nodes), when a worker last showed life, and whether the driver has given up."""
 
-    def __init__(self, model: ModelFiles) -> None:
+    def __init__(self, model: ModelFiles, speech: SpeechFiles | None) -> None:
         # Handed out here rather than as the workers' constructor arguments, which Ray would keep in the object
         # store and warn (at error level) that a restarted actor could lose.
         self._model = model
+        self._speech = speech
         self.attempts: dict[str, int] = {}
         self.last = time.monotonic()
         self.alive = False
@@ -87,6 +82,9 @@ class Ledger:
 
     def model(self) -> ModelFiles:
         return self._model
+
+    def speech(self) -> SpeechFiles | None:
+        return self._speech
 
     def begin(self, path: str) -> int:
         """This start's number for `path`, 1 for the first; 0 once the driver has given up."""
@@ -109,7 +107,7 @@ class Ledger:
 
 
 class Worker:
-    """One Ray Data actor: compiles the model once, then decodes and embeds one file per call."""
+    """One Ray Data actor: compiles the model once, then decodes, embeds and hears one file per call."""
 
     def __init__(self, settings: Settings, ledger, debug: dict[str, str]):
         os.environ.update(debug)
@@ -119,11 +117,17 @@ class Worker:
         self.fatal: str | None = None
         self.beaten = 0.0
         ledger.beat.remote()
-        # Ray gives the actor CPUs and sets OMP_NUM_THREADS, which OpenVINO ignores: size its pool here.
-        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
-        self.threads = max(1, int(cpus))
+        # Ray gives the actor CPUs and sets OMP_NUM_THREADS, which OpenVINO ignores: size its pool here, and
+        # share the CPUs with the speech process as a machine's cores are shared (budget.py).
+        cpus = max(1, int(ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)))
+        speech_files = ray.get(ledger.speech.remote())
+        cores = budget(settings, cpus, speech=speech_files is not None)
+        self.threads = cores.inference_threads or cpus
+        self.speech: WorkerSpeech | None = None
         try:
             self.encoder = self._compile(ray.get(ledger.model.remote()))
+            if speech_files is not None:
+                self.speech = WorkerSpeech(speech_files, cores.speech_threads, settings.index.timeout)
         except VidxError as e:
             self.fatal = str(e)
         # One decoding process kept across this worker's files; a file that stalls or kills it fails alone.
@@ -135,7 +139,7 @@ class Worker:
         from vidx.model.runtime import VideoEncoder
 
         blobs = {name: ray.get(ref) for name, ref in model.refs.items()}
-        if _digest(blobs) != model.sha256:
+        if digest(blobs) != model.sha256:
             raise VidxError("the model arrived damaged (its bytes differ from the driver's)")
         scratch = Path(tempfile.mkdtemp(prefix="vidx-worker-"))
         try:
@@ -183,6 +187,8 @@ class Worker:
         hashing = self.hasher.submit(content_hash, job.path) if not job.hash else None
         clips, info, error, decoding = [], None, None, 0.0
         busy = self.encoder.busy_seconds
+        if self.speech:
+            self.speech.start(job.path)  # heard in the speech process while the pictures are decoded and embedded
         self.decoder.add([job])
         # The local engine's embedder: requests kept in flight on the worker's threads.
         for event in embed(self.decoder.events(), self.encoder, self.settings.index.batch):
@@ -201,12 +207,15 @@ class Worker:
             except OSError as e:
                 info, error = None, f"{job.path}: cannot read ({e.strerror or e})"
         seconds = (decoding, self.encoder.busy_seconds - busy)
+        heard = self.speech.wait(self._beat) if self.speech else None
         if info is None:
             assert error is not None, "the decoder ends each file with VideoDone or VideoFailed"
             return self._row(job, "failed", error, seconds=seconds)
-        return self._row(job, "done", "", info, clips, seconds)
+        return self._row(job, "done", "", info, clips, seconds, heard)
 
-    def _row(self, job: VideoJob, status: str, reason: str, info=None, clips=(), seconds=(0.0, 0.0)) -> dict:
+    def _row(
+        self, job: VideoJob, status: str, reason: str, info=None, clips=(), seconds=(0.0, 0.0), heard=None
+    ) -> dict:
         times = np.array([c[:3] for c in clips], np.float64).reshape(-1, 3)
         vectors = np.stack([c[3] for c in clips]).astype(np.float32) if clips else np.zeros((0, 0), np.float32)
         # Paths and reasons travel as bytes: Arrow's strings are UTF-8, and a file name need not be.
@@ -222,6 +231,7 @@ class Worker:
             "vectors": [vectors.tobytes()],
             "decode_seconds": [seconds[0]],
             "embed_seconds": [seconds[1]],
+            **as_row(heard),
         }
 
 
@@ -238,8 +248,8 @@ def _started(ledger: ActorHandle) -> None:
         ) from None
 
 
-def _events(job: VideoJob, row: dict) -> Iterator[Event]:
-    """A worker's row as the writer takes it: each clip with its vector, then the file's end."""
+def _events(job: VideoJob, row: dict, speech: SpeechModel | None) -> Iterator[Event]:
+    """A worker's row as the writer takes it: each clip with its vector, then the file's end with its speech."""
     seconds = float(row["decode_seconds"])
     if row["status"] != "done":
         yield VideoFailed(job, os.fsdecode(bytes(row["reason"])), seconds)
@@ -249,18 +259,20 @@ def _events(job: VideoJob, row: dict) -> Iterator[Event]:
     for (number, start, end), vector in zip(times, vectors, strict=True):
         yield ClipReady(job, Clip(int(number), float(start), float(end), NO_PIXELS), vector)
     info = VideoInfo(str(row["hash"]), float(row["duration"]), float(row["fps"]), int(row["frames"]))
-    yield VideoDone(job, info, seconds)
+    yield VideoDone(job, info, seconds, from_row(row, speech))
 
 
 class RayEngine:
     """Embeds a run's files on Ray (index.engine = "ray")."""
 
     lazy_hash = True  # the workers hash the files the plan leaves unhashed, as they read them
+    hears_speech = True  # the workers hear the files they decode, with the installed speech model
 
     def __init__(self, settings: Settings, model_folder: Path, vector_space: str):
         self.settings = settings
         self.folder = model_folder
         self.space = vector_space
+        self.speech = installed_speech(settings)
         self.embed_seconds = 0.0
 
     def embed(self, jobs: list[VideoJob]) -> Generator[Event | VideoUnfinished, None, None]:
@@ -270,12 +282,16 @@ class RayEngine:
             here = ray.get_runtime_context().get_node_id()
             # On the driver's node, so losing a worker node loses no count.
             where = NodeAffinitySchedulingStrategy(here, soft=False)
-            ledger = ray.remote(Ledger).options(num_cpus=0, scheduling_strategy=where).remote(self._model())
+            ledger = (
+                ray.remote(Ledger)
+                .options(num_cpus=0, scheduling_strategy=where)
+                .remote(self._model(), ship(self.speech) if self.speech else None)
+            )
             # Ray types an actor as its handle or its class (so that calls to its methods check); it is the handle.
             assert isinstance(ledger, ActorHandle)
             _started(ledger)
             silence = 2 * self.settings.index.timeout  # a live worker yields a clip at least every index.timeout
-            rows = _Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
+            rows = Rows(self._dataset(jobs, workers, ledger), ledger, silence, max(silence, STARTUP_SECONDS))
             try:
                 for row in rows:
                     path = bytes(row["path"])
@@ -284,7 +300,7 @@ class RayEngine:
                     if row["status"] == "cancelled" or path not in pending:
                         continue  # delivered twice (a retried task): the file is committed once
                     self.embed_seconds += float(row["embed_seconds"])
-                    yield from _events(pending.pop(path), row)
+                    yield from _events(pending.pop(path), row, self.speech)
             finally:
                 rows.close()
                 ray.kill(ledger)
@@ -309,7 +325,7 @@ class RayEngine:
         names = (MANIFEST, xml, str(Path(xml).with_suffix(".bin")))
         blobs = {name: (self.folder / name).read_bytes() for name in names}
         refs = {name: ray.put(data) for name, data in blobs.items()}
-        return ModelFiles(refs, _digest(blobs), self.space, precision)
+        return ModelFiles(refs, digest(blobs), self.space, precision)
 
     def _dataset(self, jobs: list[VideoJob], workers: int, ledger):
         # The biggest files first, so a long one does not start last and hold the run's end.
@@ -334,53 +350,3 @@ class RayEngine:
         context.max_consecutive_actor_init_deaths = 5
         context.execution_no_progress_timeout_s = -1  # the ledger's watchdog bounds the run instead
         return dataset
-
-
-class _Rows:
-    """Each file's row as soon as its worker is done; ends early when no worker has shown life for `silence`
-    seconds (`startup` before the first), as when every node able to run one is lost."""
-
-    def __init__(self, dataset, ledger, silence: float, startup: float):
-        self.dataset = dataset
-        self.ledger = ledger
-        self.limits = (silence, startup)
-        self.out: queue.Queue = queue.Queue()
-        self.pump = threading.Thread(target=self._pump, name="vidx-ray-rows", daemon=True)
-
-    def _pump(self) -> None:
-        try:
-            # Whole blocks, nothing prefetched: a finished file is not held back until the next one finishes.
-            for batch in self.dataset.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
-                for i in range(len(batch["path"])):
-                    self.out.put({key: column[i] for key, column in batch.items()})
-        except Exception as e:  # noqa: BLE001 - handed to the driver's thread, which raises it
-            self.out.put(e)
-        else:
-            self.out.put(None)
-
-    def __iter__(self) -> Iterator[dict]:
-        self.pump.start()
-        silence, startup = self.limits
-        while True:
-            try:
-                item = self.out.get(timeout=1.0)
-            except queue.Empty:
-                alive, quiet = ray.get(self.ledger.silence.remote())
-                if quiet > (silence if alive else startup):
-                    return
-                continue
-            if item is None:
-                return
-            if isinstance(item, Exception):
-                lines = [line for line in str(item).splitlines() if line.strip()]
-                raise VidxError(f"Ray failed: {type(item).__name__}: {lines[-1] if lines else ''}") from None
-            yield item
-
-    def close(self) -> None:
-        """Stop an execution that is still running (given up on), before Ray itself is shut down."""
-        if not self.pump.is_alive():
-            return
-        self.ledger.stop.remote()  # workers still queued return at once
-        # Ray Data's executor thread would otherwise outlive the run and fail noisily once Ray is shut down.
-        stop_execution(self.dataset)
-        self.pump.join(timeout=10)

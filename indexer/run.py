@@ -134,13 +134,15 @@ def run_index(
         threads = budget(settings, speech=speech_model is not None).speech_threads
         # The speech process hears beside the decoders and the model; closed however the run ends.
         with SpeechWords(catalog, store, speech_model, threads, settings.index.timeout) as speech:
-            speech.hear([job.path for job in plan.embed], roots)
+            speech.hear([job.path for job in plan.embed], roots, by_engine=engine.hears_speech)
             if plan.embed:
                 # Closed however the loop ends, so the engine's processes (a decoder, a Ray cluster) end with it.
                 with contextlib.closing(engine.embed(plan.embed)) as events:
                     for written in commit(_timed(events, summary), store, subtitles):
                         _count(written, summary)
                         speech.settled(written.job.path, committed=not written.unsettled)
+                        if written.speech_error:
+                            speech.warnings.append(written.speech_error)
                         report(printable(str(written.job.path)), _outcome(written))
                 summary.embed_seconds = engine.embed_seconds
             for placement in plan.copies:

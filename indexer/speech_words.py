@@ -62,17 +62,19 @@ class SpeechWords:
         if self.transcriber:
             self.transcriber.close()
 
-    def hear(self, embedded: Iterable[Path], roots: Iterable[Path]) -> None:
-        """Hear the files this run embeds, then the indexed videos under `roots` this model has not heard."""
+    def hear(self, embedded: Iterable[Path], roots: Iterable[Path], by_engine: bool = False) -> None:
+        """Hear the files this run embeds (unless the engine hears them itself, `by_engine`, and its events carry
+        their speech), then the indexed videos under `roots` this model has not heard."""
         if not self.transcriber or not self.model:
             return
-        embedded = list(embedded)
-        self.unsettled = {str(p) for p in embedded}
-        for path in embedded:
-            self.transcriber.submit(path)
+        embedded = [str(p) for p in embedded]
+        if not by_engine:
+            self.unsettled = set(embedded)
+            for path in embedded:
+                self.transcriber.submit(Path(path))
         for root in roots:
             for name in unheard(self.catalog.db, str(root).rstrip("/") + "/", self.model.id):
-                if name not in self.unsettled:
+                if name not in embedded:
                     self.transcriber.submit(Path(name))
         self.collect()
 

@@ -22,6 +22,7 @@ from vidx.media.clips import Clip
 from vidx.media.decode import video_clips
 from vidx.media.frames import DecodeStats
 from vidx.store import VideoInfo
+from vidx.store.said_rows import Speech
 
 from .plan import VideoJob
 
@@ -44,6 +45,7 @@ class VideoDone:
     job: VideoJob
     info: VideoInfo
     seconds: float = 0.0  # spent decoding it, waits for the embedder left out
+    speech: Speech | None = None  # heard by the engine beside its pictures (the Ray workers), stored with them
 
 
 @dataclass

@@ -21,7 +21,7 @@ from vidx.said import Segment
 
 from . import said_rows, thumbnails
 from .catalog import Catalog, ClipVector, VideoInfo
-from .said_rows import Subtitles
+from .said_rows import Speech, Subtitles
 from .segments import IndexState, fresh_max
 from .vector_index import STATE_KEY, IndexWriter
 
@@ -90,9 +90,10 @@ class CatalogWriter:
         clips: list[ClipVector],
         subtitles: Subtitles | None = None,
         speech_of: int | None = None,
+        speech: Speech | None = None,
     ) -> int:
         """Store a video, its clip vectors and its words in one transaction; `speech_of` is a video whose speech
-        this one shares (it is a copy of it). Returns the video id."""
+        this one shares (it is a copy of it), `speech` what was heard in it. Returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
             if clips:
@@ -107,6 +108,8 @@ class CatalogWriter:
                     self._put_subtitles(video_id, subtitles)
                 if speech_of is not None:
                     self._copy_speech(speech_of, video_id)
+                if speech is not None:
+                    self._put_speech(video_id, speech.lines, speech.model, speech.error)
                 self._write_state(state)
                 self._bump_generation()
             self.index.committed(state)
