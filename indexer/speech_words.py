@@ -67,14 +67,15 @@ class SpeechWords:
         their speech), then the indexed videos under `roots` this model has not heard."""
         if not self.transcriber or not self.model:
             return
-        embedded = [str(p) for p in embedded]
+        names = [str(p) for p in embedded]
+        heard_here = set() if by_engine else set(names)
         if not by_engine:
-            self.unsettled = set(embedded)
-            for path in embedded:
-                self.transcriber.submit(Path(path))
+            self.unsettled = set(names)
+            for name in names:
+                self.transcriber.submit(Path(name))
         for root in roots:
             for name in unheard(self.catalog.db, str(root).rstrip("/") + "/", self.model.id):
-                if name not in embedded:
+                if name not in heard_here:
                     self.transcriber.submit(Path(name))
         self.collect()
 
