@@ -70,7 +70,7 @@ class Ledger:
     """On the driver's node: the models' refs, how often each file was started (across actor restarts and lost
     nodes), when a worker last showed life, and whether the driver has given up."""
 
-    def __init__(self, model: ModelFiles, speech: SpeechFiles | None) -> None:
+    def __init__(self, model: ModelFiles, speech: SpeechFiles | None = None) -> None:
         # Handed out here rather than as the workers' constructor arguments, which Ray would keep in the object
         # store and warn (at error level) that a restarted actor could lose.
         self._model = model
