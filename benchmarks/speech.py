@@ -1,6 +1,7 @@
 """Speech recognition alone, and what a video with nothing to hear costs with speech on.
 
     python benchmarks/speech.py [--model FOLDER] [--threads 2]
+    python benchmarks/speech.py --index S3D_FOLDER [--rounds 3] [--library-720p]
 
 The model is the real Whisper base in CTranslate2 format that the tests use (tests/whisper_model.py builds it),
 run as vidx runs it: faster-whisper, int8 on the CPU, voice-activity filter on. The talk is two minutes of
@@ -10,6 +11,12 @@ espeak-ng sentences (`-v en-us -s 130`) with short pauses, cached under benchmar
 - the talk's audio decoded from an H.264 + AAC video (PyAV, to 16 kHz mono);
 - a 60 s video whose track is silence, one of low noise, and one without audio: what hearing each costs, per
   second of video, and the speech process's start for a run.
+With `--index`, `vidx index` end to end instead, each run the real CLI in a process of its own over a fresh home
+whose video model is S3D_FOLDER (read, never written), speech on and off in turn (`VIDX_SPEECH_ENABLED`, the
+Whisper model imported once into a home under the cache): a talk library (the talk and a second one of 60 s), a
+60 s video without an audio track, one whose track is silence, and with `--library-720p` the 720p library of
+benchmarks/inputs.py with no speech model, for reference. Medians of `--rounds`, wall and CPU time (the run's
+processes and their children).
 Prints a Markdown table and one JSON line; the machine is shared, so the load average is printed too.
 """
 
@@ -21,6 +28,8 @@ import os
 import platform
 import re
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -64,20 +73,20 @@ def cpu(who: int = resource.RUSAGE_SELF) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def talk() -> tuple[Path, list[str]]:
-    """The talk video (cached) and the words said in it."""
+def talk(seconds: int = TALK_SECONDS, first: int = 0) -> tuple[Path, list[str]]:
+    """The talk video of `seconds` starting at line `first` (cached) and the words said in it."""
     lines: list[tuple[float, str]] = []
     at = 0.5
     while True:
-        text = LINES[len(lines) % len(LINES)]
+        text = LINES[(first + len(lines)) % len(LINES)]
         length = len(sv.spoken(text)) / sv.RATE
-        if at + length > TALK_SECONDS - 0.5:
+        if at + length > seconds - 0.5:
             break
         lines.append((at, text))
         at += length + PAUSE
-    path = CACHE / "talk.mp4"
+    path = CACHE / ("talk.mp4" if (seconds, first) == (TALK_SECONDS, 0) else f"talk-{seconds}s-{first}.mp4")
     if not path.exists():
-        sv.write_video(path, TALK_SECONDS, sv.talking(TALK_SECONDS, lines))
+        sv.write_video(path, seconds, sv.talking(seconds, lines))
     return path, [w for _, text in lines for w in words(text)]
 
 
@@ -111,8 +120,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=whisper_model.location(), help="CTranslate2 Whisper folder")
     parser.add_argument("--threads", type=int, default=2, help="CTranslate2 threads (vidx gives it the budget's)")
+    parser.add_argument("--index", type=Path, metavar="S3D_FOLDER", help="time `vidx index` with this video model")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --index runs (medians)")
+    parser.add_argument("--library-720p", action="store_true", help="with --index: the 720p library too")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
+    if args.index:
+        index_runs(args)
+        return
     path, said = talk()
     load = os.getloadavg()[0]
     audio = read_audio(path)
@@ -200,6 +215,88 @@ def table(r: dict) -> str:
         )
     )
     return "\n".join(["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+
+
+def index_runs(args) -> None:
+    """`vidx index` end to end, speech on and off in turn, in fresh homes; prints a table and a JSON line."""
+    video_model = CACHE / "index" / "s3d"
+    if not video_model.exists():  # a copy: the folder given may be rebuilt by someone else meanwhile
+        shutil.copytree(args.index.resolve(), video_model, ignore=shutil.ignore_patterns("*.npy"))
+    speech_home = CACHE / "index" / "speech-home"
+    if not (speech_home / "models" / "speech" / "active").exists():
+        run_index(speech_home, ["model", "import-speech", str(args.model)], {})
+    quiet = quiet_videos()
+    libraries = {
+        "talk library (2 videos, 180 s of talk)": [talk()[0], talk(60, 3)[0]],
+        "a 60 s video without an audio track": [quiet["no audio track"]],
+        "a 60 s video whose track is silence": [quiet["silence"]],
+    }
+    if args.library_720p:
+        import inputs
+
+        libraries["720p library (4 videos, 302 s; no speech model)"] = inputs.make_library(CACHE / "library-720p")[0]
+    roots = {}
+    for n, (name, files) in enumerate(libraries.items()):
+        roots[name] = CACHE / "index" / f"library-{n}"
+        roots[name].mkdir(parents=True, exist_ok=True)
+        for file in files:
+            if not (roots[name] / file.name).exists():
+                os.link(file, roots[name] / file.name)
+    modes = {name: (("off",) if "720p" in name else ("off", "on")) for name in libraries}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {(n, m): [] for n in libraries for m in modes[n]}
+    heard: dict[str, int] = {}
+    load = os.getloadavg()
+    for _ in range(args.rounds):
+        for name, mode in times:  # on and off in turn, so both see the same drift of the shared machine's load
+            home = CACHE / "index" / "run-home"
+            shutil.rmtree(home, ignore_errors=True)
+            (home / "models").mkdir(parents=True)
+            (home / "models" / "active").symlink_to(video_model.resolve())
+            (home / "models" / "speech").symlink_to((speech_home / "models" / "speech").resolve())
+            (home / "config.toml").write_text('[model]\nprecision = "int8"\n')
+            env = {"VIDX_SPEECH_ENABLED": "true" if mode == "on" else "false"}
+            wall, busy, summary = run_index(home, ["index", str(roots[name]), "--json"], env)
+            times[name, mode].append((wall, busy))
+            heard[name] = summary["said_segments"]
+    median = {key: tuple(statistics.median(t[i] for t in runs) for i in (0, 1)) for key, runs in times.items()}
+    result = {
+        "cpu": cpu_name(),
+        "python": platform.python_version(),
+        "command": f"python benchmarks/speech.py --index {args.index} --rounds {args.rounds}"
+        + (" --library-720p" if args.library_720p else ""),
+        "load_average": [round(x, 1) for x in load],
+        "load_average_after": [round(x, 1) for x in os.getloadavg()],
+        "runs": {f"{n} / speech {m}": [round(median[n, m][0], 2), round(median[n, m][1], 2)] for n, m in median},
+        "said_segments": heard,
+    }
+    rows = ["| `vidx index` of | speech off | speech on | on / off |", "|---|---|---|---|"]
+    for name in libraries:
+        off = median[name, "off"]
+        if "on" not in modes[name]:
+            rows.append(f"| {name} | {off[0]:.1f} s ({off[1]:.1f} s CPU) | | |")
+            continue
+        on = median[name, "on"]
+        rows.append(
+            f"| {name} | {off[0]:.1f} s ({off[1]:.1f} s CPU) | {on[0]:.1f} s ({on[1]:.1f} s CPU), "
+            f"{heard[name]} lines | {on[0] / off[0]:.3f}x wall ({on[1] / off[1]:.3f}x CPU) |"
+        )
+    print("\n".join(rows))
+    print(json.dumps(result))
+
+
+def run_index(home: Path, arguments: list[str], env: dict) -> tuple[float, float, dict]:
+    """The real CLI in a process of its own: wall seconds, CPU seconds of it and its children, its --json."""
+    started, used = time.perf_counter(), cpu(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, "-c", "from vidx.cli import main; main()", *arguments],
+        env={**os.environ, "VIDX_HOME": str(home), **env},
+        capture_output=True,
+        text=True,
+    )
+    wall, busy = time.perf_counter() - started, cpu(resource.RUSAGE_CHILDREN) - used
+    if done.returncode != 0:
+        raise RuntimeError(f"vidx {' '.join(arguments)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, busy, json.loads(done.stdout) if "--json" in arguments else {}
 
 
 if __name__ == "__main__":
