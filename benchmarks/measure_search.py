@@ -67,7 +67,7 @@ def faiss_million(n: int, queries: int) -> dict:
         # What a `vidx query` process pays first: reading the segments, mapping the rows, one query.
         start = time.perf_counter()
         index = OpenIndex(Path(tmp))
-        index.refresh(state, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        index.refresh(state, np.zeros(0, np.int64), np.zeros(0, np.int64), lambda lo, hi: np.arange(lo, hi))
         index.search(probe[0], 10)
         opened = time.perf_counter() - start
         times, found = [], []

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vidx.config import Settings
+from vidx.errors import VectorsDamaged
 from vidx.filenames import printable
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter, now
@@ -211,10 +212,17 @@ def _copy(
         return
     known = catalog.video(path) is not None
     words = subtitles.read(placement.path)
-    store.copy_video(twins[0].id, placement.root_id, path, placement.stat, words)
-    summary.said_segments += len(words.segments)
-    if known:
-        summary.changed += 1
-    else:
-        summary.added += 1
-    report(printable(path), f"copy of {twins[0].path}")
+    for twin in twins:
+        try:
+            store.copy_video(twin.id, placement.root_id, path, placement.stat, words)
+        except VectorsDamaged:
+            continue
+        summary.said_segments += len(words.segments)
+        if known:
+            summary.changed += 1
+        else:
+            summary.added += 1
+        report(printable(path), f"copy of {twin.path}")
+        return
+    # Not recorded, so that the next run, after `vidx doctor --repair` has dropped the damaged twins, embeds it.
+    summary.failed.append(failure(path, "same content as videos whose stored vectors are damaged; run vidx doctor"))

@@ -46,9 +46,14 @@ def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: f
     if not videos:
         return list(hits)
     ids = np.concatenate([v.ids for v in videos.values()])
-    all_scores = scored(catalog.vectors(ids), np.asarray(query, np.float32))
-    ends = np.cumsum([len(v.ids) for v in videos.values()])
-    scores = dict(zip(videos, np.split(all_scores, ends[:-1]), strict=True))
+    intact, vectors = catalog.intact_vectors(ids)
+    all_scores = scored(vectors, np.asarray(query, np.float32))
+    ends = np.cumsum([len(v.ids) for v in videos.values()])[:-1]
+    # A clip whose vector is damaged scores as its video's worst intact clip: it never widens a moment.
+    scores = {
+        video: np.where(ok, found, found[ok].min() if ok.any() else 0.0)
+        for video, found, ok in zip(videos, np.split(all_scores, ends), np.split(intact, ends), strict=True)
+    }
     out = []
     for hit in hits:
         clips = videos.get(hit.video_id)

@@ -21,8 +21,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from vidx.errors import VidxError
+from vidx.errors import IndexFileDamaged
 
+from . import checksums
 from .vector_rows import sync_folder
 
 NPROBE = 16
@@ -31,6 +32,7 @@ PQ_BITS = 8
 KMEANS_ITERATIONS = 10  # the lists only need to be roughly balanced; candidates are re-scored exactly
 MIN_LISTS, MAX_LISTS = 4, 8192
 MIN_TRAINING = 4  # vectors: 4 lists, and 2-bit codes
+CHECKSUM_DIFFERS = "its checksum is not the one recorded when it was written"
 
 
 def supported(dim: int) -> bool:
@@ -140,11 +142,24 @@ def save(index: faiss.IndexIVFPQ, path: Path) -> int:
     return path.stat().st_size
 
 
-def load(path: Path, mapped: bool = False) -> faiss.IndexIVFPQ:
-    """The segment at `path`; `mapped` leaves its codes in the file, memory-mapped (readers: opening a segment then
-    costs no read, and its codes are pages the kernel can drop, not the process's memory). A mapped segment is
-    read-only: writers, which merge and remove, read it whole."""
-    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0)
+def load(path: Path, crc: int = 0, mapped: bool = False) -> faiss.IndexIVFPQ:
+    """The segment (or lists) at `path`; `mapped` leaves its codes in the file, memory-mapped (readers: opening a
+    segment then costs no read, and its codes are pages the kernel can drop, not the process's memory). A mapped
+    segment is read-only: writers, which merge and remove, read it whole.
+
+    IndexFileDamaged when the file is not the one written with checksum `crc` (0: not checked), or not one FAISS
+    can read as a segment; FileNotFoundError when it is gone.
+    """
+    if crc and checksums.file_crc(path) != crc:
+        raise IndexFileDamaged(path, CHECKSUM_DIFFERS)
+    try:
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0)
+    except RuntimeError as e:
+        if not path.exists():
+            raise FileNotFoundError(path) from None
+        raise IndexFileDamaged(path, "FAISS cannot read it") from e
+    except MemoryError:  # a damaged size field asks for more memory than there is
+        raise IndexFileDamaged(path, "FAISS cannot read it") from None
     if not isinstance(index, faiss.IndexIVFPQ):  # every segment vidx writes is one; anything else was put there
-        raise VidxError(f"{path} is not a vidx index segment: move it away and run vidx doctor --repair")
+        raise IndexFileDamaged(path, "it is not a vidx index segment")
     return index

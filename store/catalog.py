@@ -18,10 +18,10 @@ import numpy as np
 
 from vidx import __version__
 from vidx.config import Home
-from vidx.errors import NewerCatalog, NotWritable, VidxError
+from vidx.errors import CatalogDamaged, NewerCatalog, NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
-from . import migrations, said_rows, thumbnails, vector_index
+from . import damage, migrations, said_rows, thumbnails, vector_check, vector_index
 from .segments import IndexState
 from .vector_rows import VectorRows
 
@@ -121,6 +121,8 @@ class Catalog:
         try:
             self.db = self._open_read_only() if self.read_only else self._open()
         except sqlite3.DatabaseError as e:
+            if damage.is_catalogue_damage(e):
+                raise CatalogDamaged(self.home.db, str(e)) from None
             raise VidxError(f"Cannot open the database {self.home.db}: {e}; run `vidx doctor`") from None
 
     def _open(self) -> sqlite3.Connection:
@@ -201,11 +203,18 @@ class Catalog:
         return vector_index.read_state(self.db)
 
     def vectors(self, ids) -> np.ndarray:
-        """The float16 rows of clips `ids`, as float32 [len(ids), dim]."""
+        """The float16 rows of clips `ids`, as float32 [len(ids), dim], unchecked (see `intact_vectors`)."""
+        return self.vector_rows().read(np.asarray(ids, np.int64))
+
+    def intact_vectors(self, ids) -> tuple[np.ndarray, np.ndarray]:
+        """Which of clips `ids` have intact rows, and the rows as float32 (vector_check.py)."""
+        return vector_check.checked(self.db, self.vector_rows(), ids)
+
+    def vector_rows(self) -> VectorRows:
         dim = self.index_state().dim
         if self._rows is None or self._rows.dim != dim:
             self._rows = VectorRows(self.home.index_dir, dim)
-        return self._rows.read(np.asarray(ids, np.int64))
+        return self._rows
 
     def clip_rows(self, ids: list[int]) -> dict[int, ClipRow]:
         found = {}
@@ -227,21 +236,22 @@ class Catalog:
         return self.db.execute("select id from clips where video_id = ? and idx = ?", [video_id, idx]).fetchone()[0]
 
     def clip_vectors(self, video_id: int) -> list[ClipVector]:
-        """One video's clips in order, with their vectors."""
+        """One video's clips in order, with their vectors; a clip whose vector is damaged is left out."""
         query = (
             f"select clips.id, idx, start, {CLIP_END} from clips left join videos on videos.id = clips.video_id"
             " where video_id = ? order by idx"
         )
         rows = list(self.db.execute(query, [video_id]))
-        found: list[np.ndarray] | np.ndarray = self.vectors([r[0] for r in rows]) if rows else []
-        return [ClipVector(i, a, b, v) for (_, i, a, b), v in zip(rows, found, strict=True)]
+        intact, found = self.intact_vectors([r[0] for r in rows])
+        return [ClipVector(i, a, b, v) for (_, i, a, b), v, ok in zip(rows, found, intact, strict=True) if ok]
 
     def indexed_videos(self) -> list[VideoFacts]:
         rows = self.db.execute("select id, path, duration, hash from videos where status = 'ok' order by path")
         return [VideoFacts(i, p, d or 0.0, h) for i, p, d, h in rows]
 
     def clip_arrays(self) -> ClipArrays:
-        """All clips at once, their vectors in one preallocated matrix (2 GB at a million clips)."""
+        """All clips at once, their vectors in one preallocated matrix (2 GB at a million clips); clips whose
+        vectors are damaged are left out."""
         with self._snapshot():  # an index run committing meanwhile cannot change the count
             n = self.counts()["clips"]
             ids, video_ids = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -253,8 +263,11 @@ class Catalog:
             for i, (clip_id, video_id, start, end) in enumerate(rows):
                 ids[i], video_ids[i], starts[i], ends[i] = clip_id, video_id, start, end
             vecs = np.empty((n, self.index_state().dim if n else 0), np.float32)
+            intact = np.ones(n, bool)
             for at in range(0, n, 65_536):
-                vecs[at : at + 65_536] = self.vectors(ids[at : at + 65_536])
+                intact[at : at + 65_536], vecs[at : at + 65_536] = self.intact_vectors(ids[at : at + 65_536])
+        if not intact.all():
+            video_ids, starts, ends, vecs = video_ids[intact], starts[intact], ends[intact], vecs[intact]
         return ClipArrays(video_ids, starts, ends, vecs)
 
     @contextlib.contextmanager
@@ -288,7 +301,8 @@ class Catalog:
             chunk = [int(i) for i in ids[at : at + 30_000]]
             marks = ",".join("?" * len(chunk))
             found += [r[0] for r in self.db.execute(f"select id from clips where id in ({marks}) order by id", chunk)]
-        return self.vectors(found)
+        intact, vectors = self.intact_vectors(found)
+        return vectors[intact]
 
     def clip_row(self, clip_id: int) -> ClipRow | None:
         return self.clip_rows([clip_id]).get(clip_id)
@@ -321,9 +335,16 @@ class Catalog:
         """`said_segments` (lines of subtitles and speech) and `bitmap_subtitle_streams` (skipped)."""
         return said_rows.counts(self.db)
 
-    def integrity(self) -> str:
-        """SQLite's own check of the file: "ok", or what is wrong."""
-        return self.db.execute("pragma integrity_check").fetchone()[0]
+    def damage(self, thorough: bool = False) -> str | None:
+        """What SQLite's check of every page finds wrong, or None; `thorough` also checks that each index agrees
+        with its table (integrity_check, not quick_check)."""
+        try:
+            found = self.db.execute(f"pragma {'integrity_check' if thorough else 'quick_check'}").fetchone()[0]
+        except sqlite3.DatabaseError as e:  # a page too damaged to check
+            if not damage.is_catalogue_damage(e):
+                raise
+            return str(e)
+        return None if found == "ok" else " ".join(found.split())
 
     def orphan_clips(self) -> list[int]:
         return [r[0] for r in self.db.execute("select id from clips where video_id not in (select id from videos)")]
@@ -342,7 +363,8 @@ class Catalog:
         """
         skip = np.unique(np.asarray(skip, np.int64))
         scores, ids, size = vector_index.held(self.home.index_dir).search(self.db, query, n, skip)
-        return scores, ids, size - len(skip) > n
+        intact, _ = self.intact_vectors(ids)  # a damaged row's score is whatever its bytes make it
+        return scores[intact], ids[intact], size - len(skip) > n
 
     def vector_count(self) -> int:
         """Clips the current index state holds: its segments' less those dropped, and the fresh ones."""

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from vidx.errors import VidxError
+from vidx.errors import CatalogDamaged, VectorsDamaged, VidxError
 from vidx.filenames import printable, raw_bytes
 from vidx.said import Segment
 
 from . import said_rows, thumbnails
 from .catalog import Catalog, ClipVector, VideoInfo
+from .checksums import row_crcs
 from .said_rows import Speech, Subtitles
 from .segments import IndexState, fresh_max
 from .vector_index import STATE_KEY, IndexWriter
+from .vector_rows import as_stored
 
 # Bring the index files up to date at least this often during a long run (cheap: nothing is written until
 # segments.FRESH_MAX clips are fresh), so that deletions are compacted in time.
@@ -43,6 +45,9 @@ class CatalogWriter:
     """
 
     def __init__(self, catalog: Catalog, save_every: float = SAVE_EVERY):
+        found = catalog.damage()  # a damaged catalogue is never written to: `vidx doctor --repair` recovers it
+        if found is not None:
+            raise CatalogDamaged(catalog.home.db, found)
         self.catalog = catalog
         self.db = sqlite_utils.Database(catalog.db)  # the catalogue's own connection: its reads see these writes
         self.save_every = save_every
@@ -97,13 +102,15 @@ class CatalogWriter:
         fields = {"status": "ok", "error": None, **asdict(info)}
         with _in_step():
             if clips:
-                ids, state = self.index.reserve(np.stack([c.vector for c in clips]))
+                vectors = np.stack([c.vector for c in clips])
+                ids, state = self.index.reserve(vectors)
             else:
-                ids, state = [], self.index.state
+                vectors, ids, state = np.zeros((0, 0), np.float32), [], self.index.state
+            crcs = row_crcs(as_stored(vectors))
             with self.db.atomic():
                 video_id, _ = self._put_video(root_id, path, stat, fields)
-                for clip_id, clip in zip(ids, clips, strict=True):
-                    self._insert_clip(clip_id, video_id, clip)
+                for clip_id, clip, crc in zip(ids, clips, crcs, strict=True):
+                    self._insert_clip(clip_id, video_id, clip, crc)
                 if subtitles is not None:
                     self._put_subtitles(video_id, subtitles)
                 if speech_of is not None:
@@ -135,8 +142,11 @@ class CatalogWriter:
         self, source_id: int, root_id: int, path: str, stat: tuple[int, int], subtitles: Subtitles | None = None
     ) -> None:
         """A second path with the same content: new clips, whose rows copy the source's vectors; the source's
-        speech, its own subtitles."""
+        speech, its own subtitles. VectorsDamaged, and nothing written, when some of the source's vectors fail their
+        checksums: damage is never copied."""
         info, clips = self.catalog.video_info(source_id), self.catalog.clip_vectors(source_id)
+        if len(clips) != len(self.catalog.clip_ids(source_id)):
+            raise VectorsDamaged(f"the stored vectors of video {source_id} are damaged")
         self.save_video(root_id, path, stat, info, clips, subtitles, speech_of=source_id)
 
     # -- words: an indexed video's lines change, its clips stay ------------------------------------------------
@@ -205,11 +215,11 @@ class CatalogWriter:
         self.db.table("videos").insert(record)
         return self.db.execute("select last_insert_rowid()").fetchone()[0], removed
 
-    def _insert_clip(self, clip_id: int, video_id: int, clip: ClipVector) -> None:
-        # The vector column predates the float16 rows; it stays empty (migration m003).
+    def _insert_clip(self, clip_id: int, video_id: int, clip: ClipVector, crc: int) -> None:
+        # The vector column predates the float16 rows; it stays empty (migration m003). `crc` is the row's checksum.
         self.db.execute(
-            "insert into clips (id, video_id, idx, start, end, vector) values (?, ?, ?, ?, ?, x'')",
-            [clip_id, video_id, clip.idx, clip.start, clip.end],
+            "insert into clips (id, video_id, idx, start, end, vector, crc) values (?, ?, ?, ?, ?, x'', ?)",
+            [clip_id, video_id, clip.idx, clip.start, clip.end, crc],
         )
 
     def _write_state(self, state: IndexState) -> None:

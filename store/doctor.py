@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from vidx.config import Home
 from vidx.counting import counted
+from vidx.errors import CatalogDamaged
 
-from . import index_check
+from . import index_check, recovery
 from .catalog import Catalog
 from .catalog_writer import CatalogWriter
 
@@ -24,15 +27,30 @@ class Checkup:
         return not self.problems
 
 
-def check(catalog: Catalog, repair: bool = False) -> Checkup:
-    """Every problem is found before anything is repaired, so that `--repair` reports what `vidx doctor` does."""
-    result = Checkup()
-    integrity = catalog.integrity()
-    lasting = []  # what no repair without the model fixes
-    if integrity != "ok":
-        lasting.append(f"SQLite integrity check: {integrity}")
-        result.problems.append(lasting[-1])
+def check_home(home: Home, catalog: Callable[[], Catalog], close: Callable[[], None], repair: bool) -> Checkup:
+    """The catalogue first, since nothing else can be checked in a damaged one; `--repair` recovers what it still
+    holds into a new one (recovery.py), then checks and repairs that. `catalog()` opens the catalogue, `close()`
+    closes every connection to it."""
+    try:
+        found = catalog().damage(thorough=True)
+    except CatalogDamaged as e:
+        found = e.found
+    if found is None:
+        return check(catalog(), repair)
+    damaged = f"the catalogue {home.db} is damaged: SQLite finds {found}"
+    if not repair:
+        return Checkup([damaged], unrepaired=[damaged])
+    close()
+    recovered = recovery.recover(home.db)
+    result = check(catalog(), repair, recovered)
+    result.problems.insert(0, damaged)
+    return result
 
+
+def check(catalog: Catalog, repair: bool = False, recovered: recovery.Recovered | None = None) -> Checkup:
+    """Every problem is found before anything is repaired, so that `--repair` reports what `vidx doctor` does.
+    After a recovery, the videos that lost clips go too, and the index is built anew."""
+    result = Checkup()
     orphans = catalog.orphan_clips()
     if orphans:
         result.problems.append(f"{counted(len(orphans), 'clip')} {_verb(len(orphans), 'belong')} to no video")
@@ -43,11 +61,23 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
         result.problems.append(f"{gone}, e.g. {missing[0].path}")
     found = index_check.problems(catalog.db, catalog.home.index_dir, catalog.ann_threshold)
     result.problems += found.problems
-    stale = found.rebuild
-    if not stale:  # vector rows short or past their file: only `vidx index` embedding again mends them
-        lasting += found.problems
-    if repair and (orphans or missing or stale):
+    lasting = [] if found.rebuild else list(found.problems)  # what no repair without the model fixes
+    lost = recovered.incomplete if recovered else []
+    damaged = _videos_of(catalog, found.damaged, skip={v.id for v in missing} | set(lost))
+    if found.damaged:
+        e_g = f", e.g. {next(iter(damaged.values()))}" if damaged else ""
+        result.problems.append(
+            f"{counted(len(found.damaged), 'clip')} of {counted(len(damaged), 'video')} have damaged vector rows in "
+            f"{catalog.home.index_dir}{e_g}"
+        )
+    if repair and (orphans or missing or damaged or found.rebuild or recovered):
         with CatalogWriter(catalog) as writer:
+            if recovered:
+                result.repaired.append(
+                    f"copied the {counted(recovered.rows, 'row')} SQLite could read into a new catalogue; the damaged "
+                    f"one is kept as {recovered.kept_as}"
+                )
+                _drop(writer, lost, result, "that lost clips with the damaged catalogue")
             if orphans:
                 writer.delete_orphan_clips(orphans)
                 result.repaired.append(f"deleted {counted(len(orphans), 'orphan clip')}")
@@ -55,11 +85,25 @@ def check(catalog: Catalog, repair: bool = False) -> Checkup:
                 writer.delete_video(video.id)
             if missing:
                 result.repaired.append(f"removed {counted(len(missing), 'vanished file')} from the index")
-            if stale:
+            _drop(writer, list(damaged), result, "whose vectors were damaged")
+            if found.rebuild or recovered:
                 held = writer.rebuild()
                 result.repaired.append(f"rebuilt the {writer.index.state.kind} index of {counted(held, 'clip')}")
     result.unrepaired = lasting if repair else list(result.problems)
     return result
+
+
+def _drop(writer: CatalogWriter, video_ids: list[int], result: Checkup, which: str) -> None:
+    """Forget videos whose clips cannot be trusted: the next `vidx index` finds their files new and embeds them."""
+    for video_id in video_ids:
+        writer.delete_video(video_id)
+    if video_ids:
+        result.repaired.append(f"removed {counted(len(video_ids), 'video')} {which}; vidx index embeds them again")
+
+
+def _videos_of(catalog: Catalog, clip_ids: list[int], skip: set[int]) -> dict[int, str]:
+    """The videos (id: path) that own `clip_ids`, but those in `skip`."""
+    return {r.video_id: r.path for r in catalog.clip_rows(clip_ids).values() if r.video_id not in skip}
 
 
 def _verb(n: int, plural: str) -> str:

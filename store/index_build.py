@@ -15,7 +15,9 @@ from typing import Protocol
 import faiss
 import numpy as np
 
-from . import ann
+from vidx.errors import IndexFileDamaged
+
+from . import ann, checksums
 from .segments import (
     LEARN_MIN,
     RETRAIN_GROWTH,
@@ -105,7 +107,7 @@ class _Builder:
     def _write(self, index: faiss.IndexIVFPQ, lo: int, hi: int, lists: str) -> Segment:
         name, self.state = self.state.next_segment(lo, hi)
         self.written += ann.save(index, self.folder / name)
-        return Segment(name, lo, hi, int(index.ntotal), lists)
+        return Segment(name, lo, hi, int(index.ntotal), lists, checksums.file_crc(self.folder / name))
 
     def _learn(self, ids: np.ndarray) -> str:
         """Lists learnt from a sample of the clips `ids`, for as many clips; returns their file's name."""
@@ -113,14 +115,15 @@ class _Builder:
         index = ann.trained(sample, ann.lists_for(len(ids)))
         name, self.state = self.state.next_lists()
         self.written += ann.save(index, self.folder / name)
-        lists = Lists(name, len(ids), round(ann.fit(index, sample[:FIT_SAMPLE]), 6))
+        crc = checksums.file_crc(self.folder / name)
+        lists = Lists(name, len(ids), round(ann.fit(index, sample[:FIT_SAMPLE]), 6), crc)
         self.state = replace(self.state, lists=(*self.state.lists, lists))
         self.learnt += 1
         return name
 
     def _encode(self, lists: str, ids: np.ndarray, lo: int, hi: int) -> Segment:
         """The clips `ids` coded with `lists`, as a segment covering [lo, hi)."""
-        index = ann.load(self.folder / lists)
+        index = ann.load(self.folder / lists, self.state.lists_named(lists).crc)
         for at in range(0, len(ids), BATCH):
             ann.add(index, ids[at : at + BATCH], self.rows.read(ids[at : at + BATCH]))
         return self._write(index, lo, hi, lists)
@@ -131,7 +134,8 @@ class _Builder:
         if len(ids) < LEARN_MIN:
             return main.file
         if len(ids) <= RETRAIN_GROWTH * main.learnt_from:
-            measured = ann.fit(ann.load(self.folder / main.file), self.rows.read(_sample(ids, FIT_SAMPLE)))
+            lists = ann.load(self.folder / main.file, main.crc)
+            measured = ann.fit(lists, self.rows.read(_sample(ids, FIT_SAMPLE)))
             if not main.drifted(measured):
                 return main.file
         return self._learn(ids)
@@ -145,7 +149,7 @@ class _Builder:
         segments = list(self.state.segments)
         for i in positions:
             s = segments[i]
-            index = ann.load(self.folder / s.file)
+            index = ann.load(self.folder / s.file, s.crc)
             ann.remove(index, dropped[(dropped >= s.lo) & (dropped < s.hi)])
             segments[i] = self._write(index, s.lo, s.hi, s.lists)
         self._set(tuple(segments))
@@ -165,7 +169,7 @@ class _Builder:
         its live clips coded again with lists that suit them."""
         lo, hi = run[0].lo, run[-1].hi
         if keeps_lists(self.state, run):
-            index = ann.merged([ann.load(self.folder / s.file) for s in run])
+            index = ann.merged([ann.load(self.folder / s.file, s.crc) for s in run])
             ann.remove(index, dropped[(dropped >= lo) & (dropped < hi)])
             return self._write(index, lo, hi, run[0].lists)
         ids = self.live.ids(lo, hi)
@@ -180,9 +184,36 @@ class _Builder:
         return dropped[held]
 
 
-def files_named(state: IndexState) -> set[str]:
-    """The index files a committed `state` uses."""
-    return {s.file for s in state.segments} | {x.file for x in state.lists}
+def files_named(state: IndexState) -> dict[str, int]:
+    """The index files a committed `state` uses, each with its checksum (0: not recorded)."""
+    return {s.file: s.crc for s in state.segments} | {x.file: x.crc for x in state.lists}
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    state: IndexState  # with the checksum of each file it names
+    missing: list[str]  # names
+    damaged: list[str]  # what is wrong with each, in a sentence
+
+
+def check_files(folder: Path, state: IndexState) -> FileCheck:
+    """Whether each file `state` names is there and is what was written. A file written before vidx recorded
+    checksums is read through once with FAISS instead, and the returned state carries its checksum from then on."""
+    missing, damaged, sums = [], [], {}
+    for name, crc in sorted(files_named(state).items()):
+        try:
+            if not crc:
+                ann.load(folder / name, mapped=True)
+            sums[name] = checksums.file_crc(folder / name)
+        except FileNotFoundError:
+            missing.append(name)
+        except IndexFileDamaged as e:
+            damaged.append(str(e))
+        if crc and sums.get(name, crc) != crc:
+            damaged.append(str(IndexFileDamaged(folder / name, ann.CHECKSUM_DIFFERS)))
+    segments = tuple(replace(s, crc=sums.get(s.file, s.crc)) for s in state.segments)
+    lists = tuple(replace(x, crc=sums.get(x.file, x.crc)) for x in state.lists)
+    return FileCheck(replace(state, segments=segments, lists=lists), missing, damaged)
 
 
 def forget_leftovers(folder: Path, state: IndexState) -> None:

@@ -1,4 +1,5 @@
-"""`vidx doctor` on the vector index: a row for every clip, the segments the state names, the kind for the size."""
+"""`vidx doctor` on the vector index: an intact row for every clip, the files the state names intact and what
+the segments hold, the kind for the size."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import ann
-from .index_build import files_named
+from . import ann, vector_check
+from .index_build import check_files
 from .segments import kind_for
 from .vector_index import clip_ids, dropped_ids, read_state
 from .vector_rows import VectorRows
@@ -18,7 +19,8 @@ from .vector_rows import VectorRows
 @dataclass
 class IndexCheck:
     problems: list[str] = field(default_factory=list)
-    rebuild: bool = False  # the segments are wrong or the wrong kind; the rows are fine
+    rebuild: bool = False  # the segments are wrong or the wrong kind, or a file is damaged; the rows are fine
+    damaged: list[int] = field(default_factory=list)  # clips whose vector rows are damaged or cut off
 
 
 def problems(db, folder: Path, threshold: int) -> IndexCheck:
@@ -30,10 +32,7 @@ def problems(db, folder: Path, threshold: int) -> IndexCheck:
     if ids[-1] >= state.rows:
         found.problems.append(f"{int((ids >= state.rows).sum())} clips have ids past the vector rows ({state.rows})")
         return found
-    short = _rows_short(folder, state.dim, ids)
-    if short:
-        found.problems.append(f"{short} clips lack their vector row in {folder}; `vidx index` must embed them again")
-        return found
+    found.damaged = vector_check.damaged(db, VectorRows(folder, state.dim))
     wanted = kind_for(len(ids), threshold, state.dim)
     if wanted != state.kind:
         found.problems.append(
@@ -41,9 +40,11 @@ def problems(db, folder: Path, threshold: int) -> IndexCheck:
             f"(index.ann_threshold {threshold})"
         )
         found.rebuild = True
-    missing = sorted(name for name in files_named(state) if not (folder / name).exists())
-    if missing:
-        found.problems.append(f"index files are missing: {', '.join(missing)}")
+    files = check_files(folder, state)
+    if files.missing:
+        found.problems.append(f"index files are missing: {', '.join(files.missing)}")
+    found.problems += files.damaged
+    if files.missing or files.damaged:
         found.rebuild = True
     elif state.segments:
         held = np.sort(np.concatenate([_segment_ids(folder / s.file) for s in state.segments]))
@@ -60,18 +61,6 @@ def problems(db, folder: Path, threshold: int) -> IndexCheck:
             )
             found.rebuild = True
     return found
-
-
-def _rows_short(folder: Path, dim: int, ids: np.ndarray) -> int:
-    """How many of `ids` lie past the end of their rows file."""
-    rows = VectorRows(folder, dim)
-    chunks = ids // rows.chunk_rows
-    short = 0
-    for chunk in np.unique(chunks):
-        path = rows.path(int(chunk))
-        have = path.stat().st_size // rows.row_bytes if path.exists() else 0
-        short += int(((ids[chunks == chunk] - chunk * rows.chunk_rows) >= have).sum())
-    return short
 
 
 def _segment_ids(path: Path) -> np.ndarray:

@@ -2,23 +2,33 @@
 
 Segments are immutable, so a reader keeps those it has loaded and reads only the files that are new to it. The
 fresh clips are kept as float32 in memory and scored exactly; segment candidates are re-scored exactly from the
-float16 rows, so every score a query returns is the exact inner product of the stored (float16) vectors.
+float16 rows, so every score a query returns is the exact inner product of the stored (float16) vectors. A segment
+FAISS cannot read is searched without: its clips are scored exactly from their rows too, slower but the same
+answer. Readers map segments without reading them through, so damage that leaves a segment readable is found by
+the checksums the next writer and `vidx doctor` compare; meanwhile it can only hide candidates, never make a score.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from vidx.errors import IndexFileDamaged
+
 from . import ann
-from .segments import IndexState
+from .segments import IndexState, Segment
 from .vector_rows import VectorRows
+
+LiveRange = Callable[[int, int], np.ndarray]
 
 # Candidates the codes put forward for exact re-scoring, at least: past the first few hundred, 4-bit codes over
 # lists of similar clips rarely hide a true top-10 neighbour (BENCHMARKS.md, recall at 1M and 10M clips).
 RERANKED = 200
+# Rows of a damaged segment's clips scored at a time: 64 MB of float32 at 512-d.
+EXACT_BATCH = 32_768
 
 
 class OpenIndex:
@@ -32,15 +42,19 @@ class OpenIndex:
         self._dropped = np.zeros(0, np.int64)
         self._fresh_ids = np.zeros(0, np.int64)
         self._fresh = np.zeros((0, 0), np.float32)
+        self._exact_ids = np.zeros(0, np.int64)  # the clips of damaged segments
+        self._damaged: dict[str, IndexFileDamaged] = {}
 
     @property
     def size(self) -> int:
         """Clips this state holds."""
-        held = sum(s.size for s in self.state.segments) - len(self._dropped)
-        return held + len(self._fresh_ids)
+        held = sum(s.size - int(((self._dropped >= s.lo) & (self._dropped < s.hi)).sum()) for s in self._intact())
+        return held + len(self._exact_ids) + len(self._fresh_ids)
 
-    def refresh(self, state: IndexState, fresh_ids: np.ndarray, dropped: np.ndarray) -> None:
-        """Move to `state`, whose fresh clips are `fresh_ids` and whose segments no longer hold `dropped`.
+    def refresh(self, state: IndexState, fresh_ids: np.ndarray, dropped: np.ndarray, live: LiveRange) -> list[str]:
+        """Move to `state`, whose fresh clips are `fresh_ids` and whose segments no longer hold `dropped`; `live(lo,
+        hi)` gives the ids of the clips in [lo, hi). Returns what it found damaged: a segment FAISS cannot read is
+        searched without, its clips scored exactly from their rows, as the fresh ones are.
 
         Raises FileNotFoundError when a file of `state` is gone: a writer has moved past it meanwhile, and the
         caller reads the state again.
@@ -50,16 +64,35 @@ class OpenIndex:
         if self.rows is None or self.rows.dim != state.dim or self.state.reclaimed != state.reclaimed:
             # Reclaiming may have put a copy of a rows file in its place (holes.py): map the files again.
             self.rows = VectorRows(self.folder, state.dim)
-        loaded = {
-            s.file: self._segments.get(s.file) or ann.load(self.folder / s.file, mapped=True) for s in state.segments
-        }
+        loaded: dict[str, faiss.IndexIVFPQ] = {}
+        exact, found = [], []
+        for s in state.segments:
+            try:
+                loaded[s.file] = self._segments.get(s.file) or self._load(s)
+            except IndexFileDamaged as e:
+                found.append(str(e))
+                exact.append(live(s.lo, s.hi))
         fresh_ids = np.asarray(fresh_ids, np.int64)
         kept = np.isin(self._fresh_ids, fresh_ids)
         new = fresh_ids[~np.isin(fresh_ids, self._fresh_ids)]
         self._fresh = np.concatenate([self._fresh[kept], self.rows.read(new)])
         self._fresh_ids = np.concatenate([self._fresh_ids[kept], new])
+        self._exact_ids = np.concatenate(exact) if exact else np.zeros(0, np.int64)
         self._segments, self.state = loaded, state
         self._dropped = np.sort(np.asarray(dropped, np.int64))
+        return found
+
+    def _load(self, segment: Segment) -> faiss.IndexIVFPQ:
+        if segment.file in self._damaged:  # a file's name is never used again: damaged once, damaged for good
+            raise self._damaged[segment.file]
+        try:
+            return ann.load(self.folder / segment.file, mapped=True)
+        except IndexFileDamaged as e:
+            self._damaged[segment.file] = e
+            raise
+
+    def _intact(self) -> list[Segment]:
+        return [s for s in self.state.segments if s.file in self._segments]
 
     def search(self, query: np.ndarray, n: int, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact scores and ids of the `n` best clips for `query` (1-d), best first, leaving out the ids in `skip`
@@ -71,9 +104,13 @@ class OpenIndex:
         ids = [self._fresh_ids[fresh]]
         if self.state.segments:
             assert self.rows is not None  # refresh() opened the rows of every state that has segments
-            found = self._candidates(query, max(n, RERANKED), skip)
-            scores.append(scored(self.rows.read(found), query[0]))
-            ids.append(found)
+            exact = self._exact_ids[~np.isin(self._exact_ids, skip)] if len(skip) else self._exact_ids
+            batches = [exact[at : at + EXACT_BATCH] for at in range(0, len(exact), EXACT_BATCH)]
+            if self._segments:
+                batches.append(self._candidates(query, max(n, RERANKED), skip))
+            for some in batches:
+                scores.append(scored(self.rows.read(some), query[0]))
+                ids.append(some)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
         best = np.argsort(-all_scores, kind="stable")[:n]
         return all_scores[best], all_ids[best]
@@ -83,7 +120,7 @@ class OpenIndex:
         left_out = np.union1d(self._dropped, skip) if len(skip) else self._dropped
         probed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         scores, ids = [], []
-        for s in self.state.segments:
+        for s in self._intact():
             index = self._segments[s.file]
             if s.lists not in probed:
                 probed[s.lists] = ann.coarse(index, query)

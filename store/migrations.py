@@ -6,10 +6,11 @@ imports sqlite-utils, which imports pandas whenever pandas is installed.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 from .vector_index import STATE_KEY
-from .vector_move import move_vectors
+from .vector_move import move_vectors, row_checksums
 
 SET = "vidx"  # the migration set's name in sqlite-utils' _sqlite_migrations table
 VERSION_KEY = "vidx_version"  # in meta: the vidx that last applied migrations, named when an older one is refused
@@ -118,7 +119,24 @@ M005_SAID = (
     )""",
 )
 
-STEPS = (m001_initial, m002_raw_path, m003_vectors_in_rows, m004_reclaim_vector_space, m005_said)
+
+def m006_vector_checksums(db):
+    # Each clip's CRC-32 of its float16 row (store/checksums.py), so that damage to the rows is found rather than
+    # searched; for the clips already there, taken from their rows as they are now.
+    db["clips"].add_column("crc", int)
+    sums = row_checksums(db.conn)
+    while batch := list(itertools.islice(sums, 65_536)):
+        db.conn.executemany("update clips set crc = ? where id = ?", [(crc, i) for i, crc in batch])
+
+
+STEPS = (
+    m001_initial,
+    m002_raw_path,
+    m003_vectors_in_rows,
+    m004_reclaim_vector_space,
+    m005_said,
+    m006_vector_checksums,
+)
 
 
 def pending(conn: sqlite3.Connection) -> list[str]:

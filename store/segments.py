@@ -54,6 +54,7 @@ class Lists:
     file: str
     learnt_from: int
     fit: float = 0.0
+    crc: int = 0  # CRC-32 of the file as written (checksums.py); 0 in a state written before vidx recorded it
 
     def drifted(self, fit: float) -> bool:
         """Whether vectors of mean cosine `fit` to these centres lie too far from them (see DRIFT)."""
@@ -67,6 +68,7 @@ class Segment:
     hi: int
     size: int  # vectors written into it
     lists: str = ""  # the Lists file its codes were made with
+    crc: int = 0  # as Lists.crc
 
 
 @dataclass(frozen=True)

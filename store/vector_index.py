@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import index_build
+from . import damage, index_build
 from .index_reader import OpenIndex
 from .segments import IndexState
 from .vector_rows import VectorRows
@@ -58,9 +58,15 @@ class IndexWriter:
         self.state = read_state(db)
         index_build.forget_leftovers(folder, self.state)
         self.rows = VectorRows(folder, self.state.dim) if self.state.dim else None
-        # A file the state names is gone (deleted by hand, lost with a disk): the first save builds anew.
-        self.lost = any(not (folder / name).exists() for name in index_build.files_named(self.state))
-        if self.lost:
+        # A file the state names is gone (deleted by hand, lost with a disk) or damaged: the first save builds anew.
+        # That save commits the state even when it writes nothing, so that checksums first taken here are kept.
+        found = index_build.check_files(folder, self.state)
+        for said in found.damaged:
+            damage.tell(f"{said}; building the index again from the vector rows")
+        self.lost = found.state != self.state
+        self.state = found.state
+        if found.missing or found.damaged:
+            self.lost = True
             self.rebuild()
 
     def reserve(self, vectors: np.ndarray) -> tuple[list[int], IndexState]:
@@ -128,15 +134,20 @@ class HeldIndex:
             return scores, ids, self.index.size
 
     def _refresh(self, db, generation: tuple) -> None:
+        def live(lo: int, hi: int) -> np.ndarray:
+            return clip_ids(db, lo, hi)
+
         for attempt in range(5):
             state = read_state(db)
             try:
-                self.index.refresh(state, clip_ids(db, state.covered), dropped_ids(db, state.covered))
+                found = self.index.refresh(state, clip_ids(db, state.covered), dropped_ids(db, state.covered), live)
                 break
             except FileNotFoundError:
                 # A writer replaced a segment between reading the state and opening it: read the state again.
                 if attempt == 4:
                     raise
+        for damaged in found:
+            damage.tell(f"{damaged}; searching without it until vidx index or vidx doctor --repair builds it again")
         self.generation = generation
 
 

@@ -1,12 +1,15 @@
-"""Moving the float32 vector blobs of a home made by an older vidx into float16 rows, once (migration m003)."""
+"""Moving the float32 vector blobs of a home made by an older vidx into float16 rows, once (migration m003), and
+checksumming the rows of a home made before vidx recorded a checksum for each (migration m006)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from .checksums import row_crcs
 from .index_build import forget_leftovers
 from .segments import IndexState
 from .vector_index import read_state
@@ -50,3 +53,15 @@ def move_vectors(db) -> IndexState | None:
     state = replace(read_state(db), dim=dim, rows=top + 1)
     forget_leftovers(folder, state)
     return state
+
+
+def row_checksums(db) -> Iterator[tuple[int, int]]:
+    """(clip id, CRC-32 of its row) for each clip; a row its file does not hold reads as NaN, which no check passes."""
+    folder, state = index_folder(db), read_state(db)
+    if folder is None or not state.dim:
+        return
+    rows = VectorRows(folder, state.dim)
+    last = -1
+    while batch := [r[0] for r in db.execute("select id from clips where id > ? order by id limit ?", [last, BATCH])]:
+        yield from zip(batch, row_crcs(rows.stored(np.asarray(batch, np.int64))), strict=True)
+        last = batch[-1]

@@ -32,6 +32,7 @@ class VectorRows:
         self.chunk_rows = chunk_rows
         self.row_bytes = dim * 2
         self._maps: dict[int, np.ndarray] = {}
+        self._none = np.zeros((0, dim), np.float16)
 
     def path(self, chunk: int) -> Path:
         return self.folder / f"rows-{chunk:05d}.f16"
@@ -41,7 +42,7 @@ class VectorRows:
 
     def write(self, first: int, vectors: np.ndarray) -> int:
         """Store `vectors` as rows first, first + 1, ...; durable when this returns. Returns the bytes written."""
-        data = np.clip(np.asarray(vectors, np.float32), -FLOAT16_MAX, FLOAT16_MAX).astype(np.float16)
+        data = as_stored(vectors)
         written = 0
         at = 0
         while at < len(data):
@@ -60,25 +61,32 @@ class VectorRows:
             at += count
         return written
 
-    def read(self, ids: np.ndarray) -> np.ndarray:
-        """The rows of `ids` as float32, in the order given."""
+    def read(self, ids) -> np.ndarray:
+        """The rows of `ids` as float32, in the order given (see `stored`)."""
+        return self.stored(ids).astype(np.float32)
+
+    def stored(self, ids) -> np.ndarray:
+        """The rows of `ids` as stored, float16, in the order given. A row past the end of its file (cut off: damage)
+        is NaN, so that it scores below every other and fails its checksum."""
         ids = np.asarray(ids, np.int64)
-        out = np.empty((len(ids), self.dim), np.float32)
+        out = np.full((len(ids), self.dim), np.nan, np.float16)
         chunks = ids // self.chunk_rows
         for chunk in np.unique(chunks):
             where = np.flatnonzero(chunks == chunk)
             offsets = ids[where] - chunk * self.chunk_rows
-            out[where] = self._mapped(int(chunk), int(offsets.max()) + 1)[offsets]
+            mapped = self._mapped(int(chunk), int(offsets.max()) + 1)
+            there = offsets < len(mapped)
+            out[where[there]] = mapped[offsets[there]]
         return out
 
     def _mapped(self, chunk: int, rows: int) -> np.ndarray:
-        """The file's rows, mapped again when it has grown past what the last map saw."""
+        """The file's rows, mapped again when it has grown past what the last map saw; fewer than `rows` when it
+        was cut off."""
         found = self._maps.get(chunk)
         if found is None or len(found) < rows:
-            size = self.path(chunk).stat().st_size // self.row_bytes
-            if size < rows:
-                raise FileNotFoundError(f"{self.path(chunk)} holds {size} rows, not the {rows} the catalogue has")
-            found = np.memmap(self.path(chunk), np.float16, "r", shape=(size, self.dim))
+            path = self.path(chunk)
+            size = path.stat().st_size // self.row_bytes if path.exists() else 0
+            found = np.memmap(path, np.float16, "r", shape=(size, self.dim)) if size else self._none
             self._maps[chunk] = found
         return found
 
@@ -106,6 +114,11 @@ class VectorRows:
 
     def close(self) -> None:
         self._maps.clear()
+
+
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as their rows hold them: float16, clipped to its range."""
+    return np.clip(np.asarray(vectors, np.float32), -FLOAT16_MAX, FLOAT16_MAX).astype(np.float16)
 
 
 def sync_folder(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 import videos
@@ -179,6 +180,22 @@ def test_a_new_file_with_the_old_content_of_a_changed_one_is_embedded(run, lib):
     assert as_json(run("doctor", "--json"))["healthy"] is True
 
 
+def as_written(vidx_home, segment):
+    """Record `segment`'s checksum as the writer would have, had it written the file so: a bug in what the writer
+    wrote, not damage to what it wrote (tests/test_damage.py has those)."""
+    from vidx.store.checksums import file_crc
+    from vidx.store.vector_index import STATE_KEY
+
+    catalog = Catalog(Home(vidx_home))
+    state = catalog.index_state()
+    segments = tuple(replace(s, crc=file_crc(segment)) if s.file == segment.name else s for s in state.segments)
+    with catalog.db:
+        catalog.db.execute(
+            "update meta set value = ? where key = ?", [replace(state, segments=segments).as_json(), STATE_KEY]
+        )
+    catalog.close()
+
+
 def test_doctor_finds_a_segment_that_disagrees_with_sqlite(run, lib, library, vidx_home, monkeypatch):
     monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "4")
     run("doctor", "--repair", check=False)  # the approximate index: one segment
@@ -190,6 +207,7 @@ def test_doctor_finds_a_segment_that_disagrees_with_sqlite(run, lib, library, vi
     emptied = faiss.read_index(str(newer))
     emptied.reset()  # the second segment's file, as a run writing it would have left it had it lost its vectors
     faiss.write_index(emptied, str(newer))
+    as_written(vidx_home, newer)
     sick = run("doctor", "--json", check=False)
     assert sick.exit_code == 1
     (problem,) = as_json(sick)["problems"]
@@ -209,6 +227,7 @@ def test_doctor_finds_clip_ids_held_twice(run, lib, vidx_home, monkeypatch):
     index = faiss.read_index(str(current))
     index.add_with_ids(np.zeros((1, index.d), np.float32), np.array([1], np.int64))
     faiss.write_index(index, str(current))
+    as_written(vidx_home, current)
     sick = run("doctor", "--json", check=False)
     assert (sick.exit_code, as_json(sick)["problems"]) == (1, ["the index segments hold some clip ids twice"])
     run("doctor", "--repair", check=False)

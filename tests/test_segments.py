@@ -53,7 +53,7 @@ class Library:
     def reader(self, reader=None):
         reader = reader or OpenIndex(self.folder)
         dropped = np.array(sorted(i for i in self.dropped if i < self.state.covered), np.int64)
-        reader.refresh(self.state, self.ids(self.state.covered), dropped)
+        reader.refresh(self.state, self.ids(self.state.covered), dropped, self.ids)
         return reader
 
     def exact(self, query, n):

@@ -29,7 +29,7 @@ def test_schema(vidx_home):
             "indexed_at": str,
             "raw_path": bytes,
         },
-        "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes},
+        "clips": {"id": int, "video_id": int, "idx": int, "start": float, "end": float, "vector": bytes, "crc": int},
         "meta": {"key": str, "value": str},
         "dropped_clips": {"id": int},
         "said": {"id": int, "video_id": int, "start": float, "end": float, "text": str, "source": str},
@@ -41,6 +41,7 @@ def test_schema(vidx_home):
         "m003_vectors_in_rows",
         "m004_reclaim_vector_space",
         "m005_said",
+        "m006_vector_checksums",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
@@ -140,14 +141,14 @@ def test_an_older_home_moves_its_vectors_out_of_sqlite(vidx_home):
 def test_a_segment_file_vidx_did_not_write_is_refused(tmp_path):
     import faiss
 
-    from vidx.errors import VidxError
+    from vidx.errors import IndexFileDamaged
     from vidx.store import ann
 
     path = tmp_path / "ann-000000-0-1.faiss"
     faiss.write_index(faiss.IndexFlatIP(4), str(path))  # no inverted lists: not a segment vidx wrote
-    with pytest.raises(VidxError) as e:
+    with pytest.raises(IndexFileDamaged) as e:
         ann.load(path)
-    assert str(e.value) == f"{path} is not a vidx index segment: move it away and run vidx doctor --repair"
+    assert str(e.value) == f"The index file {path} is damaged (it is not a vidx index segment)"
 
 
 def test_index_runs_on_the_approximate_index(run, imported, library, tmp_path, monkeypatch):

@@ -66,6 +66,31 @@ class NewerCatalog(VidxError):
     """The catalogue's schema was changed by a newer vidx: reading or writing it could lose data."""
 
 
+class CatalogDamaged(VidxError):
+    """SQLite finds the catalogue damaged (a page zeroed or overwritten): nothing is written to it until
+    `vidx doctor --repair` has recovered what it still holds into a new one."""
+
+    def __init__(self, path, found: str):
+        super().__init__(
+            f"The catalogue {path} is damaged ({found}); nothing was written to it: "
+            "run vidx doctor --repair to recover what it still holds"
+        )
+        self.found = found
+
+
+class IndexFileDamaged(VidxError):
+    """An index file is not what vidx wrote (truncated, overwritten, failing its checksum). The vector rows still
+    hold every vector, so readers search without it and the next writer builds it again."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(f"The index file {path} is damaged ({reason})")
+        self.path = path
+
+
+class VectorsDamaged(VidxError):
+    """Some stored clip vectors fail their checksums; they are never copied or searched."""
+
+
 class FilesFailed(VidxError):
     """`vidx index` finished, but some files could not be indexed."""
 
@@ -77,9 +102,11 @@ class Unhealthy(VidxError):
 
 
 __all__ = [
+    "CatalogDamaged",
     "ConfigError",
     "DecodeError",
     "FilesFailed",
+    "IndexFileDamaged",
     "LockHeld",
     "ModelMismatch",
     "NewerCatalog",
@@ -91,5 +118,6 @@ __all__ = [
     "SubtitleError",
     "Unhealthy",
     "UsageError",
+    "VectorsDamaged",
     "VidxError",
 ]

@@ -85,12 +85,12 @@ class Indexing:
         import contextlib
 
         from vidx.indexer.lock import index_lock
-        from vidx.store.doctor import check
+        from vidx.store.doctor import check_home
 
         if repair:
             self.opened.home.require_writable()
         with index_lock(self.opened.home) if repair else contextlib.nullcontext():
-            return check(self.opened.catalog, repair)
+            return check_home(self.opened.home, lambda: self.opened.catalog, self.opened.close, repair)
 
     def status(self) -> dict:
         from vidx.model.manifest import Manifest

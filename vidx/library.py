@@ -7,12 +7,16 @@ sharing the open home: `Models`, `Indexing`, `Searching` and `Viewing`; this cla
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vidx.config import Home, Settings
+from vidx.errors import CatalogDamaged
 
 from .indexing import Indexing, RootRemoval
 from .models import Models
@@ -31,6 +35,31 @@ if TYPE_CHECKING:
 __all__ = ["Library", "RootRemoval"]
 
 
+def _damage_said(cls):
+    """Each public method of `cls`: SQLite finding the catalogue damaged, whichever of its reads meets the damaged
+    page, ends in one CatalogDamaged. Those reads are everywhere below; every one of them passes here."""
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and not name.startswith("_"):
+            setattr(cls, name, _said(member))
+    return cls
+
+
+def _said(method):
+    @functools.wraps(method)
+    def said(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            from vidx.store.damage import is_catalogue_damage
+
+            if not is_catalogue_damage(e):
+                raise
+            raise CatalogDamaged(self.home.db, str(e)) from None
+
+    return said
+
+
+@_damage_said
 class Library:
     """A video library and its index, kept in one home folder.
 

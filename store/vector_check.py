@@ -1,0 +1,53 @@
+"""Vector rows read back checked against the CRC-32 SQLite recorded for each when it was written: a row that differs,
+was cut off or is not finite is damage. Such a row is left out of every answer (search, moments, typical scores,
+duplicates, copies) and said once; `vidx doctor` finds them all and `--repair` drops their videos, so that the next
+`vidx index` embeds them again. The rows are the only copy of a vector, so there is nothing else to fall back to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import damage
+from .checksums import row_crcs
+from .vector_rows import VectorRows
+
+# SQLite takes at most 32766 parameters a statement.
+CHUNK = 30_000
+
+
+def checked(db, rows: VectorRows, ids) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `ids` have intact rows (bool), and every row as float32 (damaged ones as they read)."""
+    ids = np.asarray(ids, np.int64)
+    stored = rows.stored(ids)
+    intact = _intact(db, ids, stored)
+    if not intact.all():
+        damage.tell(
+            f"Some clip vectors in {rows.folder} are damaged (they fail their checksums); their clips are left out "
+            "until vidx doctor --repair drops their videos and vidx index embeds them again"
+        )
+    return intact, stored.astype(np.float32)
+
+
+def damaged(db, rows: VectorRows) -> list[int]:
+    """The ids of every clip whose row is damaged, read in batches."""
+    found, last = [], -1
+    while batch := [r[0] for r in db.execute("select id from clips where id > ? order by id limit ?", [last, CHUNK])]:
+        ids = np.asarray(batch, np.int64)
+        found += ids[~_intact(db, ids, rows.stored(ids))].tolist()
+        last = batch[-1]
+    return found
+
+
+def _intact(db, ids: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    return np.isfinite(stored).all(axis=1) & (np.asarray(row_crcs(stored), np.int64) == _recorded(db, ids))
+
+
+def _recorded(db, ids: np.ndarray) -> np.ndarray:
+    """The checksums SQLite holds for `ids`, in their order; -1 where there is none (no CRC-32 is negative)."""
+    found: dict[int, int] = {}
+    for at in range(0, len(ids), CHUNK):
+        chunk = [int(i) for i in ids[at : at + CHUNK]]
+        marks = ",".join("?" * len(chunk))
+        found.update(db.execute(f"select id, crc from clips where id in ({marks}) and crc is not null", chunk))
+    return np.array([found.get(int(i), -1) for i in ids], np.int64)
