@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 
-from vidx import __version__
 from vidx.config import Home
-from vidx.errors import CatalogDamaged, NewerCatalog, NotWritable, VidxError
+from vidx.errors import CatalogDamaged, NotWritable, VidxError
 from vidx.filenames import on_disk, printable
 
 from . import damage, migrations, said_rows, thumbnails, vector_check, vector_index
+from .connections import connect, read_only_connection, refuse_newer
 from .segments import IndexState
 from .vector_rows import VectorRows
 
@@ -128,9 +125,9 @@ class Catalog:
     def _open(self) -> sqlite3.Connection:
         self.home.ensure()
         self.home.index_dir.mkdir(exist_ok=True)
-        db = _connect(str(self.home.db))
+        db = connect(str(self.home.db))
         db.execute("PRAGMA busy_timeout = 30000")
-        _refuse_newer(db, self.home.db)
+        refuse_newer(db, self.home.db)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = wal")
         if migrations.pending(db):
@@ -141,11 +138,11 @@ class Catalog:
         """A home this user cannot write (a read-only mount, another user's) is read as it is, never changed."""
         path = self.home.db
         if not path.exists():
-            db = _connect(":memory:")  # nothing indexed yet: an empty catalogue, kept nowhere
+            db = connect(":memory:")  # nothing indexed yet: an empty catalogue, kept nowhere
             migrations.apply(db)
             return db
-        db = _read_only_connection(path)
-        _refuse_newer(db, path)
+        db = read_only_connection(path)
+        refuse_newer(db, path)
         if migrations.pending(db):
             raise NotWritable(
                 f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
@@ -379,44 +376,3 @@ class Catalog:
         state = self.index_state()
         names = [s.file for s in state.segments] + [p.name for p in self.home.index_dir.glob("rows-*.f16")]
         return sum((self.home.index_dir / name).stat().st_size for name in names)
-
-
-def _connect(database: str, **options) -> sqlite3.Connection:
-    """Each thread has a Catalog of its own (Library.catalog); not tying the connection to its thread only lets
-    Library.close() close them all from the thread that closes the library."""
-    return sqlite3.connect(database, check_same_thread=False, **options)
-
-
-def _read_only_connection(path: Path) -> sqlite3.Connection:
-    """WAL readers share the -shm file with writers. Read-only, it serves when no writer is at work, or one is at a
-    point where a reader can join without writing there; with no writer and no -shm, the file is read immutable."""
-    uri = f"file:{quote(str(path))}"
-    wal = path.with_name(path.name + "-wal")
-    for _ in range(20):
-        conn = _connect(f"{uri}?mode=ro", uri=True, timeout=30)
-        try:
-            conn.execute("select count(*) from sqlite_master").fetchone()
-            return conn
-        except sqlite3.OperationalError:
-            conn.close()
-        if not wal.exists() or wal.stat().st_size == 0:
-            return _connect(f"{uri}?immutable=1", uri=True)
-        time.sleep(0.1)
-    raise VidxError(
-        f"Cannot read {path} while another process writes it: this user cannot write {path}-shm, which readers "
-        "share with the writer; try again when it is done"
-    )
-
-
-def _refuse_newer(db: sqlite3.Connection, path: Path) -> None:
-    """A schema changed by a newer vidx is neither read (its columns may mean something else) nor written."""
-    unknown = migrations.unknown(db)
-    if not unknown:
-        return
-    version = migrations.written_by(db)
-    db.close()
-    by = f"vidx {version}" if version else "a newer vidx"
-    raise NewerCatalog(
-        f"The database {path} was written by {by}, newer than this vidx {__version__} (schema change "
-        f"{unknown[-1]}); upgrade vidx to use this home"
-    )
