@@ -86,7 +86,7 @@ def test_doctor_repair_rebuilds_a_damaged_trained_file(run, approximate, vidx_ho
     sick = run("doctor", "--json", check=False)
     assert (sick.exit_code, as_json(sick)["problems"]) == (1, [f"The index file {trained} is damaged ({CHECKSUM})"])
     clips = as_json(run("status", "--json"))["clips"]
-    fixed = json.loads(run("doctor", "--repair", "--json", check=False).stdout)
+    fixed = json.loads(run("doctor", "--repair", "--json").stdout)  # exit 0: all it found, it mended
     assert fixed["repaired"] == [f"rebuilt the approximate index of {clips} clips"]
     assert as_json(run("doctor", "--json"))["healthy"] is True
 
@@ -161,7 +161,7 @@ def test_damaged_vector_rows_are_never_answered_and_are_embedded_again(run, lib,
     ]
     assert as_json(run("failed", "--json")) == []
 
-    fixed = as_json(run("doctor", "--repair", "--json", check=False))
+    fixed = as_json(run("doctor", "--repair", "--json"))
     assert fixed["repaired"] == ["removed 2 videos whose vectors were damaged; vidx index embeds them again"]
     assert as_json(run("doctor", "--json"))["healthy"] is True
     healed = as_json(run("index", "--json"))
@@ -223,7 +223,7 @@ def test_a_zeroed_catalogue_page_is_said_refused_and_recovered(run, imported, li
     problem = f"the catalogue {db_file} is damaged: SQLite finds database disk image is malformed"
     assert (sick.exit_code, as_json(sick)["problems"]) == (1, [problem])
 
-    fixed = as_json(run("doctor", "--repair", "--json", check=False))
+    fixed = as_json(run("doctor", "--repair", "--json"))
     (kept,) = vidx_home.glob("vidx.db.damaged-*[0-9]")
     assert kept.read_bytes() == damaged
     assert fixed["problems"] == [problem]
