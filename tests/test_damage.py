@@ -61,12 +61,16 @@ def scribble_inside(path):
 
 @pytest.mark.parametrize("harm", [truncate, overwrite, scribble_inside])
 def test_a_damaged_segment_is_searched_without_and_rebuilt_by_the_next_index(run, approximate, vidx_home, harm):
+    """A reader maps a segment without reading it through: it sees the damage FAISS cannot read, searches without
+    that segment and says so; damage FAISS reads past is found by the checksums the next writer and doctor compare
+    (meanwhile every candidate is still scored from its checked row)."""
     before = answers(run, "red", "darkening", "moving")
     (segment,) = (vidx_home / "index").glob("ann-*.faiss")
     harm(segment)
 
     query = run("query", "red", "--json", "-k", "6")
-    assert query.stderr == f"The index file {segment} is damaged ({CHECKSUM}){SEARCHING_WITHOUT}\n"
+    said = f"The index file {segment} is damaged (FAISS cannot read it){SEARCHING_WITHOUT}\n"
+    assert query.stderr == said
     assert answers(run, "red", "darkening", "moving") == before, "the same answers, scored from the vector rows"
     assert as_json(run("status", "--json"))["index_kind"] == "approximate"
     sick = run("doctor", "--json", check=False)
@@ -80,8 +84,8 @@ def test_a_damaged_segment_is_searched_without_and_rebuilt_by_the_next_index(run
     assert answers(run, "red", "darkening", "moving") == before
 
 
-def test_doctor_repair_rebuilds_a_damaged_trained_file(run, approximate, vidx_home):
-    (trained,) = (vidx_home / "index").glob("trained-*.faiss")
+def test_doctor_repair_rebuilds_damaged_lists(run, approximate, vidx_home):
+    (trained,) = (vidx_home / "index").glob("lists-*.faiss")
     overwrite(trained)
     sick = run("doctor", "--json", check=False)
     assert (sick.exit_code, as_json(sick)["problems"]) == (1, [f"The index file {trained} is damaged ({CHECKSUM})"])
@@ -95,11 +99,7 @@ def test_a_segment_written_before_checksums_is_checked_once_and_stamped(run, app
     """A home from before this vidx recorded checksums: its files are read through once, then carry one."""
     catalog = Catalog(Home(vidx_home))
     state = catalog.index_state()
-    legacy = (
-        state.as_json()
-        .replace(f',"crc":{state.segments[0].crc}', "")
-        .replace(f',"trained_crc":{state.trained_crc}', "")
-    )
+    legacy = state.as_json().replace(f',"crc":{state.segments[0].crc}', "").replace(f',"crc":{state.lists[0].crc}', "")
     with catalog.db:
         catalog.db.execute("update meta set value = ? where key = 'vector_index'", [legacy])
     assert catalog.index_state().segments[0].crc == 0
@@ -108,7 +108,7 @@ def test_a_segment_written_before_checksums_is_checked_once_and_stamped(run, app
     assert as_json(run("doctor", "--json", check=False))["problems"] == [damaged]
     assert run("index", "--quiet").stderr == f"{damaged}{BUILDING_AGAIN}\n"
     rebuilt = catalog.index_state()
-    assert rebuilt.segments[0].crc and rebuilt.trained_crc
+    assert rebuilt.segments[0].crc and rebuilt.lists[0].crc
     assert as_json(run("doctor", "--json"))["healthy"] is True
 
 
