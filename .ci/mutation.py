@@ -89,6 +89,10 @@ def lay_out(work: Path) -> None:
         f"only_mutate = {CORE!r}\n"
         f"pytest_add_cli_args_test_selection = {existing!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x"]\n'
+        # Each mutant's tests run in a process forked from a server that has imported nothing: a fork of a process
+        # whose OpenVINO and FAISS thread pools already ran hangs.
+        'process_isolation = "forkserver"\n'
+        'forkserver_warmup = "none"\n'
     )
     (work / "pyproject.toml").write_text(pyproject + mutmut)
     # The tests find the shared videos at ../shared from the project's root, which mutmut runs as work/mutants.
