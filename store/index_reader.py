@@ -3,9 +3,10 @@
 Segments are immutable, so a reader keeps those it has loaded and reads only the files that are new to it. The
 fresh clips are kept as float32 in memory and scored exactly; segment candidates are re-scored exactly from the
 float16 rows, so every score a query returns is the exact inner product of the stored (float16) vectors. A segment
-FAISS cannot read is searched without: its clips are scored exactly from their rows too, slower but the same
-answer. Readers map segments without reading them through, so damage that leaves a segment readable is found by
-the checksums the next writer and `vidx doctor` compare; meanwhile it can only hide candidates, never make a score.
+FAISS cannot read, or that gives ids outside its range, is searched without: its clips are scored exactly from their
+rows too, slower but the same answer. Readers map segments without reading them through (no checksum), so damage
+that FAISS reads past and that leaves the ids in range is found by the checksums the next writer and `vidx doctor`
+compare; meanwhile it can only hide candidates, never make a score.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class OpenIndex:
         exact, found = [], []
         for s in state.segments:
             try:
+                if s.file in self._damaged:  # a file's name is never used again: damaged once, damaged for good
+                    raise self._damaged[s.file]
                 loaded[s.file] = self._segments.get(s.file) or self._load(s)
             except IndexFileDamaged as e:
                 found.append(str(e))
@@ -83,8 +86,6 @@ class OpenIndex:
         return found
 
     def _load(self, segment: Segment) -> faiss.IndexIVFPQ:
-        if segment.file in self._damaged:  # a file's name is never used again: damaged once, damaged for good
-            raise self._damaged[segment.file]
         try:
             return ann.load(self.folder / segment.file, mapped=True)
         except IndexFileDamaged as e:
@@ -126,6 +127,9 @@ class OpenIndex:
                 probed[s.lists] = ann.coarse(index, query)
             dropped = left_out[(left_out >= s.lo) & (left_out < s.hi)]
             found_scores, found_ids = ann.candidates(index, query, probed[s.lists], n, dropped)
+            if ((found_ids < s.lo) | (found_ids >= s.hi)).any():  # FAISS read it, yet its ids are not its own
+                self._damaged[s.file] = IndexFileDamaged(self.folder / s.file, "it holds ids outside its range")
+                raise self._damaged[s.file]
             scores.append(found_scores)
             ids.append(found_ids)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)

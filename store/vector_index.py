@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vidx.errors import IndexFileDamaged
+
 from . import damage, index_build
 from .index_reader import OpenIndex
 from .segments import IndexState
@@ -122,16 +124,20 @@ class HeldIndex:
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Exact scores and ids of the best `n` clips but those in `skip`, and how many clips the index holds."""
         with self.lock:
-            with snapshot(db):
-                # The state as well as the generation: a home made again from nothing counts generations anew.
-                rows = db.execute("select key, value from meta where key in ('generation', ?)", [STATE_KEY])
-                generation = tuple(sorted(rows))
-                if generation != self.generation:
-                    self._refresh(db, generation)
-            if self.index.size == 0:
-                return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
-            scores, ids = self.index.search(query, n, skip)
-            return scores, ids, self.index.size
+            while True:
+                with snapshot(db):
+                    # The state as well as the generation: a home made again from nothing counts generations anew.
+                    rows = db.execute("select key, value from meta where key in ('generation', ?)", [STATE_KEY])
+                    generation = tuple(sorted(rows))
+                    if generation != self.generation:
+                        self._refresh(db, generation)
+                if self.index.size == 0:
+                    return np.zeros(0, np.float32), np.zeros(0, np.int64), 0
+                try:
+                    scores, ids = self.index.search(query, n, skip)
+                    return scores, ids, self.index.size
+                except IndexFileDamaged:
+                    self.generation = None  # refreshed without the segment it found damaged, and searched again
 
     def _refresh(self, db, generation: tuple) -> None:
         def live(lo: int, hi: int) -> np.ndarray:

@@ -84,6 +84,25 @@ def test_a_damaged_segment_is_searched_without_and_rebuilt_by_the_next_index(run
     assert answers(run, "red", "darkening", "moving") == before
 
 
+def test_a_segment_that_gives_ids_outside_its_range_is_searched_without(run, approximate, vidx_home):
+    """Damage FAISS reads past, checksum and all (as a writer's bug would leave it): the ids it gives are not its own."""
+    import faiss
+    from test_incremental import as_written
+
+    before = answers(run, "red", "darkening")
+    (segment,) = (vidx_home / "index").glob("ann-*.faiss")
+    index = faiss.read_index(str(segment))
+    stray = np.zeros((1, index.d), np.float32)
+    stray[0, 0] = 100.0  # "red", louder than any clip: the first candidate
+    index.add_with_ids(stray, np.array([10**9], np.int64))
+    faiss.write_index(index, str(segment))
+    as_written(vidx_home, segment)
+
+    query = run("query", "red", "--json", "-k", "6")
+    assert query.stderr == f"The index file {segment} is damaged (it holds ids outside its range){SEARCHING_WITHOUT}\n"
+    assert answers(run, "red", "darkening") == before
+
+
 def test_doctor_repair_rebuilds_damaged_lists(run, approximate, vidx_home):
     (trained,) = (vidx_home / "index").glob("lists-*.faiss")
     overwrite(trained)
