@@ -24,6 +24,19 @@ OFFLINE_ENV = {
 }
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--soak",
+        type=int,
+        nargs="?",
+        const=300,
+        default=0,
+        metavar="STEPS",
+        help="run tests/test_churn.py for STEPS random steps (300 if none given) instead of CI's few",
+    )
+    parser.addoption("--churn-seed", type=int, default=25, help="the seed of tests/test_churn.py (default 25)")
+
+
 @pytest.fixture(autouse=True)
 def vidx_home(tmp_path, monkeypatch):
     """Every test gets its own empty home; nothing touches a real ~/.local/share/vidx."""
