@@ -49,7 +49,10 @@ def build(home: Path, videos: int, clips: int, lines: int, space: str, seed: int
     weights /= weights.sum()
     catalog = Catalog(Home(home))
     with CatalogWriter(catalog) as store:
-        root = store.add_root(Path("/bench"))
+        # Each video's file exists, empty: a search leaves out the files gone from the disk, which it checks.
+        folder = home / "bench"
+        folder.mkdir()
+        root = store.add_root(folder)
         for v in range(videos):
             vectors = rng.standard_normal((clips, 512), dtype=np.float32)
             cut = [ClipVector(i, i * 3.2, (i + 1) * 3.2, vectors[i]) for i in range(clips)]
@@ -59,7 +62,9 @@ def build(home: Path, videos: int, clips: int, lines: int, space: str, seed: int
                 for i, row in enumerate(words)
             ]
             info = VideoInfo(f"h{v}", clips * 3.2, 10.0, clips * 32)
-            store.save_video(root, f"/bench/v{v:05d}.mp4", (v, v), info, cut, Subtitles(said))
+            path = folder / f"v{v:05d}.mp4"
+            path.touch()
+            store.save_video(root, str(path), (v, v), info, cut, Subtitles(said))
         store.set_meta("vector_space", space)
 
 
