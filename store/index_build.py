@@ -110,9 +110,12 @@ class _Builder:
         return Segment(name, lo, hi, int(index.ntotal), lists, checksums.file_crc(self.folder / name))
 
     def _learn(self, ids: np.ndarray) -> str:
-        """Lists learnt from a sample of the clips `ids`, for as many clips; returns their file's name."""
-        sample = self.rows.read(_sample(ids, ann.training_size(len(ids))))
-        index = ann.trained(sample, ann.lists_for(len(ids)))
+        """Lists learnt from a sample of the clips `ids`, for as many clips; returns their file's name. Lists that
+        will be the main ones learn their codebooks too; others take the main lists' codebooks."""
+        main = self.state.main if self.state.lists else None
+        codebooks = ann.load(self.folder / main.file) if main and len(ids) <= main.learnt_from else None
+        sample = self.rows.read(_sample(ids, ann.training_size(len(ids), codebooks is None)))
+        index = ann.trained(sample, ann.lists_for(len(ids)), codebooks)
         name, self.state = self.state.next_lists()
         self.written += ann.save(index, self.folder / name)
         crc = checksums.file_crc(self.folder / name)

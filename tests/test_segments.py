@@ -1,5 +1,6 @@
 """The segmented vector index on its own: float16 rows, IVF-PQ segments, the flush and merge policy, readers."""
 
+import faiss
 import numpy as np
 import pytest
 
@@ -149,6 +150,10 @@ def test_fresh_clips_far_from_the_lists_get_lists_of_their_own(tmp_path):
     drifted = library.state.segments[-1].lists
     assert (saved.step, saved.learnt) == (Step.FLUSH, 1) and drifted != main.file
     assert library.state.main == main and library.state.lists_named(drifted).learnt_from == 400
+    own, main_lists = (ann.load(tmp_path / name) for name in (drifted, main.file))
+    assert own.nlist != main_lists.nlist, "lists learnt for the drifted clips' own size"
+    codebooks = [faiss.vector_to_array(index.pq.centroids) for index in (own, main_lists)]
+    assert np.array_equal(*codebooks), "the codebooks are the main lists', not learnt again"
     agrees_with_exact(library, library.reader())
 
 
