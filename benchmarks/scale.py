@@ -118,18 +118,23 @@ def warm_queries(home: Path, args) -> dict:
             queries = blur(rng, catalog.vectors(np.sort(rng.choice(np.arange(1, top), QUERIES))), 0.7)
         queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
         catalog.nearest(queries[0], 10)  # the first query opens the index
-        times = []
+        times, cpu = [], []
         for query in queries:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             hits = search_vector(catalog, query, 10)
             with_moments(catalog, query, hits, library.settings.search.moment_margin)
             times.append(time.perf_counter() - started)
+            cpu.append(time.thread_time() - started_cpu)
         found = [[n.clip.id for n in catalog.nearest(q, 10)[0]] for q in queries]
         truth = exact_top10(catalog, queries)
     recall = np.mean([len(set(f) & set(t.tolist())) / 10 for f, t in zip(found, truth, strict=True)])
     return {
         "query_p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
         "query_p99_ms": round(float(np.percentile(times, 99)) * 1000, 2),
+        # The same queries' CPU time: what the wall time would be on cores of its own (the load on a shared machine
+        # adds the wait for a core).
+        "query_cpu_p50_ms": round(float(np.percentile(cpu, 50)) * 1000, 2),
+        "query_cpu_p99_ms": round(float(np.percentile(cpu, 99)) * 1000, 2),
         "recall_at_10": round(float(recall), 4),
     }
 
@@ -208,12 +213,16 @@ def main() -> None:
         home = args.home or Path(tmp) / "home"
         home.mkdir(parents=True, exist_ok=True)
         import_toy_model(home)
+        load = [os.getloadavg()[0]]  # on a shared machine, what every time below was measured under
         seconds, peak = build(home, args)
         figures = {"clips": args.clips, "build_seconds": round(seconds, 1), "build_peak_rss_mb": peak}
+        load.append(os.getloadavg()[0])
         figures.update(warm_queries(home, args))
         figures.update(cold_query(home))
         figures.update(cron(home))
         figures["home_bytes"] = home_bytes(home)
+        load.append(os.getloadavg()[0])
+        figures["load_average"] = [round(x, 1) for x in load]  # 1-minute, at the start, after the build, at the end
     print(json.dumps(figures) if args.json else "\n".join(f"{k}: {v}" for k, v in figures.items()))
 
 
