@@ -266,3 +266,12 @@ def test_a_search_can_leave_out_ids_in_segments_and_fresh_clips(tmp_path):
     assert not set(found.tolist()) & set(skip.tolist())
     kept = [i for i in library.exact(query, 60).tolist() if i not in set(skip.tolist())]
     assert found.tolist() == kept[:30]
+
+
+def test_a_reader_told_of_a_segment_gone_since_raises_file_not_found(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    (tmp_path / library.state.segments[0].file).unlink()  # a writer moved past this state and deleted its file
+    with pytest.raises(FileNotFoundError):
+        library.reader()  # HeldIndex reads the state again on this error
