@@ -45,22 +45,26 @@ def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: f
     videos = clips_of(catalog, [hit.video_id for hit in hits])
     if not videos:
         return list(hits)
-    ids = np.concatenate([v.ids for v in videos.values()])
-    intact, vectors = catalog.intact_vectors(ids)
+    intact, vectors = catalog.intact_vectors(np.concatenate(list(videos.values())))
     all_scores = scored(vectors, np.asarray(query, np.float32))
-    ends = np.cumsum([len(v.ids) for v in videos.values()])[:-1]
+    ends = np.cumsum([len(ids) for ids in videos.values()])[:-1]
     # A clip whose vector is damaged scores as its video's worst intact clip: it never widens a moment.
     scores = {
         video: np.where(ok, found, found[ok].min() if ok.any() else 0.0)
         for video, found, ok in zip(videos, np.split(all_scores, ends), np.split(intact, ends), strict=True)
     }
+    runs = {}
+    for hit in hits:
+        ids = videos.get(hit.video_id)
+        if ids is not None:
+            at = np.flatnonzero(ids == hit.clip_id)
+            first, last = moment_run(scores[hit.video_id], margin, int(at[0]) if len(at) else None)
+            runs[hit.clip_id] = int(ids[first]), int(ids[last])
+    ends_of = catalog.clip_rows([i for run in runs.values() for i in run])
     out = []
     for hit in hits:
-        clips = videos.get(hit.video_id)
-        if clips is None:
-            out.append(hit)
-            continue
-        at = np.flatnonzero(clips.ids == hit.clip_id)
-        first, last = moment_run(scores[hit.video_id], margin, int(at[0]) if len(at) else None)
-        out.append(dataclasses.replace(hit, start=float(clips.starts[first]), end=float(clips.ends[last])))
+        first, last = runs.get(hit.clip_id, (0, 0))
+        if first in ends_of and last in ends_of:
+            hit = dataclasses.replace(hit, start=ends_of[first].start, end=ends_of[last].end)
+        out.append(hit)
     return out

@@ -8,23 +8,12 @@ only past the videos it has seen (`clip_ids_of`); the moments of the k videos sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .catalog import CLIP_END, Catalog
+from .catalog import Catalog
 
 # SQLite takes at most 32766 parameters a statement.
 CHUNK = 30_000
-
-
-@dataclass(frozen=True)
-class VideoClips:
-    """One video's clips in order: their ids and times."""
-
-    ids: np.ndarray  # int64
-    starts: np.ndarray  # float64
-    ends: np.ndarray  # float64
 
 
 def videos_of(catalog: Catalog, clip_ids: np.ndarray) -> np.ndarray:
@@ -45,24 +34,19 @@ def clip_ids_of(catalog: Catalog, video_ids) -> np.ndarray:
     return np.sort(np.array(ids, np.int64))
 
 
-def clips_of(catalog: Catalog, video_ids) -> dict[int, VideoClips]:
-    """The clips of each video of `video_ids`, in order; a video without clips is left out."""
-    rows: list[tuple[int, int, float, float]] = []
+def clips_of(catalog: Catalog, video_ids) -> dict[int, np.ndarray]:
+    """The clip ids of each video of `video_ids`, in order; a video without clips is left out. Read from the index
+    on (video_id, idx) alone: a moment needs every clip's vector but only its two ends' times (Catalog.clip_rows)."""
+    rows: list[tuple[int, int]] = []
     for chunk in _chunks(video_ids):
         marks = ",".join("?" * len(chunk))
-        query = (
-            f"select clips.video_id, clips.id, clips.start, {CLIP_END} from clips join videos on videos.id = "
-            f"clips.video_id where clips.video_id in ({marks}) order by clips.video_id, clips.idx"
-        )
+        query = f"select video_id, id from clips where video_id in ({marks}) order by video_id, idx"
         rows += catalog.db.execute(query, chunk).fetchall()
     if not rows:
         return {}
-    videos, ids, starts, ends = (np.array(column) for column in zip(*rows, strict=True))
+    videos, ids = (np.array(column, np.int64) for column in zip(*rows, strict=True))
     cuts = np.flatnonzero(np.diff(videos)) + 1
-    return {
-        int(v[0]): VideoClips(i.astype(np.int64), s.astype(np.float64), e.astype(np.float64))
-        for v, i, s, e in zip(*(np.split(a, cuts) for a in (videos, ids, starts, ends)), strict=True)
-    }
+    return {int(v[0]): i for v, i in zip(np.split(videos, cuts), np.split(ids, cuts), strict=True)}
 
 
 def _chunks(values) -> list[list[int]]:
