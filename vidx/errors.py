@@ -62,6 +62,17 @@ class NotWritable(VidxError):
     """The home, or a folder vidx must write to, cannot be written."""
 
 
+class DiskFull(VidxError):
+    """A write found no room: a full disk, a quota, or a file size limit. What was committed before it stays.
+
+    `reason` is the message without the file it is about, for callers that must not show paths (the web app).
+    """
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
+
+
 class NewerCatalog(VidxError):
     """The catalogue's schema was changed by a newer vidx: reading or writing it could lose data."""
 
@@ -105,6 +116,7 @@ __all__ = [
     "CatalogDamaged",
     "ConfigError",
     "DecodeError",
+    "DiskFull",
     "FilesFailed",
     "IndexFileDamaged",
     "LockHeld",
