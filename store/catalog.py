@@ -14,11 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidx.config import Home
-from vidx.errors import CatalogDamaged, NotWritable, VidxError
+from vidx.errors import CatalogDamaged, DiskFull, VidxError
 from vidx.filenames import on_disk, printable
 
-from . import damage, migrations, said_rows, thumbnails, vector_check, vector_index
-from .connections import connect, read_only_connection, refuse_newer
+from . import connections, damage, said_rows, thumbnails, vector_check, vector_index
 from .segments import IndexState
 from .vector_rows import VectorRows
 
@@ -115,40 +114,31 @@ class Catalog:
         self.ann_threshold = ann_threshold
         self._rows: VectorRows | None = None
         self.read_only = not home.writable()
+        # Why this catalogue cannot be written, when the home can: the disk had no room when it was opened.
+        self.unwritable: DiskFull | None = None
         try:
-            self.db = self._open_read_only() if self.read_only else self._open()
+            if self.read_only:
+                self.db = connections.read_only(home.db)
+            else:
+                self.db, self.unwritable = connections.to_write(home)
         except sqlite3.DatabaseError as e:
             if damage.is_catalogue_damage(e):
                 raise CatalogDamaged(self.home.db, str(e)) from None
             raise VidxError(f"Cannot open the database {self.home.db}: {e}; run `vidx doctor`") from None
+        self.read_only = self.read_only or self.unwritable is not None
+        self._opened_as = connections.stamp(home.db) if self.unwritable else None
 
-    def _open(self) -> sqlite3.Connection:
-        self.home.ensure()
-        self.home.index_dir.mkdir(exist_ok=True)
-        db = connect(str(self.home.db))
-        db.execute("PRAGMA busy_timeout = 30000")
-        refuse_newer(db, self.home.db)
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = wal")
-        if migrations.pending(db):
-            migrations.apply(db)
-        return db
+    def outdated(self) -> bool:
+        """Whether this catalogue, read as it was because the disk was full, has been written since (by a writer
+        that found room): it must be opened again, since SQLite took the file for one that never changes."""
+        return self.unwritable is not None and connections.stamp(self.home.db) != self._opened_as
 
-    def _open_read_only(self) -> sqlite3.Connection:
-        """A home this user cannot write (a read-only mount, another user's) is read as it is, never changed."""
-        path = self.home.db
-        if not path.exists():
-            db = connect(":memory:")  # nothing indexed yet: an empty catalogue, kept nowhere
-            migrations.apply(db)
-            return db
-        db = read_only_connection(path)
-        refuse_newer(db, path)
-        if migrations.pending(db):
-            raise NotWritable(
-                f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
-                "be written"
-            )
-        return db
+    def require_writable(self) -> None:
+        """Raise why this catalogue, opened for reading only, cannot be written."""
+        if self.unwritable is not None:
+            raise self.unwritable
+        if self.read_only:
+            self.home.require_writable()
 
     def close(self) -> None:
         self.db.close()

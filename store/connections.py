@@ -1,5 +1,6 @@
 """Connections to the catalogue's SQLite file: shared between a Library's threads, read-only when the home cannot be
-written, and refused when a newer vidx changed the schema."""
+written or the disk has no room (opening to write needs room: WAL readers and writers share a -shm file that SQLite
+makes and sizes on first use), and refused when a newer vidx changed the schema."""
 
 from __future__ import annotations
 
@@ -8,10 +9,69 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from vidx import __version__
-from vidx.errors import NewerCatalog, VidxError
+from vidx import __version__, disk_full
+from vidx.config import Home
+from vidx.errors import DiskFull, NewerCatalog, NotWritable, VidxError
 
 from . import migrations
+
+
+def to_write(home: Home) -> tuple[sqlite3.Connection, DiskFull | None]:
+    """The catalogue opened to be written; on a disk with no room for that, opened to be read as it is, with why
+    it cannot be written: searches go on while the disk is full."""
+    try:
+        return writable(home), None
+    except (sqlite3.Error, OSError) as e:
+        full = disk_full.from_sqlite(e, home.db) if isinstance(e, sqlite3.Error) else disk_full.from_os(e, home.db)
+        if not isinstance(full, DiskFull):
+            raise
+    try:
+        return read_only(home.db), full
+    except NotWritable:  # an older catalogue, whose upgrade has no room either
+        raise full from None
+
+
+def writable(home: Home) -> sqlite3.Connection:
+    home.ensure()
+    home.index_dir.mkdir(exist_ok=True)
+    db = connect(str(home.db))
+    try:
+        db.execute("PRAGMA busy_timeout = 30000")
+        refuse_newer(db, home.db)
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = wal")
+        if migrations.pending(db):
+            migrations.apply(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """The catalogue read as it is, never changed (a read-only mount, another user's home, a full disk)."""
+    if not path.exists():
+        db = connect(":memory:")  # nothing indexed yet: an empty catalogue, kept nowhere
+        migrations.apply(db)
+        return db
+    db = read_only_connection(path)
+    refuse_newer(db, path)
+    if migrations.pending(db):
+        raise NotWritable(
+            f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
+            "be written"
+        )
+    return db
+
+
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What a writer changes: the file's size and time, and its WAL's size."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    wal = path.with_name(path.name + "-wal")
+    return st.st_mtime_ns, st.st_size, wal.stat().st_size if wal.exists() else 0
 
 
 def connect(database: str, **options) -> sqlite3.Connection:

@@ -30,7 +30,7 @@ class OpenHome:
     def catalog(self) -> Catalog:
         """This thread's connection to the catalogue (SQLite connections stay in the thread that made them)."""
         catalog = getattr(self._local, "catalog", None)
-        if catalog is None:
+        if catalog is None or catalog.outdated():
             from vidx.store import Catalog
 
             catalog = Catalog(self.home, self.settings.index.ann_threshold)
