@@ -21,6 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from vidx import disk_full
 from vidx.errors import IndexFileDamaged
 
 from . import checksums
@@ -146,14 +147,29 @@ def candidates(
 
 
 def save(index: faiss.IndexIVFPQ, path: Path) -> int:
-    """Write the segment to a temporary file, fsync it, rename it into place; returns its size in bytes."""
+    """Write the segment to a temporary file, fsync it, rename it into place; returns its size in bytes.
+
+    The bytes go through Python's file, so that a full disk is an OSError saying so (FAISS's own writer says
+    only "write error"); a failed write leaves no temporary file behind.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    faiss.write_index(index, str(tmp))
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with disk_full.writing(path, file_size(index)), open(tmp, "wb") as f:
+            # FAISS's stubs lack its Python-callback writer.
+            faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))  # type: ignore[attr-defined]
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     sync_folder(path.parent)
     return path.stat().st_size
+
+
+def file_size(index: faiss.IndexIVFPQ) -> int:
+    """About the bytes `save` writes: each vector's code and id, the lists' centroids and the codebooks."""
+    return index.ntotal * (index.code_size + 8) + (index.nlist + index.pq.ksub) * index.d * 4
 
 
 def load(path: Path, crc: int = 0, mapped: bool = False) -> faiss.IndexIVFPQ:

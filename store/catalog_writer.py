@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from vidx.errors import CatalogDamaged, VectorsDamaged, VidxError
+from vidx import disk_full
+from vidx.errors import CatalogDamaged, DiskFull, VectorsDamaged, VidxError
 from vidx.filenames import printable, raw_bytes
 from vidx.said import Segment
 
@@ -48,6 +49,7 @@ class CatalogWriter:
         found = catalog.damage()  # a damaged catalogue is never written to: `vidx doctor --repair` recovers it
         if found is not None:
             raise CatalogDamaged(catalog.home.db, found)
+        catalog.require_writable()
         self.catalog = catalog
         self.db = sqlite_utils.Database(catalog.db)  # the catalogue's own connection: its reads see these writes
         self.save_every = save_every
@@ -57,8 +59,9 @@ class CatalogWriter:
     def __enter__(self) -> CatalogWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.save()
+    def __exit__(self, kind, *exc) -> None:
+        if kind is None or not issubclass(kind, DiskFull):  # with no room, a save would only fail again
+            self.save()
 
     # -- roots and facts, no vectors -------------------------------------------------------------------------
 
@@ -67,21 +70,22 @@ class CatalogWriter:
             # Files under it may have any name; the root itself is stored as text, to be rescanned by it.
             shown = printable(str(path))
             raise VidxError(f"{shown}: the folder's own name is not UTF-8; index the folder that holds it")
-        with self.db.atomic():
+        with self._transaction():
             self.db.table("roots").insert({"path": str(path), "added_at": now()}, ignore=True)
         return self.catalog.root_ids()[str(path)]
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
+        with self._transaction():
+            self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def move_video(self, video_id: int, root_id: int, path: str, stat: tuple[int, int]) -> None:
         """Same content at a new path: the clips and their vectors stay as they are."""
-        with self.db.atomic():
+        with self._transaction():
             record = {"root_id": root_id, "path": printable(path), "raw_path": raw_bytes(path)}
             self.db.table("videos").update(video_id, {**record, "size": stat[0], "mtime_ns": stat[1]})
 
     def touch_video(self, video_id: int, stat: tuple[int, int]) -> None:
-        with self.db.atomic():
+        with self._transaction():
             self.db.table("videos").update(video_id, {"size": stat[0], "mtime_ns": stat[1]})
 
     # -- clips: their rows first, then the commit that counts them ---------------------------------------------
@@ -107,7 +111,7 @@ class CatalogWriter:
             else:
                 vectors, ids, state = np.zeros((0, 0), np.float32), [], self.index.state
             crcs = row_crcs(as_stored(vectors))
-            with self.db.atomic():
+            with self._transaction():
                 video_id, _ = self._put_video(root_id, path, stat, fields)
                 for clip_id, clip, crc in zip(ids, clips, crcs, strict=True):
                     self._insert_clip(clip_id, video_id, clip, crc)
@@ -125,14 +129,14 @@ class CatalogWriter:
 
     def save_failure(self, root_id: int, path: str, stat: tuple[int, int], error: str) -> None:
         """Record why a file could not be indexed; drops any clips an earlier version of it had."""
-        with self.db.atomic():
+        with self._transaction():
             _, removed = self._put_video(root_id, path, stat, {"status": "failed", "error": printable(error)})
             if removed:
                 self._bump_generation()
 
     def delete_video(self, video_id: int) -> None:
         """Drop a video, its clips and its words in one transaction (SQLite records the dropped ids, by trigger)."""
-        with self.db.atomic():
+        with self._transaction():
             self._delete_clips(video_id)
             self._drop_said(video_id)
             self.db.execute("delete from videos where id = ?", [video_id])
@@ -153,24 +157,24 @@ class CatalogWriter:
 
     def save_subtitles(self, video_id: int, subtitles: Subtitles) -> None:
         """Replace an indexed video's subtitle lines."""
-        with self.db.atomic():
+        with self._transaction():
             self._put_subtitles(video_id, subtitles)
 
     def save_speech(self, video_id: int, segments: list[Segment], model: str, error: str | None = None) -> None:
         """Replace an indexed video's speech: its lines as transcribed by `model`, or `error` saying why not."""
-        with self.db.atomic():
+        with self._transaction():
             self._put_speech(video_id, segments, model, error)
 
     def remove_root(self, root: Path) -> None:
         """Forget a root and every video under it."""
         for video in self.catalog.videos_under(str(root)):
             self.delete_video(video.id)
-        with self.db.atomic():
+        with self._transaction():
             self.db.execute("delete from roots where path = ?", [str(root)])
 
     def delete_orphan_clips(self, clip_ids: list[int]) -> None:
         """Clips whose video is gone (`vidx doctor --repair`)."""
-        with self.db.atomic():
+        with self._transaction():
             self.db.execute(f"delete from clips where id in ({','.join('?' * len(clip_ids))})", clip_ids)
             self._bump_generation()
 
@@ -197,6 +201,13 @@ class CatalogWriter:
             self.save()
 
     # -- SQLite ------------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction (a savepoint inside another); a commit the disk has no room for is rolled back and
+        said in one line."""
+        with disk_full.sqlite_writes(self.catalog.home.db), self.db.atomic():
+            yield
 
     def _bump_generation(self) -> None:
         self.set_meta("generation", str(self.catalog.generation + 1))
@@ -227,7 +238,7 @@ class CatalogWriter:
 
     def _commit_index(self, state: IndexState, purged: np.ndarray) -> None:
         """Make `state` the current index and forget the dropped ids no segment holds any more."""
-        with self.db.atomic():
+        with self._transaction():
             self._write_state(state)
             for at in range(0, len(purged), 30_000):
                 chunk = [int(i) for i in purged[at : at + 30_000]]

@@ -93,11 +93,14 @@ class IndexWriter:
         if self.rows is None:
             return None
         dropped = dropped_ids(self.db, self.state.rows)
-        saved = index_build.save(self.folder, self.rows, self.state, _Live(self.db), dropped, self.threshold)
-        if force or self.lost or saved.state != self.state or saved.purged.size:
-            commit(saved.state, saved.purged)
-            self.lost = False
-            self.state = saved.state
+        try:
+            saved = index_build.save(self.folder, self.rows, self.state, _Live(self.db), dropped, self.threshold)
+            if force or self.lost or saved.state != self.state or saved.purged.size:
+                commit(saved.state, saved.purged)
+                self.lost = False
+                self.state = saved.state
+        finally:
+            # The files of a state that was never committed (the disk filled up half-way) go now, not at the next run.
             index_build.forget_leftovers(self.folder, self.state)
         return saved
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vidx import disk_full
+
 from . import holes
 
 # Rows a file: 1 GiB at 512 dimensions, so a 10-million-clip library is ten files and none is awkward to copy.
@@ -50,12 +52,14 @@ class VectorRows:
             count = min(len(data) - at, self.chunk_rows - offset)
             path = self.path(chunk)
             created = not path.exists()
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                written += os.pwrite(fd, data[at : at + count].tobytes(), offset * self.row_bytes)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            block = data[at : at + count].tobytes()
+            with disk_full.writing(path, len(block)):
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    written += _pwrite_all(fd, block, offset * self.row_bytes)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             if created:
                 sync_folder(self.folder)
             at += count
@@ -119,6 +123,15 @@ class VectorRows:
 def as_stored(vectors: np.ndarray) -> np.ndarray:
     """Vectors as their rows hold them: float16, clipped to its range."""
     return np.clip(np.asarray(vectors, np.float32), -FLOAT16_MAX, FLOAT16_MAX).astype(np.float16)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> int:
+    """pwrite may write part of what it is given (the last bytes before a full disk or a size limit); the rest
+    goes again, so that the OS says why it cannot."""
+    view, done = memoryview(data), 0
+    while done < len(data):
+        done += os.pwrite(fd, view[done:], offset + done)
+    return done
 
 
 def sync_folder(folder: Path) -> None:
