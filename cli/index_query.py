@@ -28,6 +28,17 @@ def summary_line(s) -> str:
     )
 
 
+def print_summary(summary, as_json: bool) -> None:
+    if as_json:
+        emit_json(summary.as_json())
+        return
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for failure in summary.failed:
+        click.echo(f"failed: {failure.error}", err=True)
+    click.echo(summary_line(summary))
+
+
 @click.command("index")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--batch", type=int, help="Clips per inference batch (index.batch).")
@@ -44,6 +55,8 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
 
     Exit codes: 0 all well, 3 finished but some files failed, 1 could not run, 2 usage error.
     """
+    from vidx import IndexStopped
+
     from .progress import TerminalProgress
 
     lib = state.library(**{"index.batch": batch, "clip.fps": fps, "index.engine": engine, "ray.address": address})
@@ -57,14 +70,11 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
         progress.stop()
         click.echo(progress.interrupted(), err=True)
         raise click.exceptions.Exit(130) from None
-    if as_json:
-        emit_json(summary.as_json())
-    else:
-        for warning in summary.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        for failure in summary.failed:
-            click.echo(f"failed: {failure.error}", err=True)
-        click.echo(summary_line(summary))
+    except IndexStopped as e:
+        # What the run committed before the disk filled up stays, and the summary says what that was.
+        print_summary(e.summary, as_json)
+        raise
+    print_summary(summary, as_json)
     if summary.failed:
         raise FilesFailed(f"{len(summary.failed)} of the files could not be indexed; `vidx failed` lists them")
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vidx.config import Settings
-from vidx.errors import VectorsDamaged
+from vidx.errors import DiskFull, VectorsDamaged
 from vidx.filenames import printable
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter, now
@@ -71,6 +71,14 @@ class IndexProgress:
 ProgressCallback = Callable[[IndexProgress], None]
 
 
+class IndexStopped(DiskFull):
+    """A run that found no room to write; `summary` is what it committed before, which the next run keeps."""
+
+    def __init__(self, cause: DiskFull, summary: IndexSummary):
+        super().__init__(str(cause), cause.reason)
+        self.summary = summary
+
+
 class _Reporter:
     def __init__(self, callback: ProgressCallback | None, summary: IndexSummary):
         self.callback = callback
@@ -100,6 +108,23 @@ def run_index(
     """Index every root; vectors of another model or precision are re-embedded, never mixed."""
     summary = IndexSummary()
     report = _Reporter(progress, summary)
+    try:
+        _run(catalog, roots, settings, engine, vector_space, summary, report, retry_failed)
+    except DiskFull as e:
+        raise IndexStopped(e, _finished(summary, report)) from None
+    return _finished(summary, report)
+
+
+def _run(
+    catalog: Catalog,
+    roots: list[Path],
+    settings: Settings,
+    engine: Engine,
+    vector_space: str,
+    summary: IndexSummary,
+    report: _Reporter,
+    retry_failed: bool,
+) -> None:
     stored_space = catalog.get_meta("vector_space")
     reembed_all = stored_space is not None and stored_space != vector_space
     subtitles = SubtitleReader(settings.index.extensions)
@@ -153,6 +178,9 @@ def run_index(
         summary.said_segments += speech.segments
     store.set_meta("last_run_end", now())
     summary.warnings = subtitles.warnings + speech.warnings
+
+
+def _finished(summary: IndexSummary, report: _Reporter) -> IndexSummary:
     summary.seconds = round(time.perf_counter() - report.started, 2)
     summary.clips_per_second = round(summary.clips_embedded / summary.seconds, 2) if summary.seconds else 0.0
     for stage in ("decode_seconds", "embed_seconds", "write_seconds"):

@@ -22,6 +22,7 @@ _LAZY = {
     "SearchOptions": "vidx.searcher",
     "IndexSummary": "vidx.indexer.run",
     "IndexProgress": "vidx.indexer.run",
+    "IndexStopped": "vidx.indexer.run",
 }
 
 
@@ -34,6 +35,7 @@ def __getattr__(name: str):
 __all__ = [
     "Hit",
     "IndexProgress",
+    "IndexStopped",
     "IndexSummary",
     "Library",
     "RootRemoval",
