@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 
+from vidx import disk_full
 from vidx.errors import VidxError
 from vidx.paths import absolute
 from vidx.times import instant, span_in_name
@@ -98,7 +99,7 @@ def _export(source: Path, start: float, end: float, pad: float, target_for: Call
             os.replace(tmp, target)
         except OSError as e:  # FFmpeg's I/O errors are OSErrors too; the source already read well up to here
             tmp.unlink(missing_ok=True)
-            raise ExportError(target, f"cannot write it ({_reason(e)})") from None
+            raise ExportError(target, _cannot("cannot write it", e, target)) from None
         except av.FFmpegError as e:
             tmp.unlink(missing_ok=True)
             raise ExportError(source, f"cannot decode {instant(a)} to {instant(b)} ({_reason(e)})") from None
@@ -112,6 +113,12 @@ def _reason(e: Exception) -> str:
     return getattr(e, "strerror", None) or str(e) or type(e).__name__
 
 
+def _cannot(what: str, e: OSError, target: Path) -> str:
+    """Why a write failed; a full disk or a size limit said as vidx says them everywhere."""
+    full = disk_full.from_os(e, target)
+    return f"{what}: {full.reason}" if full else f"{what} ({_reason(e)})"
+
+
 def _temp_beside(target: Path) -> Path:
     """A hidden temporary file in the target's folder, so the final rename is atomic and a failure leaves nothing."""
     folder = target.parent
@@ -122,7 +129,7 @@ def _temp_beside(target: Path) -> Path:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=folder)
     except OSError as e:
-        raise ExportError(folder, f"cannot write there ({_reason(e)})") from None
+        raise ExportError(folder, _cannot("cannot write there", e, target)) from None
     os.close(fd)
     # mkstemp makes the file private; an exported clip is for sharing, so it gets the user's usual permissions.
     umask = os.umask(0)

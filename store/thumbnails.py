@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+from vidx import disk_full
 
 
 def thumb_path(folder: Path, clip_id: int) -> Path:
@@ -23,8 +27,9 @@ def cached_strip(folder: Path, clip_id: int, make: Callable[[], bytes | None]) -
         try:
             _keep(path, data)
         except OSError as e:
-            # A home this user cannot write (a read-only mount, another user's) serves thumbnails uncached.
-            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            # A home this user cannot write (a read-only mount, another user's), or a full disk, serves thumbnails
+            # uncached.
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, *disk_full.ROOM_ERRNOS):
                 raise
     return data
 
@@ -40,6 +45,17 @@ def _keep(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def unfinished(folder: Path, older_than: float) -> list[Path]:
+    """Temporary strips left by a process that died writing them; a younger one may be being written now (`vidx
+    serve` makes them without the index lock)."""
+    found = []
+    for path in folder.glob(".*.jpg.*"):
+        with contextlib.suppress(FileNotFoundError):  # its writer renamed it meanwhile
+            if time.time() - path.stat().st_mtime > older_than:
+                found.append(path)
+    return sorted(found)
 
 
 def drop(folder: Path, clip_ids: list[int]) -> None:

@@ -225,7 +225,8 @@ def test_write_failure_midway_leaves_nothing_behind(tmp_path, source):
     )
     out = tmp_path / "big.mp4"
     result = vidx_subprocess("export", source, "0", "12", "-o", out, prelude=prelude, check=False)
-    assert (result.returncode, result.stderr) == (1, f"Error: {out}: cannot write it (File too large)\n")
+    limit = "it would pass this process's file size limit of 20 KB (ulimit -f)"
+    assert (result.returncode, result.stderr) == (1, f"Error: {out}: cannot write it: {limit}\n")
     assert list(tmp_path.iterdir()) == []
 
 

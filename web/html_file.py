@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vidx import disk_full
 from vidx.errors import NotWritable
 from vidx.paths import absolute
 
@@ -44,8 +45,14 @@ def write_html_page(
     """Write `html_page(lib, title, hits, typical)` to `path`; returns the file, absolute."""
     target = absolute(path)
     page = html_page(lib, title, hits, typical)
+    # Written beside and renamed, so that a full disk leaves the page as it was, not cut short.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.write_text(page, encoding="utf-8")
+        with disk_full.writing(target, len(page.encode())):
+            tmp.write_text(page, encoding="utf-8")
+            os.replace(tmp, target)
     except OSError as e:
         raise NotWritable(f"Cannot write the page {target}: {e.strerror or e}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
