@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Iterator
 
+from vidx import disk_full
 from vidx.config import Home
 from vidx.errors import LockHeld
 
@@ -34,8 +35,25 @@ def index_lock(home: Home, wait: float = 0.0) -> Iterator[None]:
                     ) from None
                 time.sleep(0.2)
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
+        with disk_full.writing(path):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
         yield
+    finally:
+        os.close(fd)
+
+
+def index_busy(home: Home) -> bool:
+    """Whether a `vidx index` holds the home's lock now."""
+    path = home.root / "index.lock"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
     finally:
         os.close(fd)

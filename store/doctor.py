@@ -10,7 +10,7 @@ from vidx.config import Home
 from vidx.counting import counted
 from vidx.errors import CatalogDamaged
 
-from . import index_check, recovery
+from . import home_files, index_check, recovery
 from .catalog import Catalog
 from .catalog_writer import CatalogWriter
 
@@ -27,16 +27,19 @@ class Checkup:
         return not self.problems
 
 
-def check_home(home: Home, catalog: Callable[[], Catalog], close: Callable[[], None], repair: bool) -> Checkup:
+def check_home(
+    home: Home, catalog: Callable[[], Catalog], close: Callable[[], None], repair: bool, writer_busy: bool = False
+) -> Checkup:
     """The catalogue first, since nothing else can be checked in a damaged one; `--repair` recovers what it still
     holds into a new one (recovery.py), then checks and repairs that. `catalog()` opens the catalogue, `close()`
-    closes every connection to it."""
+    closes every connection to it; `writer_busy`: a `vidx index` is at work, whose files being written are not
+    leftovers."""
     try:
         found = catalog().damage(thorough=True)
     except CatalogDamaged as e:
         found = e.found
     if found is None:
-        return check(catalog(), repair)
+        return check(catalog(), repair, writer_busy=writer_busy)
     damaged = f"the catalogue {home.db} is damaged: SQLite finds {found}"
     if not repair:
         return Checkup([damaged], unrepaired=[damaged])
@@ -47,10 +50,20 @@ def check_home(home: Home, catalog: Callable[[], Catalog], close: Callable[[], N
     return result
 
 
-def check(catalog: Catalog, repair: bool = False, recovered: recovery.Recovered | None = None) -> Checkup:
+def check(
+    catalog: Catalog, repair: bool = False, recovered: recovery.Recovered | None = None, writer_busy: bool = False
+) -> Checkup:
     """Every problem is found before anything is repaired, so that `--repair` reports what `vidx doctor` does.
     After a recovery, the videos that lost clips go too, and the index is built anew."""
     result = Checkup()
+    left = [] if writer_busy else home_files.leftovers(catalog.home, catalog.index_state())
+    if left:
+        result.problems.append(home_files.described(left))
+    room = home_files.short_of_room(catalog.home)
+    if room:
+        result.problems.append(room)
+    if repair and left:
+        result.repaired.append(home_files.remove(left))  # first: what they free may be the room a repair needs
     orphans = catalog.orphan_clips()
     if orphans:
         result.problems.append(f"{counted(len(orphans), 'clip')} {_verb(len(orphans), 'belong')} to no video")
@@ -62,6 +75,7 @@ def check(catalog: Catalog, repair: bool = False, recovered: recovery.Recovered 
     found = index_check.problems(catalog.db, catalog.home.index_dir, catalog.ann_threshold)
     result.problems += found.problems
     lasting = [] if found.rebuild else list(found.problems)  # what no repair without the model fixes
+    lasting += [room] if room else []
     lost = recovered.incomplete if recovered else []
     damaged = _videos_of(catalog, found.damaged, skip={v.id for v in missing} | set(lost))
     if found.damaged:

@@ -219,12 +219,17 @@ def check_files(folder: Path, state: IndexState) -> FileCheck:
     return FileCheck(replace(state, segments=segments, lists=lists), missing, damaged)
 
 
-def forget_leftovers(folder: Path, state: IndexState) -> None:
-    """Delete index files the committed `state` does not name: superseded segments and lists, what a crash left."""
+def leftovers(folder: Path, state: IndexState) -> list[Path]:
+    """Index files the committed `state` does not name: superseded segments and lists, and what a crash or a full
+    disk left (temporary files among them)."""
     keep = files_named(state)
     # trained-*.faiss: lists before they were named by the state; vectors-*.faiss: the single index file of vidx
     # before segments (migration m003).
-    for pattern in ("ann-*.faiss*", "lists-*.faiss*", "trained-*.faiss*", "vectors-*.faiss*"):
-        for path in folder.glob(pattern):
-            if path.name not in keep:
-                path.unlink(missing_ok=True)
+    patterns = ("ann-*.faiss*", "lists-*.faiss*", "trained-*.faiss*", "vectors-*.faiss*")
+    return sorted(path for pattern in patterns for path in folder.glob(pattern) if path.name not in keep)
+
+
+def forget_leftovers(folder: Path, state: IndexState) -> None:
+    """Delete the `leftovers`."""
+    for path in leftovers(folder, state):
+        path.unlink(missing_ok=True)

@@ -84,13 +84,14 @@ class Indexing:
     def doctor(self, repair: bool):
         import contextlib
 
-        from vidx.indexer.lock import index_lock
+        from vidx.indexer.lock import index_busy, index_lock
         from vidx.store.doctor import check_home
 
         if repair:
             self.opened.home.require_writable()
         with index_lock(self.opened.home) if repair else contextlib.nullcontext():
-            return check_home(self.opened.home, lambda: self.opened.catalog, self.opened.close, repair)
+            busy = not repair and index_busy(self.opened.home)
+            return check_home(self.opened.home, lambda: self.opened.catalog, self.opened.close, repair, busy)
 
     def status(self) -> dict:
         from vidx.model.manifest import Manifest
