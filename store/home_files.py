@@ -30,11 +30,8 @@ def described(files: list[Path]) -> str:
 def remove(files: list[Path]) -> str:
     for path in files:
         path.unlink(missing_ok=True)
-    return (
-        f"deleted {len(files)} files left by unfinished writes"
-        if len(files) > 1
-        else "deleted 1 file left by an unfinished write"
-    )
+    many = f"{len(files)} files" if len(files) > 1 else "1 file"
+    return f"deleted {many} left by writes that did not finish"
 
 
 def short_of_room(home: Home) -> str | None:

@@ -63,7 +63,8 @@ class Indexing:
             settings = self.opened.settings  # the precision may have been chosen again, for this CPU
             space = self.models.vector_space()
             runner = make_engine(settings, folder, space)
-            return run_index(self.opened.catalog, roots, settings, runner, space, progress, retry_failed)
+            catalog = self.opened.catalog_to_write()
+            return run_index(catalog, roots, settings, runner, space, progress, retry_failed)
 
     def remove_root(self, path: str | os.PathLike, wait: float) -> RootRemoval:
         from vidx.indexer.lock import index_lock
@@ -72,7 +73,7 @@ class Indexing:
         root = absolute(path)
         self.opened.home.require_writable()
         with index_lock(self.opened.home, wait):
-            catalog = self.opened.catalog
+            catalog = self.opened.catalog_to_write()
             if str(root) not in catalog.roots():
                 raise VidxError(f"{root} is not an indexed folder; `vidx roots` lists them")
             rows = catalog.videos_under(str(root))
@@ -90,8 +91,9 @@ class Indexing:
         if repair:
             self.opened.home.require_writable()
         with index_lock(self.opened.home) if repair else contextlib.nullcontext():
+            opened = self.opened.catalog_to_write if repair else lambda: self.opened.catalog
             busy = not repair and index_busy(self.opened.home)
-            return check_home(self.opened.home, lambda: self.opened.catalog, self.opened.close, repair, busy)
+            return check_home(self.opened.home, opened, self.opened.close, repair, busy)
 
     def status(self) -> dict:
         from vidx.model.manifest import Manifest

@@ -39,6 +39,13 @@ class OpenHome:
                 self._catalogs.append(catalog)
         return catalog
 
+    def catalog_to_write(self) -> Catalog:
+        """This thread's catalogue, opened again if a full disk left it read-only: there may be room now."""
+        catalog = getattr(self._local, "catalog", None)
+        if catalog is not None and catalog.unwritable is not None:
+            self._local.catalog = None
+        return self.catalog
+
     def reload(self) -> None:
         """The settings again, after a change to the home's config.toml; the overrides still win."""
         self.settings = load_settings(self.home, self.overrides)
