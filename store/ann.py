@@ -150,19 +150,16 @@ def save(index: faiss.IndexIVFPQ, path: Path) -> int:
     """Write the segment to a temporary file, fsync it, rename it into place; returns its size in bytes.
 
     The bytes go through Python's file, so that a full disk is an OSError saying so (FAISS's own writer says
-    only "write error"); a failed write leaves no temporary file behind.
+    only "write error"). The temporary file of a failed write is a leftover, which the writer deletes at once
+    (vector_index.IndexWriter.save).
     """
     tmp = path.with_name(path.name + ".tmp")
-    try:
-        with disk_full.writing(path, file_size(index)), open(tmp, "wb") as f:
-            # FAISS's stubs lack its Python-callback writer.
-            faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))  # type: ignore[attr-defined]
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with disk_full.writing(path, file_size(index)), open(tmp, "wb") as f:
+        # FAISS's stubs lack its Python-callback writer.
+        faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))  # type: ignore[attr-defined]
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
     sync_folder(path.parent)
     return path.stat().st_size
 
