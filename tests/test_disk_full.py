@@ -80,14 +80,21 @@ def test_vector_rows_cut_short_by_a_full_disk_commit_nothing(run, imported, copi
     assert as_json(run("query", "red", "--json"))["results"][0]["path"] == str(copies / "red.mp4")
 
 
-def test_an_index_segment_without_room(run, imported, copies, vidx_home, monkeypatch):
+@pytest.mark.parametrize(
+    "size, refused",
+    [
+        (250_000, "trained-150.faiss"),  # the lists learnt (393 KB)
+        (400_000, "ann-000000-0-151.faiss"),  # the segment (403 KB), once the lists were written
+    ],
+)
+def test_an_index_segment_without_room(run, imported, copies, vidx_home, monkeypatch, size, refused):
     run("index", copies, "--quiet")
     monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "100")  # 150 clips now call for the approximate index
-    stopped = vidx_subprocess("index", "--json", prelude=limited(250_000), check=False)
-    trained = vidx_home / "index" / "trained-150.faiss"
-    assert (stopped.returncode, stopped.stderr) == (1, limit_line(trained, "250 KB"))
+    stopped = vidx_subprocess("index", "--json", prelude=limited(size), check=False)
+    assert (stopped.returncode, stopped.stderr) == (1, limit_line(vidx_home / "index" / refused, f"{size // 1000} KB"))
     assert json.loads(stopped.stdout)["unchanged"] == 3
-    # The half-written file is gone, and the clips are all there, scored exactly until the index is built.
+    # The half-written file is gone, and so is any file written for the state never committed; the clips are all
+    # there, scored exactly until the index is built.
     assert sorted(p.name for p in (vidx_home / "index").iterdir()) == ["rows-00000.f16"]
     status = as_json(run("status", "--json"))
     assert (status["clips"], status["vectors"], status["index_kind"]) == (150, 150, "exact")
