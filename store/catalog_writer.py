@@ -55,6 +55,9 @@ class CatalogWriter:
         self.save_every = save_every
         self.saved_at = time.monotonic()
         self.index = IndexWriter(catalog.db, catalog.home.index_dir, catalog.ann_threshold)
+        # A save between two videos that found no room: said by the next write, once the caller has counted the
+        # video committed before it.
+        self.unsaved: DiskFull | None = None
 
     def __enter__(self) -> CatalogWriter:
         return self
@@ -104,6 +107,7 @@ class CatalogWriter:
         """Store a video, its clip vectors and its words in one transaction; `speech_of` is a video whose speech
         this one shares (it is a copy of it), `speech` what was heard in it. Returns the video id."""
         fields = {"status": "ok", "error": None, **asdict(info)}
+        self._room_left()
         with _in_step():
             if clips:
                 vectors = np.stack([c.vector for c in clips])
@@ -188,6 +192,7 @@ class CatalogWriter:
         self._save(force=False)
 
     def _save(self, force: bool) -> None:
+        self.unsaved = None  # this save tries again
         with _in_step():
             self.index.save(self._commit_index, force)
         self.saved_at = time.monotonic()
@@ -198,7 +203,14 @@ class CatalogWriter:
         state, threshold = self.index.state, self.catalog.ann_threshold
         due = state.rows - state.covered >= fresh_max(threshold) and (state.segments or state.rows > threshold)
         if due or time.monotonic() - self.saved_at > self.save_every:
-            self.save()
+            try:
+                self.save()
+            except DiskFull as e:
+                self.unsaved = e
+
+    def _room_left(self) -> None:
+        if self.unsaved is not None:
+            raise self.unsaved
 
     # -- SQLite ------------------------------------------------------------------------------------------------
 
@@ -206,6 +218,7 @@ class CatalogWriter:
     def _transaction(self) -> Iterator[None]:
         """One transaction (a savepoint inside another); a commit the disk has no room for is rolled back and
         said in one line."""
+        self._room_left()
         with disk_full.sqlite_writes(self.catalog.home.db), self.db.atomic():
             yield
 

@@ -83,25 +83,30 @@ def test_vector_rows_cut_short_by_a_full_disk_commit_nothing(run, imported, copi
 @pytest.mark.parametrize(
     "size, refused",
     [
-        (250_000, "trained-150.faiss"),  # the lists learnt (393 KB)
-        (400_000, "ann-000000-0-151.faiss"),  # the segment (403 KB), once the lists were written
+        (250_000, "trained-160.faiss"),  # the lists learnt (393 KB)
+        (400_000, "ann-000000-0-161.faiss"),  # the segment (404 KB), once the lists were written
     ],
 )
-def test_an_index_segment_without_room(run, imported, copies, vidx_home, monkeypatch, size, refused):
+def test_an_index_segment_without_room(run, imported, copies, colours, vidx_home, monkeypatch, size, refused):
     run("index", copies, "--quiet")
-    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "100")  # 150 clips now call for the approximate index
+    # 150 clips, and the 10 of a new video, now call for the approximate index: the writer builds it once that
+    # video is committed.
+    monkeypatch.setenv("VIDX_INDEX_ANN_THRESHOLD", "100")
+    shutil.copy(colours["red"], copies / "red.mp4")
     stopped = vidx_subprocess("index", "--json", prelude=limited(size), check=False)
     assert (stopped.returncode, stopped.stderr) == (1, limit_line(vidx_home / "index" / refused, f"{size // 1000} KB"))
-    assert json.loads(stopped.stdout)["unchanged"] == 3
+    summary = json.loads(stopped.stdout)
+    assert (summary["added"], summary["unchanged"]) == (1, 3)
     # The half-written file is gone, and so is any file written for the state never committed; the clips are all
     # there, scored exactly until the index is built.
     assert sorted(p.name for p in (vidx_home / "index").iterdir()) == ["rows-00000.f16"]
     status = as_json(run("status", "--json"))
-    assert (status["clips"], status["vectors"], status["index_kind"]) == (150, 150, "exact")
+    assert (status["videos"], status["clips"], status["vectors"], status["index_kind"]) == (4, 160, 160, "exact")
     doctor = as_json(run("doctor", "--json", check=False))
     assert doctor["problems"] == [
-        "the index is exact but 150 clips call for the approximate one (index.ann_threshold 100)"
+        "the index is exact but 160 clips call for the approximate one (index.ann_threshold 100)"
     ]
+    assert as_json(run("query", "red", "--json"))["results"][0]["path"] == str(copies / "red.mp4")
 
     run("index", "--quiet")
     assert as_json(run("status", "--json"))["index_kind"] == "approximate"
