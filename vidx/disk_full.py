@@ -18,8 +18,7 @@ from pathlib import Path
 
 from vidx.errors import DiskFull, VidxError
 
-NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
-ROOM_ERRNOS = (*NO_ROOM, errno.EFBIG)
+ROOM_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # A disk I/O error from SQLite with less than this free is taken for a full disk: a write it failed needed a few
 # pages, and a disk with this much left has room for many.
 LOW = 1 << 20
