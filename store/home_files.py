@@ -7,6 +7,7 @@ from pathlib import Path
 
 from vidx import disk_full
 from vidx.config import Home
+from vidx.counting import counted
 
 from . import index_build, thumbnails
 from .segments import IndexState
@@ -23,15 +24,14 @@ def leftovers(home: Home, state: IndexState) -> list[Path]:
 
 def described(files: list[Path]) -> str:
     size = disk_full.amount(sum(p.stat().st_size for p in files if p.exists()))
-    many = f"{len(files)} files" if len(files) > 1 else "1 file"
-    return f"{many} ({size}) left by writes that did not finish (a crash or a full disk), e.g. {files[0]}"
+    left = f"{counted(len(files), 'file')} ({size}) left by writes that did not finish"
+    return f"{left} (a crash or a full disk), e.g. {files[0]}"
 
 
 def remove(files: list[Path]) -> str:
     for path in files:
         path.unlink(missing_ok=True)
-    many = f"{len(files)} files" if len(files) > 1 else "1 file"
-    return f"deleted {many} left by writes that did not finish"
+    return f"deleted {counted(len(files), 'file')} left by writes that did not finish"
 
 
 def short_of_room(home: Home) -> str | None:
