@@ -108,10 +108,9 @@ def test_a_full_file_system(run, models, colours, small_disk, monkeypatch):
     run("model", "import", models["tf1"])
     run("index", colours["red"].parent, "--quiet")
     filler = small_disk / "filler"
-    with open(filler, "wb") as f, pytest.raises(OSError):
+    with open(filler, "wb", buffering=0) as f, pytest.raises(OSError):  # unbuffered: closing it writes nothing
         while True:
             f.write(b"\0" * 65536)
-            f.flush()
 
     stopped = run("index", colours["darkening"].parent, "--json", check=False)
     line = f"Error: The disk is full: cannot write {home}/vidx.db (0 bytes free); free some space and try again"
