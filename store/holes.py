@@ -15,6 +15,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from vidx import disk_full
+
 PUNCH_HOLE_KEEP_SIZE = 0x02 | 0x01  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from <linux/falloc.h>
 UNSUPPORTED = {errno.EOPNOTSUPP, errno.ENOSYS}
 COPY_BLOCK = 1 << 24
@@ -33,8 +35,9 @@ def _fallocate() -> Callable[..., int] | None:
 def give_back(path: Path, ranges: list[tuple[int, int]]) -> None:
     """Free the space of the [start, end) byte ranges of `path` (sorted, apart), durably once the caller syncs
     the folder (a copy is renamed into place)."""
-    if not _punch(path, ranges):
-        copy_without(path, ranges)
+    with disk_full.writing(path):
+        if not _punch(path, ranges):
+            copy_without(path, ranges)
 
 
 def _punch(path: Path, ranges: list[tuple[int, int]]) -> bool:
@@ -68,15 +71,19 @@ def copy_without(path: Path, ranges: list[tuple[int, int]]) -> None:
         keep.append((at, start))
         at = end
     keep.append((at, size))
-    with open(path, "rb") as source, open(tmp, "wb") as copy:
-        for start, end in keep:
-            source.seek(start)
-            copy.seek(start)
-            while start < end:
-                data = source.read(min(COPY_BLOCK, end - start))
-                copy.write(data)
-                start += len(data)
-        copy.truncate(size)
-        copy.flush()
-        os.fsync(copy.fileno())
+    try:
+        with open(path, "rb") as source, open(tmp, "wb") as copy:
+            for start, end in keep:
+                source.seek(start)
+                copy.seek(start)
+                while start < end:
+                    data = source.read(min(COPY_BLOCK, end - start))
+                    copy.write(data)
+                    start += len(data)
+            copy.truncate(size)
+            copy.flush()
+            os.fsync(copy.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # the file stays as it was, its rows' space not given back yet
+        raise
     os.replace(tmp, path)

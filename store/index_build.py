@@ -224,8 +224,8 @@ def leftovers(folder: Path, state: IndexState) -> list[Path]:
     disk left (temporary files among them)."""
     keep = files_named(state)
     # trained-*.faiss: lists before they were named by the state; vectors-*.faiss: the single index file of vidx
-    # before segments (migration m003).
-    patterns = ("ann-*.faiss*", "lists-*.faiss*", "trained-*.faiss*", "vectors-*.faiss*")
+    # before segments (migration m003); rows-*.f16.sparse: a row file's copy without its holes (holes.py).
+    patterns = ("ann-*.faiss*", "lists-*.faiss*", "trained-*.faiss*", "vectors-*.faiss*", "rows-*.f16.sparse")
     return sorted(path for pattern in patterns for path in folder.glob(pattern) if path.name not in keep)
 
 

@@ -84,8 +84,8 @@ def test_vector_rows_cut_short_by_a_full_disk_commit_nothing(run, imported, copi
 @pytest.mark.parametrize(
     "size, refused",
     [
-        (250_000, "trained-160.faiss"),  # the lists learnt (393 KB)
-        (400_000, "ann-000000-0-161.faiss"),  # the segment (404 KB), once the lists were written
+        (250_000, "lists-000000.faiss"),  # the lists learnt (393 KB)
+        (400_000, "ann-000001-0-161.faiss"),  # the segment (404 KB), once the lists were written
     ],
 )
 def test_an_index_segment_without_room(run, imported, copies, colours, vidx_home, monkeypatch, size, refused):
@@ -149,3 +149,21 @@ def test_a_results_page_without_room_leaves_the_old_one(imported, run, colours, 
     assert (stopped.returncode, stopped.stderr) == (1, limit_line(out / "page.html", "1 KB"))
     assert [p.name for p in out.iterdir()] == ["page.html"]
     assert (out / "page.html").read_text() == "the last page"
+
+
+def test_a_sparse_copy_without_room_leaves_the_row_file_as_it_was(tmp_path):
+    # Where holes cannot be punched, the rows' space is given back by a copy: refused, it leaves nothing behind.
+    path = tmp_path / "rows-00000.f16"
+    data = bytes(range(256)) * 4096
+    path.write_bytes(data)
+    code = f"""{limited(600_000)}
+from pathlib import Path
+from vidx.store import holes
+try:
+    holes.copy_without(Path({str(path)!r}), [(4096, 100_000)])
+except OSError as e:
+    print(e.strerror)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert (result.returncode, result.stdout) == (0, "File too large\n")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name] and path.read_bytes() == data
