@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from vidx import disk_full
+
 from . import migrations
 from .damage import is_catalogue_damage
 from .vector_index import read_state
@@ -41,17 +43,23 @@ def recover(path: Path) -> Recovered:
     damaged = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     new = sqlite3.connect(fresh)
     try:
-        migrations.apply(new)
-        found = Recovered(path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%dT%H%M%S}"))
-        for table in _tables(new):
-            columns = _shared_columns(damaged, new, table)
-            if columns:
+        with disk_full.sqlite_writes(fresh):
+            migrations.apply(new)
+            found = Recovered(path.with_name(f"{path.name}.damaged-{dt.datetime.now():%Y%m%dT%H%M%S}"))
+            for table in _tables(new):
+                columns = _shared_columns(damaged, new, table)
+                if columns:
+                    with new:
+                        found.rows += _copy(damaged, new, table, columns, found.lost.setdefault(table, []))
+            if "crc" not in _shared_columns(damaged, new, "clips"):  # a catalogue older than the checksums (m006)
                 with new:
-                    found.rows += _copy(damaged, new, table, columns, found.lost.setdefault(table, []))
-        if "crc" not in _shared_columns(damaged, new, "clips"):  # a catalogue older than the checksums (m006)
-            with new:
-                new.executemany("update clips set crc = ? where id = ?", [(c, i) for i, c in row_checksums(new)])
-        found.incomplete = _incomplete_videos(new, found.lost.get("clips", []))
+                    new.executemany("update clips set crc = ? where id = ?", [(c, i) for i, c in row_checksums(new)])
+            found.incomplete = _incomplete_videos(new, found.lost.get("clips", []))
+    except BaseException:
+        new.close()
+        for suffix in ("", "-journal"):  # a copy cut short (by a full disk): the damaged catalogue stays as it was
+            Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        raise
     finally:
         damaged.close()
         new.close()

@@ -3,6 +3,7 @@ room left (a 2-MB tmpfs, when this user may mount one), and a reader that outliv
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,9 @@ import time
 
 import pytest
 import videos
-from conftest import as_json
+from conftest import as_json, vidx_subprocess
+from test_damage import clips_page, zero_page
+from test_disk_full import limit_line, limited
 
 
 @pytest.fixture
@@ -124,3 +127,22 @@ def test_a_full_file_system(run, models, colours, small_disk, monkeypatch):
     healed = as_json(run("index", colours["darkening"].parent, "--json"))
     assert healed["added"] == len(list(colours["darkening"].parent.iterdir()))
     assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
+
+
+def test_recovering_a_damaged_catalogue_without_room(run, imported, colours, tmp_path, vidx_home):
+    root = tmp_path / "copies"
+    root.mkdir()
+    for n in range(80):  # copies: clips enough for a few pages of the clips table, without embedding them all
+        shutil.copy(colours["red"], root / f"{n:02d}.mp4")
+    run("index", root, "--quiet")
+    db_file = vidx_home / "vidx.db"
+    zero_page(db_file, clips_page(db_file))
+    damaged = db_file.read_bytes()
+
+    # The new catalogue the damaged one's rows are copied into finds no room: it goes, the damaged one stays.
+    stopped = vidx_subprocess("doctor", "--repair", prelude=limited(40_000), check=False)
+    assert (stopped.returncode, stopped.stderr) == (1, limit_line(f"{db_file}.recovering", "40 KB"))
+    assert sorted(p.name for p in vidx_home.glob("vidx.db*")) == ["vidx.db"] and db_file.read_bytes() == damaged
+
+    run("doctor", "--repair")
+    assert as_json(run("doctor", "--json"))["healthy"] is True
