@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,11 @@ def fresh_home(name: str, setup: Prepared) -> Path:
     """An empty home whose active model is the benchmark's, its OpenVINO compile cache kept between runs."""
     home = CACHE / name
     for item in home.glob("*"):
-        if item.is_file():
+        if item.name == "cache":
+            continue  # OpenVINO's compiled models, as a home has them once `vidx model quantize` has run
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item)  # the index's segments among them: a fresh catalog with old ones is no fresh home
+        else:
             item.unlink()
     home.mkdir(parents=True, exist_ok=True)
     (home / "models").mkdir(exist_ok=True)

@@ -98,10 +98,10 @@ def main() -> None:
     out["reverted"] = info["quantization"]["reverted"]
     out.update(candidates(setup.folder, setup.active))
     out["index"] = []
-    for i in range(args.index):
-        # A fresh home each run (nothing to skip), the model and its OpenVINO compile cache shared; the
-        # precision `vidx model quantize` set in the stand-in's home, every other setting at its default.
-        run_home = fresh_home(f"index-precision-{i}", setup)
+    for _ in range(args.index):
+        # A fresh home each run (nothing to skip) but for OpenVINO's compile cache, which the first run fills;
+        # the precision `vidx model quantize` set in the stand-in's home, every other setting at its default.
+        run_home = fresh_home("index-precision", setup)
         env = {"VIDX_MODEL_PRECISION": setup.active}
         stdout, figures = timed_vidx(run_home, "index", str(video.parent), "--json", "--quiet", env=env)
         summary = json.loads(stdout)
