@@ -112,12 +112,14 @@ def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found) -> Hits:
         videos = videos_of(catalog, ids)
         _, first = np.unique(videos, return_index=True)
         best = [i for i in np.sort(first) if videos[i] >= 0 and int(videos[i]) not in seen]
-        rows = catalog.clip_rows([int(ids[i]) for i in best])
-        for i in best:
-            seen.add(int(videos[i]))
-            row = rows.get(int(ids[i]))
-            if row is not None and hits.take(float(scores[i]), row):
-                return hits.result()
+        # Rows are read a few at a time: a query unlike any video has as many videos as clips among the nearest.
+        for at in range(0, len(best), 2 * hits.k):
+            rows = catalog.clip_rows([int(ids[i]) for i in best[at : at + 2 * hits.k]])
+            for i in best[at : at + 2 * hits.k]:
+                seen.add(int(videos[i]))
+                row = rows.get(int(ids[i]))
+                if row is not None and hits.take(float(scores[i]), row):
+                    return hits.result()
         if not more:
             return hits.result()
         skip = clip_ids_of(catalog, seen)
