@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from vidx.store import ann, holes, index_build
-from vidx.store.index_reader import OpenIndex
+from vidx.store.index_reader import OpenIndex, best_first
 from vidx.store.segments import MERGE_FACTOR, IndexState, Lists, Step, fresh_max
 from vidx.store.vector_rows import VectorRows
 
@@ -275,3 +275,9 @@ def test_a_reader_told_of_a_segment_gone_since_raises_file_not_found(tmp_path):
     (tmp_path / library.state.segments[0].file).unlink()  # a writer moved past this state and deleted its file
     with pytest.raises(FileNotFoundError):
         library.reader()  # HeldIndex reads the state again on this error
+
+
+def test_the_best_first_are_a_stable_sort_of_every_score_cut_to_n():
+    scores = np.random.default_rng(3).integers(0, 7, 5000).astype(np.float32)  # the toy model's many ties
+    for n in (1, 10, 200, 4999, 5000, 6000):
+        assert best_first(scores, n).tolist() == np.argsort(-scores, kind="stable")[:n].tolist()
