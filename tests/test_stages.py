@@ -11,6 +11,7 @@ from vidx.errors import UsageError
 from vidx.indexer.commit import Written, commit
 from vidx.indexer.plan import VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
+from vidx.indexer.subtitle_words import SubtitleReader
 from vidx.media.clips import Clip
 from vidx.searcher import search_vector
 from vidx.store import Catalog, ClipVector, VideoInfo
@@ -58,7 +59,7 @@ def test_writer_commits_each_video_once_its_clips_have_vectors(catalog, tmp_path
         VideoDone(good, VideoInfo("ha", 6.4, 10.0, 64)),
     ]
     with CatalogWriter(catalog) as writer:
-        written = list(commit(events, writer))
+        written = list(commit(events, writer, SubtitleReader((".mp4",))))
     assert written == [Written(bad, error=f"{bad.path}: broken"), Written(good, clips=2)]
     assert [w.failed for w in written] == [True, False]
     assert catalog.video(str(good.path)).status == "ok" and catalog.video(str(bad.path)).error.endswith("broken")
