@@ -15,7 +15,7 @@ from pathlib import Path
 
 import av
 
-from vidx import disk_full
+from vidx.disk_full import from_os
 from vidx.errors import VidxError
 from vidx.paths import absolute
 from vidx.times import instant, span_in_name
@@ -115,7 +115,7 @@ def _reason(e: Exception) -> str:
 
 def _cannot(what: str, e: OSError, target: Path) -> str:
     """Why a write failed; a full disk or a size limit said as vidx says them everywhere."""
-    full = disk_full.from_os(e, target)
+    full = from_os(e, target)
     return f"{what}: {full.reason}" if full else f"{what} ({_reason(e)})"
 
 

@@ -13,7 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 MEDIA_LIBRARIES = {"cv2", "av"}
 # What vidx.media stands on: the layers below it. Anything else (indexer, searcher, store, model, cli, the
 # Library) is above it and uses it.
-BELOW_MEDIA = ("vidx.errors", "vidx.config", "vidx.filenames", "vidx.paths", "vidx.times", "vidx.said")
+BELOW_MEDIA = (
+    "vidx.errors",
+    "vidx.disk_full",
+    "vidx.config",
+    "vidx.filenames",
+    "vidx.paths",
+    "vidx.times",
+    "vidx.said",
+)
 
 
 def packages() -> dict[str, Path]:
