@@ -29,7 +29,7 @@ BASELINE = [sys.executable, "-c", "import openvino, openvino_tokenizers"]
 
 def vidx(home: Path, *args: str) -> subprocess.CompletedProcess:
     """The real console entry point in a fresh interpreter, as a user runs it."""
-    command = [sys.executable, "-c", "from vidx.cli import main; main()", *args]
+    command = [sys.executable, "-P", "-c", "from vidx.cli import main; main()", *args]
     result = subprocess.run(command, env={**os.environ, "VIDX_HOME": str(home)}, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"vidx {' '.join(args)} failed: {result.stderr.strip()}")
@@ -72,7 +72,7 @@ def machine() -> str:
 
 
 def measure(home: Path, text: str, runs: int) -> dict:
-    query = [sys.executable, "-c", "from vidx.cli import main; main()", "query", text, "-k", "3"]
+    query = [sys.executable, "-P", "-c", "from vidx.cli import main; main()", "query", text, "-k", "3"]
     vidx(home, "query", text, "-k", "3")  # once untimed: the OS caches the files, as for a user's second query
     wall: dict[str, list[float]] = {"query": [], "baseline": []}
     cpu: dict[str, list[float]] = {"query": [], "baseline": []}

@@ -38,7 +38,7 @@ def vidx(home: Path, *args: str, env: dict | None = None, rss: list | None = Non
     import psutil
 
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from vidx.cli import main; main()", *args],
+        [sys.executable, "-P", "-c", "from vidx.cli import main; main()", *args],
         env={**os.environ, "VIDX_HOME": str(home), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -24,7 +24,7 @@ def query_start(repeats: int) -> dict:
         return round(statistics.median(runs), 3)
 
     home = CACHE / "index-fp32"
-    query = [sys.executable, "-c", "from vidx.cli import main; main()", "query", "a person walking", "-k", "3"]
+    query = [sys.executable, "-P", "-c", "from vidx.cli import main; main()", "query", "a person walking", "-k", "3"]
     return {
         "query_cold_s": timed(query, {"VIDX_HOME": str(home)}),
         "import_baseline_s": timed([sys.executable, "-c", "import openvino, openvino_tokenizers"], {}),

@@ -290,7 +290,7 @@ def run_index(home: Path, arguments: list[str], env: dict) -> tuple[float, float
     """The real CLI in a process of its own: wall seconds, CPU seconds of it and its children, its --json."""
     started, used = time.perf_counter(), cpu(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
-        [sys.executable, "-c", "from vidx.cli import main; main()", *arguments],
+        [sys.executable, "-P", "-c", "from vidx.cli import main; main()", *arguments],
         env={**os.environ, "VIDX_HOME": str(home), **env},
         capture_output=True,
         text=True,

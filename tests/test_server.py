@@ -198,7 +198,7 @@ def test_thumbnail(server, vidx_home):
 def test_serve_says_where_it_listens(run, imported, library):
     run("index", library["root"] / "colours", "--quiet")
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0"],
+        [sys.executable, "-P", "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -213,7 +213,7 @@ def test_other_methods_get_405(indexed):
 
 def serve(*args, env=None):
     return subprocess.Popen(
-        [sys.executable, "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0", *args],
+        [sys.executable, "-P", "-u", "-c", "from vidx.cli import main; main()", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
