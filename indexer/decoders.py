@@ -1,9 +1,7 @@
 """Decoding processes: each takes files one at a time from the parent and sends back their events.
 
 A file that yields nothing for index.timeout seconds, or kills its decoder, fails alone; a fresh decoder goes
-on with the files that one held. Every decoder dies with the indexer (see lifetime.py). Decoders are plain
-`python -c` processes talking over two pipes, not multiprocessing's spawn: that would run the caller's own
-`__main__` script again in every decoder and start a resource tracker, and it leaves nothing in /dev/shm.
+on with the files that one held. Every decoder dies with the indexer (lifetime.start_child starts it).
 """
 
 from __future__ import annotations
@@ -11,18 +9,15 @@ from __future__ import annotations
 import math
 import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
 from vidx.config import Settings
 
-from .lifetime import sigint_ignored
+from .lifetime import Child, start_child
 from .plan import VideoJob
 from .stages import ClipReady, Event, VideoFailed, read
 
@@ -31,15 +26,6 @@ AHEAD = 1
 # Decoded clips waiting for the model, all decoders together (4.8 MB each): enough to bank the seconds the
 # model takes to compile and to ride out a slow stretch of video.
 CLIPS_AHEAD = 16
-
-
-@dataclass
-class _Decoder:
-    process: subprocess.Popen
-    jobs: Connection
-    events: Connection
-    held: deque[VideoJob] = field(default_factory=deque)  # sent to it and not finished; the first is in hand
-    last: float = field(default_factory=time.monotonic)
 
 
 class DecoderPool:
@@ -52,7 +38,7 @@ class DecoderPool:
         self.timeout = settings.index.timeout
         self.backlog = max(2, math.ceil(max(CLIPS_AHEAD, 2 * settings.index.batch) / self.size))
         self.pending: deque[VideoJob] = deque()
-        self.decoders: list[_Decoder] = []
+        self.decoders: list[Child[VideoJob]] = []
         self.add(jobs)
 
     def add(self, jobs: Iterable[VideoJob]) -> None:
@@ -88,11 +74,11 @@ class DecoderPool:
 
     def close(self) -> None:
         for d in self.decoders:
-            self._stop(d)
+            d.stop()
         self.decoders.clear()
         self.pending.clear()
 
-    def _receive(self, d: _Decoder) -> Iterator[Event]:
+    def _receive(self, d: Child[VideoJob]) -> Iterator[Event]:
         try:
             event = d.events.recv()
         except EOFError:
@@ -107,65 +93,25 @@ class DecoderPool:
         yield event
 
     def _start(self) -> None:
-        jobs_out, jobs_in = os.pipe()
-        events_out, events_in = os.pipe()
-        # Tied to the parent before anything heavy is imported, so a parent killed now takes it along at once.
-        # The kernel's death signal follows the thread that starts the child: asked for only from the main thread.
-        kernel = threading.current_thread() is threading.main_thread()
-        # `python -c` puts the working folder first on sys.path: run from a clone, its vidx/ folder (the top package
-        # alone) would hide the installed vidx, so it comes off first.
-        code = (
-            "import sys; del sys.path[0]; from vidx.indexer.lifetime import die_with_parent; "
-            "die_with_parent(int(sys.argv[1]), sys.argv[2] == '1')\n"
-            "from vidx.indexer.decoders import serve; serve(*map(int, sys.argv[3:]))"
-        )
-        with sigint_ignored():
-            process = subprocess.Popen(
-                [sys.executable, "-c", code, str(os.getpid()), str(int(kernel)), str(jobs_out), str(events_in)],
-                pass_fds=(jobs_out, events_in),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                # FFmpeg and OpenCV warn about every damaged file; the events already say what failed, once.
-                stderr=subprocess.DEVNULL,
-            )
-        # Only the child holds these ends now, so its death reads as end-of-file here.
-        os.close(jobs_out)
-        os.close(events_in)
-        d = _Decoder(process, Connection(jobs_in, readable=False), Connection(events_out, writable=False))
-        _send(d, (self.settings, self.backlog))
+        d: Child[VideoJob] = start_child("vidx.indexer.decoders", (self.settings, self.backlog))
         self.decoders.append(d)
         self._feed(d)
 
-    def _feed(self, d: _Decoder) -> None:
+    def _feed(self, d: Child[VideoJob]) -> None:
         while len(d.held) <= AHEAD and self.pending:
             job = self.pending.popleft()
             d.held.append(job)
-            _send(d, job)
+            d.send(job)
 
-    def _retire(self, d: _Decoder) -> VideoJob:
+    def _retire(self, d: Child[VideoJob]) -> VideoJob:
         """Stop a decoder that failed its file; the files it held after that one go to a fresh decoder."""
-        self._stop(d)
+        d.stop()
         self.decoders.remove(d)
         failed = d.held.popleft()
         self.pending.extendleft(reversed(d.held))
         if self.pending:
             self._start()
         return failed
-
-    @staticmethod
-    def _stop(d: _Decoder) -> None:
-        if d.process.poll() is None:
-            d.process.kill()
-        d.process.wait()
-        d.jobs.close()
-        d.events.close()
-
-
-def _send(d: _Decoder, message: object) -> None:
-    try:
-        d.jobs.send(message)
-    except BrokenPipeError:
-        pass  # the decoder died (on the file in hand): its events' end-of-file says so, and its files move on
 
 
 def serve(jobs_fd: int, events_fd: int) -> None:

@@ -1,37 +1,25 @@
 """The speech process: one child beside the decoders and the model, hearing files one at a time.
 
-Like the decoders (decoders.py), it is a plain `python -c` process over two pipes that dies with the indexer
-(lifetime.py), started on the first file given. A file that shows no progress for `timeout` seconds, or kills
-the process, loses its speech alone (the reason is kept); a fresh process goes on with the files after it.
+Like the decoders (decoders.py), it is a `python -c` process over two pipes that dies with the indexer
+(lifetime.start_child starts both), started on the first file given. A file that shows no progress for `timeout`
+seconds, or kills the process, loses its speech alone (the reason is kept); a fresh process goes on with the files
+after it.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from .lifetime import sigint_ignored
+from .lifetime import Child, start_child
 from .speech import Transcript
 
 # Files handed to the process beyond the one it hears, so it never waits for the parent between files.
 AHEAD = 1
-
-
-@dataclass
-class _Process:
-    process: subprocess.Popen
-    jobs: Connection
-    events: Connection
-    held: deque[Path] = field(default_factory=deque)  # sent and not finished; the first is in hand
-    last: float = field(default_factory=time.monotonic)
 
 
 class Transcriber:
@@ -42,7 +30,7 @@ class Transcriber:
         self.threads = max(1, threads)
         self.timeout = timeout
         self.pending: deque[Path] = deque()
-        self.child: _Process | None = None
+        self.child: Child[Path] | None = None
 
     def __enter__(self) -> Transcriber:
         return self
@@ -69,7 +57,7 @@ class Transcriber:
 
     def close(self) -> None:
         if self.child:
-            _stop(self.child)
+            self.child.stop()
             self.child = None
         self.pending.clear()
 
@@ -97,7 +85,7 @@ class Transcriber:
         """Stop a process that failed its file; the files it held after that one go to a fresh process."""
         d = self.child
         assert d is not None
-        _stop(d)
+        d.stop()
         self.child = None
         failed = d.held.popleft()
         self.pending.extendleft(reversed(d.held))
@@ -106,55 +94,14 @@ class Transcriber:
 
     def _feed(self) -> None:
         if self.pending and self.child is None:
-            self.child = self._start()
+            self.child = start_child("vidx.indexer.transcriber", (self.model_folder, self.threads))
         d = self.child
         while d and len(d.held) <= AHEAD and self.pending:
             path = self.pending.popleft()
             d.held.append(path)
             if len(d.held) == 1:
                 d.last = time.monotonic()  # the clock of a file starts when the process is free to take it
-            _send(d, path)
-
-    def _start(self) -> _Process:
-        jobs_out, jobs_in = os.pipe()
-        events_out, events_in = os.pipe()
-        # As for the decoders: tied to the parent before anything heavy is imported; the kernel's death signal
-        # follows the thread that starts the child, so it is asked for only from the main thread.
-        kernel = threading.current_thread() is threading.main_thread()
-        code = (
-            "import sys; from vidx.indexer.lifetime import die_with_parent; "
-            "die_with_parent(int(sys.argv[1]), sys.argv[2] == '1')\n"
-            "from vidx.indexer.transcriber import serve; serve(*map(int, sys.argv[3:]))"
-        )
-        with sigint_ignored():
-            process = subprocess.Popen(
-                [sys.executable, "-c", code, str(os.getpid()), str(int(kernel)), str(jobs_out), str(events_in)],
-                pass_fds=(jobs_out, events_in),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                # FFmpeg, CTranslate2 and ONNX Runtime log on their own; the Transcripts say what failed, once.
-                stderr=subprocess.DEVNULL,
-            )
-        os.close(jobs_out)
-        os.close(events_in)
-        d = _Process(process, Connection(jobs_in, readable=False), Connection(events_out, writable=False))
-        _send(d, (self.model_folder, self.threads))
-        return d
-
-
-def _send(d: _Process, message: object) -> None:
-    try:
-        d.jobs.send(message)
-    except BrokenPipeError:
-        pass  # the process died on the file in hand: its events' end-of-file says so, and its files move on
-
-
-def _stop(d: _Process) -> None:
-    if d.process.poll() is None:
-        d.process.kill()
-    d.process.wait()
-    d.jobs.close()
-    d.events.close()
+            d.send(path)
 
 
 def serve(jobs_fd: int, events_fd: int) -> None:

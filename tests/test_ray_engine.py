@@ -281,7 +281,8 @@ def said_rows(home):
 def test_same_words_as_the_local_engine_with_speech_on(
     run, imported, whisper_model, talk, tmp_path, vidx_home, local_ray, monkeypatch
 ):
-    from vidx.indexer.transcriber import Transcriber
+    from vidx.indexer import transcriber
+    from vidx.indexer.lifetime import start_child
 
     root = tmp_path / "talk"
     root.mkdir()
@@ -294,8 +295,7 @@ def test_same_words_as_the_local_engine_with_speech_on(
     local = as_json(run("index", root, "--json"))
     # From here on, a speech process started by this process (the driver) is counted: the workers must hear.
     started = []
-    start = Transcriber._start
-    monkeypatch.setattr(Transcriber, "_start", lambda self: started.append(self) or start(self))
+    monkeypatch.setattr(transcriber, "start_child", lambda *args: started.append(args) or start_child(*args))
     ray_home = other_home(tmp_path, vidx_home)
     on_ray = as_json(run("--home", ray_home, "index", root, "--engine", "ray", "--json"))
     assert started == [], "the driver transcribed: the Ray workers must"
