@@ -33,7 +33,8 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from vidx.config import Home, Settings
 from vidx.errors import VidxError
 from vidx.media.clips import Clip
-from vidx.model.manifest import MANIFEST, VIDEO_IR, Manifest
+from vidx.model.manifest import VIDEO_IR, Manifest
+from vidx.model.shelf import MANIFEST
 from vidx.store import VideoInfo
 
 from .budget import budget

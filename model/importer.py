@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from vidx import __version__
 from vidx.config import Home
@@ -16,29 +12,21 @@ from vidx.paths import absolute
 from . import registry, vocab
 from .convert import convert
 from .manifest import TEXT_IR, VIDEO_IR, Manifest, fingerprint
+from .shelf import Imported
 from .source import local_savedmodel
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    manifest: Manifest
-    folder: Path
-    skipped: bool
-
-
-def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
+def import_model(home: Home, source: str, force: bool = False) -> Imported[Manifest]:
     """Convert SOURCE into IRs under the home; the same fingerprint again is a no-op unless `force`."""
     import openvino as ov
 
-    home.ensure().models.mkdir(exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=home.models))
-    try:
+    shelf = registry.shelf(home.ensure())
+    with shelf.scratch() as scratch:
         savedmodel = local_savedmodel(source, home, scratch / "source")
         fp = fingerprint(savedmodel)
-        existing = registry.installed_dir(home, fp)
-        if not force and (existing / "manifest.json").exists():
-            registry.activate(home, existing)
-            return ImportResult(Manifest.load(existing), existing, skipped=True)
+        existing = None if force else shelf.reuse(fp)
+        if existing:
+            return Imported(Manifest.load(existing), existing, skipped=True)
         staged = scratch / "ir"
         staged.mkdir()
         started = time.perf_counter()
@@ -57,7 +45,4 @@ def import_model(home: Home, source: str, force: bool = False) -> ImportResult:
             files={"text": TEXT_IR, "video": VIDEO_IR["fp32"]},
         )
         manifest.save(staged)
-        folder = registry.install(home, staged, fp)
-        return ImportResult(manifest, folder, skipped=False)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        return Imported(manifest, shelf.install(staged, fp), skipped=False)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import shelf
+from .shelf import StoredManifest
 from .space import vector_space
 
-MANIFEST = "manifest.json"
 TEXT_IR = "text.xml"
 VIDEO_IR = {"fp32": "video.xml", "bf16": "video.xml", "int8": "video-int8.xml", "int8-mixed": "video-int8-mixed.xml"}
 # The held-out clips the candidates are measured on, uint8, kept to measure them again on another CPU.
@@ -18,7 +16,7 @@ HELDOUT = "heldout.npy"
 
 
 @dataclass
-class Manifest:
+class Manifest(StoredManifest):
     source: str
     fingerprint: str
     vidx_version: str
@@ -37,30 +35,14 @@ class Manifest:
     # sha256[:12] of each quantized IR's weights: quantizing again makes other vectors under the same name.
     quantized_irs: dict[str, str] | None = None
 
-    def save(self, folder: Path) -> None:
-        tmp = folder / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        os.replace(tmp, folder / MANIFEST)
-
     def vector_space(self, precision: str) -> str:
         """Which model and precision make the vectors, `<fingerprint[:16]>:<precision>[@<IR digest>]`: an index
         holds vectors of one space only."""
         return vector_space(self.fingerprint, precision, (self.quantized_irs or {}).get(precision))
 
-    @classmethod
-    def load(cls, folder: Path) -> Manifest:
-        data = json.loads((folder / MANIFEST).read_text())
-        # Keys another vidx version wrote, and this one does not know, are left out rather than fatal.
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 def fingerprint(folder: Path) -> str:
-    """sha256 over every file of a SavedModel: relative path, then content, in sorted order."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
+    """sha256 over every file of a SavedModel: relative path, then content, in the order of sorted paths."""
+    return shelf.fingerprint(
+        folder, [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*")) if p.is_file()]
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +11,13 @@ from pathlib import Path
 from vidx.config import Home
 from vidx.errors import VidxError
 
+from .archive import is_archive, unpack
+
 DOWNLOAD_HELP = (
     "On a machine with internet, download the model archive from that page (Download > .tar.gz),\n"
     "copy it here and run: vidx model import /path/to/archive.tar.gz"
 )
+DOWNLOAD_AGAIN = "download the archive again"
 
 
 def is_url(source: str) -> bool:
@@ -64,19 +66,6 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def unpack(archive: Path, into: Path) -> Path:
-    """Extract a .tar.gz safely and return the folder that holds saved_model.pb."""
-    try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(into, filter="data")
-    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-        raise VidxError(f"Cannot extract {archive}: {e or type(e).__name__}; download the archive again") from None
-    found = sorted(into.rglob("saved_model.pb"), key=lambda p: len(p.parts))
-    if not found:
-        raise VidxError(f"{archive} holds no SavedModel (no saved_model.pb inside)")
-    return found[0].parent
-
-
 def local_savedmodel(source: str, home: Home, scratch: Path) -> Path:
     """A folder holding saved_model.pb for any accepted SOURCE; `scratch` receives downloads and extractions."""
     if is_url(source):
@@ -88,6 +77,6 @@ def local_savedmodel(source: str, home: Home, scratch: Path) -> Path:
         if not (path / "saved_model.pb").is_file():
             raise VidxError(f"{source} is not a SavedModel folder (no saved_model.pb in it)")
         return path
-    if path.name.endswith((".tar.gz", ".tgz", ".tar")):
-        return unpack(path, scratch)
+    if is_archive(path):
+        return unpack(path, scratch, "saved_model.pb", named=str(path), kind="SavedModel", advice=DOWNLOAD_AGAIN)
     raise VidxError(f"{source} is neither a SavedModel folder nor a .tar.gz archive")

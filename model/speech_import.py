@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from vidx import __version__
 from vidx.config import Home
 from vidx.errors import VidxError
 
-from . import speech_registry as registry
-from .speech_registry import SpeechManifest
+from .shelf import Imported, fingerprint
+from .speech_registry import SpeechManifest, model_files, speech_shelf
 from .speech_source import local_speech_folder
 
 # Read by faster-whisper when present (the mel bins of large-v3); kept with the model, never required.
@@ -23,30 +20,21 @@ OPTIONAL = ("preprocessor_config.json",)
 NEEDS_PACKAGE = "Speech recognition needs faster-whisper: pip install '.[speech]' in the vidx clone"
 
 
-@dataclass(frozen=True)
-class SpeechImportResult:
-    manifest: SpeechManifest
-    folder: Path
-    skipped: bool
-
-
-def import_speech(home: Home, source: str, force: bool = False) -> SpeechImportResult:
+def import_speech(home: Home, source: str, force: bool = False) -> Imported[SpeechManifest]:
     """Install SOURCE as the speech model; the same model again is a no-op unless `force`."""
     try:
         import ctranslate2
     except ImportError:
         raise VidxError(NEEDS_PACKAGE) from None
-    root = registry.speech_root(home)
-    root.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
-    try:
+    shelf = speech_shelf(home)
+    with shelf.scratch() as scratch:
         found = local_speech_folder(source, scratch)
-        names = registry.model_files(found) + [n for n in OPTIONAL if (found / n).is_file()]
-        fp = fingerprint(found, names)
-        existing = registry.installed_dir(home, fp)
-        if not force and (existing / registry.MANIFEST).exists():
-            registry.activate(home, existing)
-            return SpeechImportResult(SpeechManifest.load(existing), existing, skipped=True)
+        names = model_files(found) + [n for n in OPTIONAL if (found / n).is_file()]
+        # Over the model's files alone, sorted: a download's extra files do not count.
+        fp = fingerprint(found, sorted(names))
+        existing = None if force else shelf.reuse(fp)
+        if existing:
+            return Imported(SpeechManifest.load(existing), existing, skipped=True)
         staged = scratch / "model"
         staged.mkdir()
         for name in names:
@@ -62,21 +50,7 @@ def import_speech(home: Home, source: str, force: bool = False) -> SpeechImportR
             languages=_languages(staged),
         )
         manifest.save(staged)
-        folder = registry.install(home, staged, fp)
-        return SpeechImportResult(manifest, folder, skipped=False)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def fingerprint(folder: Path, names: list[str]) -> str:
-    """sha256 over the model's files (name, then content, sorted): a download's extra files do not count."""
-    digest = hashlib.sha256()
-    for name in sorted(names):
-        digest.update(name.encode() + b"\0")
-        with open(folder / name, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
+        return Imported(manifest, shelf.install(staged, fp), skipped=False)
 
 
 def _check_loads(folder: Path, source: str) -> None:

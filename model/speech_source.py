@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 
 from vidx.errors import VidxError
 
+from .archive import is_archive, unpack
 from .speech_registry import missing_files
 
 # Where faster-whisper fetches a size name from, said to the user who must fetch it by hand: its own table
 # (private, hence the fallback) knows the names that live elsewhere (distil-*, turbo).
 HANDLE = "Systran/faster-whisper-{name}"
+COPY_AGAIN = "copy the archive again"
 
 
 def sizes() -> list[str]:
@@ -27,8 +28,11 @@ def local_speech_folder(source: str, scratch: Path) -> Path:
     if path.is_dir():
         return _checked(path, source)
     if path.exists():
-        if path.name.endswith((".tar.gz", ".tgz", ".tar")):
-            return _unpack(path, scratch / "unpacked", source)
+        if is_archive(path):
+            found = unpack(
+                path, scratch / "unpacked", "model.bin", named=source, kind="Whisper model", advice=COPY_AGAIN
+            )
+            return _checked(found, source)
         raise VidxError(f"{source} is neither a Whisper model folder nor a .tar.gz of one")
     names = sizes()
     if source in names:
@@ -41,18 +45,6 @@ def _checked(folder: Path, source: str) -> Path:
     if missing:
         raise VidxError(f"{source} is not a CTranslate2 Whisper model folder (no {', '.join(missing)} in it)")
     return folder
-
-
-def _unpack(archive: Path, into: Path, source: str) -> Path:
-    try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(into, filter="data")
-    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-        raise VidxError(f"Cannot extract {source}: {e or type(e).__name__}; copy the archive again") from None
-    found = sorted(into.rglob("model.bin"), key=lambda p: len(p.parts))
-    if not found:
-        raise VidxError(f"{source} holds no Whisper model (no model.bin inside)")
-    return _checked(found[0].parent, source)
 
 
 def _download(name: str, cache: Path) -> Path:
