@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import toy_model  # noqa: E402
 import videos  # noqa: E402
+from processes import vidx_code  # noqa: E402
 
 SHARED_VIDEOS = Path(__file__).resolve().parents[1].parent / "shared" / "videos"
 OFFLINE_ENV = {
@@ -82,6 +83,15 @@ def library(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture
+def lib(tmp_path, library) -> Path:
+    """A copy of the generated videos (colours, light and motion), for a test that changes or damages them."""
+    root = tmp_path / "lib"
+    for folder in ("colours", "light", "motion"):
+        shutil.copytree(library["root"] / folder, root / folder)
+    return root
+
+
+@pytest.fixture
 def run():
     """Invoke the CLI in-process and return the result; happy paths pass check=True to see tracebacks."""
     from vidx.cli import cli
@@ -103,9 +113,8 @@ def imported(run, models, vidx_home):
 
 def vidx_subprocess(*args, env=None, check=True, prelude=""):
     """Run the real console entry point in a fresh interpreter; `prelude` runs first (e.g. to block imports)."""
-    code = f"{prelude}\nimport sys\nfrom vidx.cli import main\nsys.argv = ['vidx'] + {list(map(str, args))!r}\nmain()"
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", vidx_code(*args, prelude=prelude)],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

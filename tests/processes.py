@@ -1,15 +1,45 @@
-"""Helpers for tests that check what processes vidx leaves behind: a mark every process it starts inherits."""
+"""Helpers for tests that run vidx in a process of its own and check what processes it leaves behind: a mark
+every process it starts inherits, and its process group."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 MARK = "VIDX_TEST_MARK"
+
+
+def vidx_code(*args: object, prelude: str = "") -> str:
+    """`python -c` code that runs the real vidx CLI with `args`; `prelude` runs first (e.g. to block imports)."""
+    return f"{prelude}\nimport sys\nfrom vidx.cli import main\nsys.argv = ['vidx', *{[str(a) for a in args]!r}]\nmain()"
+
+
+def start_vidx(*args: object, env: dict[str, str] | None = None, **popen: Any) -> subprocess.Popen:
+    """The real vidx CLI with `args` in a process of its own, its environment this one's with `env` over it; its
+    output is dropped unless `popen` (Popen's own arguments, start_new_session=True and the like) says otherwise."""
+    popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, **popen}
+    return subprocess.Popen([sys.executable, "-c", vidx_code(*args)], env={**os.environ, **(env or {})}, **popen)
+
+
+def living_in_group(pgid: int) -> list[str]:
+    """The processes of a process group that still run (zombies waiting for a reaper do not count)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended while we looked
+        state, _, group = text.rpartition(")")[2].split()[:3]
+        if int(group) == pgid and state != "Z":
+            found.append(text.split(")")[0] + ")")
+    return found
 
 
 def new_mark() -> str:

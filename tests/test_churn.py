@@ -13,7 +13,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -105,15 +104,8 @@ class Churn:
 def stopped_run(root: Path, vidx_home: Path, after: float, how: signal.Signals) -> None:
     """A real `vidx index` in a process of its own, stopped `after` seconds in (if still running then): `kill -9`
     of vidx alone, or Ctrl-C to its process group as a terminal sends it."""
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
-    env = {**os.environ, "VIDX_HOME": str(vidx_home), "VIDX_DEBUG_DECODE_DELAY": "0.02"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    env = {"VIDX_HOME": str(vidx_home), "VIDX_DEBUG_DECODE_DELAY": "0.02"}
+    proc = processes.start_vidx("index", root, "--quiet", env=env, start_new_session=True)
     try:
         proc.wait(timeout=after)
     except subprocess.TimeoutExpired:
@@ -122,25 +114,9 @@ def stopped_run(root: Path, vidx_home: Path, after: float, how: signal.Signals) 
         else:
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=120)
-    if not processes.wait_for(lambda: not _alive(proc.pid), 30):
+    if not processes.wait_for(lambda: not processes.living_in_group(proc.pid), 30):
         os.killpg(proc.pid, signal.SIGKILL)  # not left running past the test
         pytest.fail(f"a decoder outlived the vidx index stopped by {how.name}")
-
-
-def _alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return any(_in_group(p, group) for p in Path("/proc").glob("[0-9]*/stat"))
-
-
-def _in_group(stat: Path, group: int) -> bool:
-    try:
-        state, _, pgid = stat.read_text().rpartition(")")[2].split()[:3]
-    except OSError:
-        return False
-    return int(pgid) == group and state != "Z"
 
 
 def catalogue(home: Path) -> dict[str, tuple]:

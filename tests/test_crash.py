@@ -4,9 +4,7 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import processes
 import pytest
@@ -14,15 +12,9 @@ from conftest import as_json, vidx_subprocess
 
 
 def start_index(root, delay="0.02"):
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
-    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": delay}
     # Its own process group, so that the test can tell when every process it started has ended.
-    return subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return processes.start_vidx(
+        "index", root, "--quiet", env={"VIDX_DEBUG_DECODE_DELAY": delay}, start_new_session=True
     )
 
 
@@ -46,7 +38,7 @@ def test_sigkill_then_heal(run, imported, library, vidx_home, after_videos):
         time.sleep(0.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert processes.wait_for(lambda: not living_in_group(proc.pid), 30), "the decoder child outlived vidx"
+    assert processes.wait_for(lambda: not processes.living_in_group(proc.pid), 30), "the decoder child outlived vidx"
 
     # --wait: a decoder being started at the kill holds a copy of the lock's descriptor until its exec, which
     # can take a while on a loaded machine (the cron line in the README waits too).
@@ -97,29 +89,14 @@ def test_queries_work_while_indexing_and_a_second_indexer_is_refused(run, import
     assert status["clips"] == status["vectors"]
 
 
-def living_in_group(pgid: int) -> list[str]:
-    """The processes of a process group that still run (zombies waiting for a reaper do not count)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        state, _, group = text.rpartition(")")[2].split()[:3]
-        if int(group) == pgid and state != "Z":
-            found.append(text.split(")")[0] + ")")
-    return found
-
-
 def test_ctrl_c_says_what_was_kept_and_leaves_the_index_healthy(run, imported, library, vidx_home):
     root = library["root"]
     total = 6 + (3 if (root / "real").is_dir() else 0)
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}]\nmain()"
-    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.05"}
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches vidx and its decoder child alike.
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=env,
+    proc = processes.start_vidx(
+        "index",
+        root,
+        env={"VIDX_DEBUG_DECODE_DELAY": "0.05"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -141,7 +118,7 @@ def test_ctrl_c_says_what_was_kept_and_leaves_the_index_healthy(run, imported, l
         f"interrupted: {kept['videos']} of {total} files indexed; run vidx index again to finish"
     )
     assert 2 <= kept["videos"] < total
-    assert processes.wait_for(lambda: not living_in_group(proc.pid), 30), living_in_group(proc.pid)
+    assert processes.wait_for(lambda: not processes.living_in_group(proc.pid), 30), processes.living_in_group(proc.pid)
     assert as_json(run("doctor", "--json")) == {"healthy": True, "problems": [], "repaired": []}
     assert kept["clips"] == kept["vectors"]
     rest = as_json(run("index", "--json"))

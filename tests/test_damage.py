@@ -20,12 +20,10 @@ CHECKSUM = "its checksum is not the one recorded when it was written"
 
 
 @pytest.fixture
-def lib(tmp_path, library, run, imported):
-    root = tmp_path / "lib"
-    for folder in ("colours", "light", "motion"):
-        shutil.copytree(library["root"] / folder, root / folder)
-    run("index", root, "--quiet")
-    return root
+def lib(lib, run, imported):
+    """conftest's copy of the library, indexed."""
+    run("index", lib, "--quiet")
+    return lib
 
 
 @pytest.fixture

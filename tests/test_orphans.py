@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -42,10 +40,9 @@ def long_videos(tmp_path_factory):
 
 
 def start_index(root, tag, decoders, log, delay="0.1"):
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
-    env = {**os.environ, processes.MARK: tag, "VIDX_DEBUG_DECODE_DELAY": delay, "VIDX_INDEX_DECODERS": decoders}
+    env = {processes.MARK: tag, "VIDX_DEBUG_DECODE_DELAY": delay, "VIDX_INDEX_DECODERS": decoders}
     with open(log, "wb") as err:
-        return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=err)
+        return processes.start_vidx("index", root, "--quiet", env=env, stderr=err)
 
 
 @pytest.mark.parametrize("decoders", ["1", "2"])

@@ -9,8 +9,6 @@ import re
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +49,9 @@ def other_home(tmp_path, vidx_home, name="ray-home") -> Path:
 
 
 @pytest.fixture
-def messy(tmp_path, library):
+def messy(lib, library):
     """Good videos, a copy, a text file, an empty file, a file that crashes the decoder, one that stalls it."""
-    root = tmp_path / "lib"
-    for folder in ("colours", "light", "motion"):
-        shutil.copytree(library["root"] / folder, root / folder)
+    root = lib
     shutil.copy(library["red"], root / "colours" / "red-copy.mp4")
     (root / "bad").mkdir()
     (root / "bad" / "notes.avi").write_text("this is a text file renamed to .avi\n" * 50)
@@ -246,12 +242,8 @@ def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, librar
     from test_crash import videos_written
 
     address = local_ray.get_runtime_context().gcs_address
-    code = (
-        "import sys\nfrom vidx.cli import main\n"
-        f"sys.argv = ['vidx', 'index', {str(library['root'])!r}, '--engine', 'ray', '--address', {address!r}]\nmain()"
-    )
-    env = {**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.05"}
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {"VIDX_DEBUG_DECODE_DELAY": "0.05"}
+    proc = processes.start_vidx("index", library["root"], "--engine", "ray", "--address", address, env=env)
     try:
         assert processes.wait_for(lambda: videos_written(vidx_home) >= 2)
     finally:

@@ -29,14 +29,6 @@ def cluster():
     assert processes.wait_until_gone(mark) == {}, "Ray processes left behind"
 
 
-@pytest.fixture
-def lib(tmp_path, library):
-    root = tmp_path / "lib"
-    for folder in ("colours", "light", "motion"):
-        shutil.copytree(library["root"] / folder, root / folder)
-    return root
-
-
 def index(root, address, timeout, progress=None):
     settings = {"ray.address": address, "index.timeout": timeout, "ray.cpus_per_worker": 1}
     with vidx.Library(settings=settings) as lib:

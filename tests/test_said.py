@@ -331,8 +331,6 @@ def test_the_web_app_takes_the_mode_and_shows_the_line(run, lib, vidx_home):
 def test_kill_9_mid_run_loses_no_words_and_mixes_none(run, imported, library, vidx_home, tmp_path):
     import signal
     import sqlite3
-    import subprocess
-    import sys
 
     import processes
 
@@ -341,14 +339,8 @@ def test_kill_9_mid_run_loses_no_words_and_mixes_none(run, imported, library, vi
     shutil.copytree(library["root"] / "light", root / "light")
     for video in [*root.glob("*/*.*")]:
         write_text(video.with_suffix(".srt"), f"1\n00:00:01,000 --> 00:00:02,000\nthe word {video.stem}\n")
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(root)!r}, '--quiet']\nmain()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env={**os.environ, "VIDX_DEBUG_DECODE_DELAY": "0.02"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    env = {"VIDX_DEBUG_DECODE_DELAY": "0.02"}
+    proc = processes.start_vidx("index", root, "--quiet", env=env, start_new_session=True)
 
     def said_rows():
         try:

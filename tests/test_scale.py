@@ -2,7 +2,6 @@
 that stay open (the web app) follow each new generation. A low index.ann_threshold stands in for 100,000 clips."""
 
 import json
-import shutil
 
 import pytest
 from conftest import as_json, vidx_subprocess
@@ -18,14 +17,6 @@ NAMES = {
     "moving": "checkers.mp4",
 }
 WORDS = tuple(NAMES)
-
-
-@pytest.fixture
-def lib(tmp_path, library):
-    root = tmp_path / "lib"
-    for folder in ("colours", "light", "motion"):
-        shutil.copytree(library["root"] / folder, root / folder)
-    return root
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import processes
@@ -106,14 +104,8 @@ def children(pid: int) -> list[bytes]:
 def test_kill_9_while_hearing_heals_on_the_next_run(run, speech_model, talk_root, vidx_home):
     # The pictures are all committed, the speech process is still hearing: kill -9 takes it along, and the next
     # run hears what was lost without re-embedding.
-    code = f"import sys\nfrom vidx.cli import main\nsys.argv = ['vidx', 'index', {str(talk_root)!r}, '--quiet']\nmain()"
     with processes.marking() as mark:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            env={**os.environ, DEBUG_DELAY: "60"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = processes.start_vidx("index", talk_root, "--quiet", env={DEBUG_DELAY: "60"})
         try:
             assert processes.wait_for(lambda: committed(vidx_home) == 3)
             assert any(b"vidx.indexer.transcriber" in command for command in children(proc.pid))
