@@ -10,6 +10,7 @@ import sqlite3
 import numpy as np
 import pytest
 from conftest import as_json
+from scribble import PARTS, scribble, scribble_part
 
 from vidx.config import Home
 from vidx.store import Catalog
@@ -39,6 +40,10 @@ def answers(run, *words):
     return {
         w: [(r["path"], r["score"]) for r in as_json(run("query", w, "--json", "-k", "6"))["results"]] for w in words
     }
+
+
+# Each part of each kind of index file: a segment's, and its lists' (which hold neither codes nor ids).
+SCRIBBLED = [("ann", part) for part in PARTS] + [("lists", "centres"), ("lists", "codebooks")]
 
 
 def truncate(path):
@@ -99,6 +104,64 @@ def test_a_segment_that_gives_ids_outside_its_range_is_searched_without(run, app
     query = run("query", "red", "--json", "-k", "6")
     assert query.stderr == f"The index file {segment} is damaged (it holds ids outside its range){SEARCHING_WITHOUT}\n"
     assert answers(run, "red", "darkening") == before
+
+
+@pytest.mark.parametrize(("kind", "part"), SCRIBBLED)
+def test_random_bytes_inside_an_index_file_are_found_and_healed(run, approximate, vidx_home, kind, part):
+    """Damage FAISS reads without complaint, the header intact: a query reads a segment through once, when it first
+    maps it, and looks at each search whether the file was written since; it then searches without it. The lists
+    file serves writers only: a query has nothing to say of it. Healed once by `doctor --repair`, once by `index`."""
+    before = answers(run, "red", "darkening", "moving")
+    clips = as_json(run("status", "--json"))["clips"]
+    for heal in ("doctor", "index"):
+        (damaged,) = (vidx_home / "index").glob(f"{kind}-*.faiss")
+        scribble_part(damaged, part)
+        said = f"The index file {damaged} is damaged ({CHECKSUM})"
+
+        query = run("query", "red", "--json", "-k", "6")
+        assert query.stderr == (f"{said}{SEARCHING_WITHOUT}\n" if kind == "ann" else "")
+        assert answers(run, "red", "darkening", "moving") == before
+        sick = run("doctor", "--json", check=False)
+        assert (sick.exit_code, as_json(sick)["problems"]) == (1, [said])
+        if heal == "doctor":
+            fixed = run("doctor", "--repair", "--json")
+            assert json.loads(fixed.stdout)["repaired"] == [f"rebuilt the approximate index of {clips} clips"]
+        else:
+            assert run("index", "--quiet").stderr == f"{said}{BUILDING_AGAIN}\n"
+        assert not damaged.exists()
+        assert as_json(run("doctor", "--json"))["healthy"] is True
+        assert answers(run, "red", "darkening", "moving") == before
+
+
+def test_random_bytes_inside_vector_rows_are_left_out_said_and_embedded_again(run, approximate, vidx_home):
+    """The rows are the only copy of a vector: a clip whose row is damaged is left out, not scored (random bytes in
+    float16 are almost never all numbers), until `doctor --repair` drops its video and `vidx index` embeds it again."""
+    before = answers(run, "red", "green", "moving")
+    green = str(approximate / "colours" / "green.avi")
+    catalog = Catalog(Home(vidx_home))
+    ids, width = catalog.clip_ids(catalog.video(green).id), catalog.index_state().dim * 2
+    catalog.close()
+    scribble(vidx_home / "index" / "rows-00000.f16", ids[0] * width, (ids[-1] + 1) * width)
+
+    query = run("query", "green", "--json", "-k", "6")
+    assert query.stderr == (
+        f"Some clip vectors in {vidx_home / 'index'} are damaged (they fail their checksums); their clips are left "
+        "out until vidx doctor --repair drops their videos and vidx index embeds them again\n"
+    )
+    without = {w: [(path, score) for path, score in found if path != green] for w, found in before.items()}
+    assert answers(run, "red", "green", "moving") == without
+    sick = run("doctor", "--json", check=False)
+    problem = f"{len(ids)} clips of 1 video have damaged vector rows in {vidx_home / 'index'}, e.g. {green}"
+    assert (sick.exit_code, as_json(sick)["problems"]) == (1, [problem])
+    fixed = run("doctor", "--repair", "--json")
+    assert json.loads(fixed.stdout)["repaired"] == [
+        "removed 1 video whose vectors were damaged; vidx index embeds them again"
+    ]
+    healed = as_json(run("index", "--json"))
+    assert (healed["added"], healed["clips_embedded"]) == (1, len(ids))
+    assert as_json(run("doctor", "--json"))["healthy"] is True
+    after = answers(run, "red", "green", "moving")
+    assert {w: sorted(a) for w, a in after.items()} == {w: sorted(a) for w, a in before.items()}, "ties aside"
 
 
 def test_doctor_repair_rebuilds_damaged_lists(run, approximate, vidx_home):
