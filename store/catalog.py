@@ -351,9 +351,14 @@ class Catalog:
         The index is held open by the process and follows the catalogue's generation (vector_index.HeldIndex).
         """
         skip = np.unique(np.asarray(skip, np.int64))
-        scores, ids, size = vector_index.held(self.home.index_dir).search(self.db, query, n, skip)
-        intact, _ = self.intact_vectors(ids)  # a damaged row's score is whatever its bytes make it
-        return scores[intact], ids[intact], size - len(skip) > n
+        index = vector_index.held(self.home.index_dir)
+        while True:
+            scores, ids, size = index.search(self.db, query, n, skip)
+            intact, _ = self.intact_vectors(ids)  # a damaged row's score is whatever its bytes make it
+            if intact.all():
+                return scores, ids, size - len(skip) > n
+            # Asked again without them: damaged rows that score above every clip must not crowd the answer out.
+            skip = np.union1d(skip, ids[~intact])
 
     def vector_count(self) -> int:
         """Clips the current index state holds: its segments' less those dropped, and the fresh ones."""

@@ -3,14 +3,19 @@
 Segments are immutable, so a reader keeps those it has loaded and reads only the files that are new to it. The
 fresh clips are kept as float32 in memory and scored exactly; segment candidates are re-scored exactly from the
 float16 rows, so every score a query returns is the exact inner product of the stored (float16) vectors. A segment
-FAISS cannot read, or that gives ids outside its range, is searched without: its clips are scored exactly from their
-rows too, slower but the same answer. Readers map segments without reading them through (no checksum), so damage
-that FAISS reads past and that leaves the ids in range is found by the checksums the next writer and `vidx doctor`
-compare; meanwhile it can only hide candidates, never make a score.
+FAISS cannot read, that fails its checksum or that gives ids outside its range is searched without: its clips are
+scored exactly from their rows too, slower but the same answer.
+
+A segment is read through once, to compare its checksum, when a reader first maps it: damage inside it (codes,
+ids, list centres) would otherwise hide the true neighbours from the candidates without a word. Each search then
+only looks whether the file is still the one it read through (inode, size, mtime and ctime: a write changes them),
+and reads it through again if not. A row that is not a number scores nothing: its clip is left out and said to be
+damaged (vector_check.py).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +24,7 @@ import numpy as np
 
 from vidx.errors import IndexFileDamaged
 
-from . import ann
+from . import ann, checksums, vector_check
 from .segments import IndexState, Segment
 from .vector_rows import VectorRows
 
@@ -45,6 +50,7 @@ class OpenIndex:
         self._fresh = np.zeros((0, 0), np.float32)
         self._exact_ids = np.zeros(0, np.int64)  # the clips of damaged segments
         self._damaged: dict[str, IndexFileDamaged] = {}
+        self._read_through: dict[str, tuple[int, ...]] = {}  # segment: the identity of the file its checksum passed
 
     @property
     def size(self) -> int:
@@ -82,15 +88,36 @@ class OpenIndex:
         self._fresh_ids = np.concatenate([self._fresh_ids[kept], new])
         self._exact_ids = np.concatenate(exact) if exact else np.zeros(0, np.int64)
         self._segments, self.state = loaded, state
+        self._read_through = {name: seen for name, seen in self._read_through.items() if name in loaded}
         self._dropped = np.sort(np.asarray(dropped, np.int64))
         return found
 
     def _load(self, segment: Segment) -> faiss.IndexIVFPQ:
+        path = self.folder / segment.file
         try:
-            return ann.load(self.folder / segment.file, mapped=True)
+            seen = identity(path)
+            index = ann.load(path, segment.crc, mapped=True)
         except IndexFileDamaged as e:
             self._damaged[segment.file] = e
             raise
+        self._read_through[segment.file] = seen
+        return index
+
+    def _check_unchanged(self) -> None:
+        """Raise IndexFileDamaged for a loaded segment whose file was written to since its checksum passed (a stat
+        a segment; a file that changed is read through again, and one that only looks changed, a copy, passes)."""
+        for s in self._intact():
+            path = self.folder / s.file
+            try:
+                now = identity(path)
+            except FileNotFoundError:  # a writer moved past it: the mapped file is intact until the next refresh
+                continue
+            if now == self._read_through.get(s.file):
+                continue
+            if s.crc and checksums.file_crc(path) != s.crc:
+                self._damaged[s.file] = IndexFileDamaged(path, ann.CHECKSUM_DIFFERS)
+                raise self._damaged[s.file]
+            self._read_through[s.file] = now
 
     def _intact(self) -> list[Segment]:
         return [s for s in self.state.segments if s.file in self._segments]
@@ -98,6 +125,7 @@ class OpenIndex:
     def search(self, query: np.ndarray, n: int, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact scores and ids of the `n` best clips for `query` (1-d), best first, leaving out the ids in `skip`
         (sorted)."""
+        self._check_unchanged()
         query = np.ascontiguousarray(query, np.float32).reshape(1, -1)
         skip = np.zeros(0, np.int64) if skip is None else np.asarray(skip, np.int64)
         fresh = ~np.isin(self._fresh_ids, skip) if len(skip) else slice(None)
@@ -113,6 +141,10 @@ class OpenIndex:
                 scores.append(scored(self.rows.read(some), query[0]))
                 ids.append(some)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
+        finite = np.isfinite(all_scores)
+        if not finite.all():  # rows that are not numbers: damage, which would rank above or among every score
+            vector_check.tell(self.folder)
+            all_scores, all_ids = all_scores[finite], all_ids[finite]
         best = best_first(all_scores, n)
         return all_scores[best], all_ids[best]
 
@@ -134,6 +166,12 @@ class OpenIndex:
             ids.append(found_ids)
         all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
         return np.sort(all_ids[np.argsort(-all_scores)[:n]])
+
+
+def identity(path: Path) -> tuple[int, ...]:
+    """What tells a file written to (in place or replaced) from the one read before, short of reading it."""
+    found = os.stat(path)
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def best_first(scores: np.ndarray, n: int) -> np.ndarray:

@@ -6,6 +6,8 @@ duplicates, copies) and said once; `vidx doctor` finds them all and `--repair` d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from . import damage
@@ -22,11 +24,16 @@ def checked(db, rows: VectorRows, ids) -> tuple[np.ndarray, np.ndarray]:
     stored = rows.stored(ids)
     intact = _intact(db, ids, stored)
     if not intact.all():
-        damage.tell(
-            f"Some clip vectors in {rows.folder} are damaged (they fail their checksums); their clips are left out "
-            "until vidx doctor --repair drops their videos and vidx index embeds them again"
-        )
+        tell(rows.folder)
     return intact, stored.astype(np.float32)
+
+
+def tell(folder: Path) -> None:
+    """Say once that some rows in `folder` are damaged."""
+    damage.tell(
+        f"Some clip vectors in {folder} are damaged (they fail their checksums); their clips are left out "
+        "until vidx doctor --repair drops their videos and vidx index embeds them again"
+    )
 
 
 def damaged(db, rows: VectorRows) -> list[int]:
