@@ -12,15 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-CHUNK = 1 << 24
+# Read into one buffer again and again: a query reads every segment through once, and 16-MB blocks read anew kept
+# 10 MB more of its memory for good (the C library's heap grows to hold freed blocks that large); 1 MB is also
+# faster, the buffer staying in the CPU's cache (3.5 GB/s against 1-2).
+CHUNK = 1 << 20
 
 
 def file_crc(path: Path) -> int:
     """The CRC-32 of a whole file, read in chunks (a segment of a large library is most of a gigabyte)."""
     crc = 0
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            crc = zlib.crc32(block, crc)
+    block = memoryview(bytearray(CHUNK))
+    with open(path, "rb", buffering=0) as f:
+        while read := f.readinto(block):
+            crc = zlib.crc32(block[:read], crc)
     return crc
 
 
