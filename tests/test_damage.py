@@ -64,16 +64,14 @@ def scribble_inside(path):
 
 @pytest.mark.parametrize("harm", [truncate, overwrite, scribble_inside])
 def test_a_damaged_segment_is_searched_without_and_rebuilt_by_the_next_index(run, approximate, vidx_home, harm):
-    """A reader maps a segment without reading it through: it sees the damage FAISS cannot read, searches without
-    that segment and says so; damage FAISS reads past is found by the checksums the next writer and doctor compare
-    (meanwhile every candidate is still scored from its checked row)."""
+    """A reader reads a segment through when it first maps it: its checksum fails, the reader searches without that
+    segment and says so, as doctor and the next writer do."""
     before = answers(run, "red", "darkening", "moving")
     (segment,) = (vidx_home / "index").glob("ann-*.faiss")
     harm(segment)
 
     query = run("query", "red", "--json", "-k", "6")
-    said = f"The index file {segment} is damaged (FAISS cannot read it){SEARCHING_WITHOUT}\n"
-    assert query.stderr == said
+    assert query.stderr == f"The index file {segment} is damaged ({CHECKSUM}){SEARCHING_WITHOUT}\n"
     assert answers(run, "red", "darkening", "moving") == before, "the same answers, scored from the vector rows"
     assert as_json(run("status", "--json"))["index_kind"] == "approximate"
     sick = run("doctor", "--json", check=False)
