@@ -251,6 +251,26 @@ def test_damaged_vector_rows_are_never_answered_and_are_embedded_again(run, lib,
     assert {w: sorted(a) for w, a in after.items()} == {w: sorted(a) for w, a in before.items()}, "ties aside"
 
 
+def test_damaged_rows_that_outscore_every_clip_crowd_no_answer_out(lib, vidx_home):
+    """Rows whose bytes score above every intact clip fail their checksums and are left out; the search then asks
+    again without them, or as many of them as the answer holds would leave it empty."""
+    catalog = Catalog(Home(vidx_home))
+    red = catalog.clip_ids(catalog.video(str(lib / "colours" / "red.mp4")).id)
+    query = catalog.vectors(red[:1])[0]
+    others = catalog.clip_ids(catalog.video(str(lib / "colours" / "green.avi")).id)
+    others += catalog.clip_ids(catalog.video(str(lib / "motion" / "checkers.mp4")).id)
+    intact = catalog.nearest_ids(query, 3, skip=others)
+    width = catalog.index_state().dim * 2
+    with open(vidx_home / "index" / "rows-00000.f16", "r+b") as f:
+        for clip in others:  # louder than any clip: each scores above red's own
+            f.seek(clip * width)
+            f.write(np.clip(query * 1000, -6e4, 6e4).astype(np.float16).tobytes())
+    assert len(others) >= 3
+    scores, ids, _ = catalog.nearest_ids(query, 3)
+    catalog.close()
+    assert (scores.tolist(), ids.tolist()) == (intact[0].tolist(), intact[1].tolist())
+
+
 def clips_page(db_file, after=1):
     """A leaf page of the clips table past the first `after`, as dbstat numbers them (from 1)."""
     with sqlite3.connect(db_file) as db:
