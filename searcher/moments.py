@@ -42,10 +42,10 @@ def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: f
     The clips of every hit's video are read at once and scored in one product. A hit whose video lost its clips
     since (re-indexed meanwhile) keeps its single clip.
     """
-    videos = clips_of(catalog, [hit.video_id for hit in hits])
+    videos, recorded = clips_of(catalog, [hit.video_id for hit in hits])
     if not videos:
         return list(hits)
-    intact, vectors = catalog.intact_vectors(np.concatenate(list(videos.values())))
+    intact, vectors = catalog.intact_vectors(np.concatenate(list(videos.values())), recorded)
     all_scores = scored(vectors, np.asarray(query, np.float32))
     ends = np.cumsum([len(ids) for ids in videos.values()])[:-1]
     # A clip whose vector is damaged scores as its video's worst intact clip: it never widens a moment.

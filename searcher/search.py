@@ -13,7 +13,7 @@ from vidx.errors import NotIndexed, UsageError, VidxError
 from vidx.paths import absolute, resolved
 from vidx.said import Segment
 from vidx.store import Catalog, ClipRow
-from vidx.store.video_clips import clip_ids_of, videos_of
+from vidx.store.video_clips import clip_ids_of
 
 from .filters import Filters
 from .said_side import SaidMatch
@@ -108,8 +108,7 @@ def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found) -> Hits:
     skip = np.zeros(0, np.int64)
     n = max(hits.k * VIDEO_CANDIDATES, 200)
     while True:
-        scores, ids, more = catalog.nearest_ids(query, n, skip)
-        videos = videos_of(catalog, ids)
+        scores, ids, videos, more = catalog.nearest_ids(query, n, skip)
         _, first = np.unique(videos, return_index=True)
         best = [i for i in np.sort(first) if videos[i] >= 0 and int(videos[i]) not in seen]
         # Rows are read a few at a time: a query unlike any video has as many videos as clips among the nearest.

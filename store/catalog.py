@@ -193,9 +193,10 @@ class Catalog:
         """The float16 rows of clips `ids`, as float32 [len(ids), dim], unchecked (see `intact_vectors`)."""
         return self.vector_rows().read(np.asarray(ids, np.int64))
 
-    def intact_vectors(self, ids) -> tuple[np.ndarray, np.ndarray]:
-        """Which of clips `ids` have intact rows, and the rows as float32 (vector_check.py)."""
-        return vector_check.checked(self.db, self.vector_rows(), ids)
+    def intact_vectors(self, ids, recorded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Which of clips `ids` have intact rows, and the rows as float32 (vector_check.py); `recorded`: their
+        checksums, when read already."""
+        return vector_check.checked(self.db, self.vector_rows(), ids, recorded)
 
     def vector_rows(self) -> VectorRows:
         dim = self.index_state().dim
@@ -340,13 +341,14 @@ class Catalog:
 
     def nearest(self, query: np.ndarray, n: int) -> tuple[list[Neighbour], bool]:
         """The `n` clips whose vectors score highest against `query`, best first, and whether the index holds more."""
-        scores, ids, more = self.nearest_ids(query, n)
+        scores, ids, _, more = self.nearest_ids(query, n)
         rows = self.clip_rows([int(i) for i in ids])
         found = [Neighbour(float(s), rows[int(i)]) for s, i in zip(scores, ids, strict=True) if int(i) in rows]
         return found, more
 
-    def nearest_ids(self, query: np.ndarray, n: int, skip=()) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Scores and ids of the `n` best clips but those in `skip`, best first, and whether the index holds more.
+    def nearest_ids(self, query: np.ndarray, n: int, skip=()) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """Scores, ids and video ids of the `n` best clips but those in `skip`, best first, and whether the index
+        holds more.
 
         The index is held open by the process and follows the catalogue's generation (vector_index.HeldIndex).
         """
@@ -354,9 +356,10 @@ class Catalog:
         index = vector_index.held(self.home.index_dir)
         while True:
             scores, ids, size = index.search(self.db, query, n, skip)
-            intact, _ = self.intact_vectors(ids)  # a damaged row's score is whatever its bytes make it
+            recorded, videos = vector_check.recorded_with_videos(self.db, ids)
+            intact, _ = self.intact_vectors(ids, recorded)  # a damaged row's score is whatever its bytes make it
             if intact.all():
-                return scores, ids, size - len(skip) > n
+                return scores, ids, videos, size - len(skip) > n
             # Asked again without them: damaged rows that score above every clip must not crowd the answer out.
             skip = np.union1d(skip, ids[~intact])
 

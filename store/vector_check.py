@@ -18,11 +18,12 @@ from .vector_rows import VectorRows
 CHUNK = 30_000
 
 
-def checked(db, rows: VectorRows, ids) -> tuple[np.ndarray, np.ndarray]:
-    """Which of `ids` have intact rows (bool), and every row as float32 (damaged ones as they read)."""
+def checked(db, rows: VectorRows, ids, recorded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Which of `ids` have intact rows (bool), and every row as float32 (damaged ones as they read). `recorded`: the
+    checksums SQLite holds for `ids` (-1 where none), when the caller read them in a statement of its own."""
     ids = np.asarray(ids, np.int64)
     stored = rows.stored(ids)
-    intact = _intact(db, ids, stored)
+    intact = _intact(stored, recorded_with_videos(db, ids)[0] if recorded is None else recorded)
     if not intact.all():
         tell(rows.folder)
     return intact, stored.astype(np.float32)
@@ -41,20 +42,24 @@ def damaged(db, rows: VectorRows) -> list[int]:
     found, last = [], -1
     while batch := [r[0] for r in db.execute("select id from clips where id > ? order by id limit ?", [last, CHUNK])]:
         ids = np.asarray(batch, np.int64)
-        found += ids[~_intact(db, ids, rows.stored(ids))].tolist()
+        found += ids[~_intact(rows.stored(ids), recorded_with_videos(db, ids)[0])].tolist()
         last = batch[-1]
     return found
 
 
-def _intact(db, ids: np.ndarray, stored: np.ndarray) -> np.ndarray:
-    return np.isfinite(stored).all(axis=1) & (np.asarray(row_crcs(stored), np.int64) == _recorded(db, ids))
-
-
-def _recorded(db, ids: np.ndarray) -> np.ndarray:
-    """The checksums SQLite holds for `ids`, in their order; -1 where there is none (no CRC-32 is negative)."""
-    found: dict[int, int] = {}
+def recorded_with_videos(db, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The checksums SQLite holds for `ids`, in their order, -1 where there is none (no CRC-32 is negative); and
+    each clip's video id, -1 for a clip that no longer exists. One statement for both: a search groups the clips it
+    checks by video."""
+    found: dict[int, tuple[int, int]] = {}
     for at in range(0, len(ids), CHUNK):
         chunk = [int(i) for i in ids[at : at + CHUNK]]
         marks = ",".join("?" * len(chunk))
-        found.update(db.execute(f"select id, crc from clips where id in ({marks}) and crc is not null", chunk))
-    return np.array([found.get(int(i), -1) for i in ids], np.int64)
+        rows = db.execute(f"select id, coalesce(crc, -1), video_id from clips where id in ({marks})", chunk)
+        found.update((clip, (crc, video)) for clip, crc, video in rows)
+    pairs = np.array([found.get(int(i), (-1, -1)) for i in ids], np.int64).reshape(len(ids), 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _intact(stored: np.ndarray, recorded: np.ndarray) -> np.ndarray:
+    return np.isfinite(stored).all(axis=1) & (np.asarray(row_crcs(stored), np.int64) == recorded)

@@ -1,9 +1,9 @@
 """Clips grouped by their video, read in one statement each: what a top-k of videos and its moments need.
 
 A video has from one clip to thousands of near-identical ones, so the nearest clips to a query are mostly a few
-videos' clips. The searcher asks once for a few hundred clips, keeps each video's best (`videos_of`), and widens
-only past the videos it has seen (`clip_ids_of`); the moments of the k videos shown then read their clips in one go
-(`clips_of`).
+videos' clips. The searcher asks once for a few hundred clips, keeps each video's best (Catalog.nearest_ids gives
+each clip's video), and widens only past the videos it has seen (`clip_ids_of`); the moments of the k videos shown
+then read their clips in one go (`clips_of`).
 """
 
 from __future__ import annotations
@@ -16,15 +16,6 @@ from .catalog import Catalog
 CHUNK = 30_000
 
 
-def videos_of(catalog: Catalog, clip_ids: np.ndarray) -> np.ndarray:
-    """The video id of each clip of `clip_ids`, in the order given; -1 for a clip that no longer exists."""
-    found: dict[int, int] = {}
-    for chunk in _chunks(clip_ids):
-        marks = ",".join("?" * len(chunk))
-        found.update(catalog.db.execute(f"select id, video_id from clips where id in ({marks})", chunk))
-    return np.array([found.get(int(i), -1) for i in clip_ids], np.int64)
-
-
 def clip_ids_of(catalog: Catalog, video_ids) -> np.ndarray:
     """Every clip id of the videos `video_ids`, sorted."""
     ids: list[int] = []
@@ -34,19 +25,20 @@ def clip_ids_of(catalog: Catalog, video_ids) -> np.ndarray:
     return np.sort(np.array(ids, np.int64))
 
 
-def clips_of(catalog: Catalog, video_ids) -> dict[int, np.ndarray]:
-    """The clip ids of each video of `video_ids`, in order; a video without clips is left out. Read from the index
-    on (video_id, idx) alone: a moment needs every clip's vector but only its two ends' times (Catalog.clip_rows)."""
-    rows: list[tuple[int, int]] = []
+def clips_of(catalog: Catalog, video_ids) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """The clip ids of each video of `video_ids`, in order (a video without clips is left out), and the checksums
+    recorded for their rows (-1 where none), in the order of the ids' arrays put end to end. A moment needs every
+    clip's vector, checked, but only its two ends' times (Catalog.clip_rows)."""
+    rows: list[tuple[int, int, int]] = []
     for chunk in _chunks(video_ids):
         marks = ",".join("?" * len(chunk))
-        query = f"select video_id, id from clips where video_id in ({marks}) order by video_id, idx"
+        query = f"select video_id, id, coalesce(crc, -1) from clips where video_id in ({marks}) order by video_id, idx"
         rows += catalog.db.execute(query, chunk).fetchall()
     if not rows:
-        return {}
-    videos, ids = (np.array(column, np.int64) for column in zip(*rows, strict=True))
+        return {}, np.zeros(0, np.int64)
+    videos, ids, crcs = (np.array(column, np.int64) for column in zip(*rows, strict=True))
     cuts = np.flatnonzero(np.diff(videos)) + 1
-    return {int(v[0]): i for v, i in zip(np.split(videos, cuts), np.split(ids, cuts), strict=True)}
+    return {int(v[0]): i for v, i in zip(np.split(videos, cuts), np.split(ids, cuts), strict=True)}, crcs
 
 
 def _chunks(values) -> list[list[int]]:
