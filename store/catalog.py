@@ -357,7 +357,8 @@ class Catalog:
         while True:
             scores, ids, size = index.search(self.db, query, n, skip)
             recorded, videos = vector_check.recorded_with_videos(self.db, ids)
-            intact, _ = self.intact_vectors(ids, recorded)  # a damaged row's score is whatever its bytes make it
+            # A damaged row's score is whatever its bytes make it.
+            intact = vector_check.intact(self.db, self.vector_rows(), ids, recorded)
             if intact.all():
                 return scores, ids, videos, size - len(skip) > n
             # Asked again without them: damaged rows that score above every clip must not crowd the answer out.

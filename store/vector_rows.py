@@ -73,8 +73,13 @@ class VectorRows:
         """The rows of `ids` as stored, float16, in the order given. A row past the end of its file (cut off: damage)
         is NaN, so that it scores below every other and fails its checksum."""
         ids = np.asarray(ids, np.int64)
-        out = np.full((len(ids), self.dim), np.nan, np.float16)
         chunks = ids // self.chunk_rows
+        if len(ids) and chunks.min() == chunks.max():  # one file, as a query's rows mostly are: one gather
+            offsets = ids - chunks[0] * self.chunk_rows
+            mapped = self._mapped(int(chunks[0]), int(offsets.max()) + 1)
+            if offsets.max() < len(mapped):
+                return mapped[offsets]
+        out = np.full((len(ids), self.dim), np.nan, np.float16)
         for chunk in np.unique(chunks):
             where = np.flatnonzero(chunks == chunk)
             offsets = ids[where] - chunk * self.chunk_rows
@@ -90,7 +95,8 @@ class VectorRows:
         if found is None or len(found) < rows:
             path = self.path(chunk)
             size = path.stat().st_size // self.row_bytes if path.exists() else 0
-            found = np.memmap(path, np.float16, "r", shape=(size, self.dim)) if size else self._none
+            # A plain array over the map: np.memmap's indexing goes through Python.
+            found = np.memmap(path, np.float16, "r", shape=(size, self.dim)).view(np.ndarray) if size else self._none
             self._maps[chunk] = found
         return found
 
