@@ -36,7 +36,7 @@ def clips_of(catalog: Catalog, video_ids) -> tuple[dict[int, np.ndarray], np.nda
         rows += catalog.db.execute(query, chunk).fetchall()
     if not rows:
         return {}, np.zeros(0, np.int64)
-    videos, ids, crcs = (np.array(column, np.int64) for column in zip(*rows, strict=True))
+    videos, ids, crcs = np.array(rows, np.int64).T
     cuts = np.flatnonzero(np.diff(videos)) + 1
     return {int(v[0]): i for v, i in zip(np.split(videos, cuts), np.split(ids, cuts), strict=True)}, crcs
 
