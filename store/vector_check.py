@@ -61,14 +61,18 @@ def recorded_with_videos(db, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The checksums SQLite holds for `ids`, in their order, -1 where there is none (no CRC-32 is negative); and
     each clip's video id, -1 for a clip that no longer exists. One statement for both: a search groups the clips it
     checks by video."""
-    found: dict[int, tuple[int, int]] = {}
+    ids = np.asarray(ids, np.int64)
+    rows: list[tuple[int, int, int]] = []
     for at in range(0, len(ids), CHUNK):
-        chunk = [int(i) for i in ids[at : at + CHUNK]]
+        chunk = ids[at : at + CHUNK].tolist()
         marks = ",".join("?" * len(chunk))
-        rows = db.execute(f"select id, coalesce(crc, -1), video_id from clips where id in ({marks})", chunk)
-        found.update((clip, (crc, video)) for clip, crc, video in rows)
-    pairs = np.array([found.get(int(i), (-1, -1)) for i in ids], np.int64).reshape(len(ids), 2)
-    return pairs[:, 0], pairs[:, 1]
+        rows += db.execute(f"select id, coalesce(crc, -1), video_id from clips where id in ({marks})", chunk)
+    # A row for no clip (id -1), so that every id finds one: ids SQLite no longer has read -1, -1.
+    found = np.array([(-1, -1, -1), *rows], np.int64)
+    found = found[np.argsort(found[:, 0])]
+    at = np.minimum(np.searchsorted(found[:, 0], ids), len(found) - 1)
+    there = found[at, 0] == ids
+    return np.where(there, found[at, 1], -1), np.where(there, found[at, 2], -1)
 
 
 def _intact(stored: np.ndarray, recorded: np.ndarray) -> np.ndarray:
