@@ -48,11 +48,13 @@ def with_moments(catalog: Catalog, query: np.ndarray, hits: list[Hit], margin: f
     intact, vectors = catalog.intact_vectors(np.concatenate(list(videos.values())), recorded)
     all_scores = scored(vectors, np.asarray(query, np.float32))
     ends = np.cumsum([len(ids) for ids in videos.values()])[:-1]
-    # A clip whose vector is damaged scores as its video's worst intact clip: it never widens a moment.
-    scores = {
-        video: np.where(ok, found, found[ok].min() if ok.any() else 0.0)
-        for video, found, ok in zip(videos, np.split(all_scores, ends), np.split(intact, ends), strict=True)
-    }
+    scores = dict(zip(videos, np.split(all_scores, ends), strict=True))
+    if not intact.all():
+        # A clip whose vector is damaged scores as its video's worst intact clip: it never widens a moment.
+        scores = {
+            video: np.where(ok, found, found[ok].min() if ok.any() else 0.0)
+            for video, found, ok in zip(videos, np.split(all_scores, ends), np.split(intact, ends), strict=True)
+        }
     runs = {}
     for hit in hits:
         ids = videos.get(hit.video_id)

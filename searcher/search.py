@@ -114,6 +114,7 @@ def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found) -> Hits:
         # Rows are read a few at a time: a query unlike any video has as many videos as clips among the nearest.
         for at in range(0, len(best), 2 * hits.k):
             rows = catalog.clip_rows([int(ids[i]) for i in best[at : at + 2 * hits.k]])
+            hits.unshared |= catalog.unshared_hashes({row.hash for row in rows.values() if row.hash})
             for i in best[at : at + 2 * hits.k]:
                 seen.add(int(videos[i]))
                 row = rows.get(int(ids[i]))
@@ -135,6 +136,8 @@ class _Found:
         self.hits: list[Hit] = []
         self.seen: set[object] = {content} if content else set()
         self.gone: set[int] = set()
+        # Content hashes only one indexed video has: their hits have no copies to look for, one query each.
+        self.unshared: set[str] = set()
 
     def take(self, score: float, row: ClipRow) -> bool:
         """Consider the next candidate; True once the search is over (k hits, or scores below `min_score`)."""
@@ -150,7 +153,7 @@ class _Found:
             self.gone.add(row.video_id)
             return False
         self.seen.add(key)
-        copies = copies_of(self.catalog, row, self.wanted, self.gone)
+        copies = () if row.hash in self.unshared else copies_of(self.catalog, row, self.wanted, self.gone)
         found_at = (row.start, row.end, row.id, row.video_id, row.duration, row.mtime_ns, copies)
         self.hits.append(Hit(len(self.hits) + 1, row.path, round(score, 6), *found_at))
         return len(self.hits) == self.k

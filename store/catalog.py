@@ -173,6 +173,12 @@ class Catalog:
     def videos_with_hash(self, digest: str) -> list[VideoRow]:
         return self._videos("hash = ? and status = 'ok'", [digest])
 
+    def unshared_hashes(self, digests: set[str]) -> set[str]:
+        """Those of `digests` that one indexed video alone has (no other path holds the same bytes)."""
+        marks = ",".join("?" * len(digests))
+        query = f"select hash from videos where hash in ({marks}) and status = 'ok' group by hash having count(*) = 1"
+        return {r[0] for r in self.db.execute(query, list(digests))}
+
     def ok_sizes(self) -> set[int]:
         """Sizes of the indexed videos: a file of another size cannot hold the same content as any of them."""
         return {r[0] for r in self.db.execute("select distinct size from videos where status = 'ok'")}

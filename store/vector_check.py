@@ -70,9 +70,9 @@ def recorded_with_videos(db, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # A row for no clip (id -1), so that every id finds one: ids SQLite no longer has read -1, -1.
     found = np.array([(-1, -1, -1), *rows], np.int64)
     found = found[np.argsort(found[:, 0])]
-    at = np.minimum(np.searchsorted(found[:, 0], ids), len(found) - 1)
-    there = found[at, 0] == ids
-    return np.where(there, found[at, 1], -1), np.where(there, found[at, 2], -1)
+    row = np.minimum(np.searchsorted(found[:, 0], ids), len(found) - 1)
+    there = found[row, 0] == ids
+    return np.where(there, found[row, 1], -1), np.where(there, found[row, 2], -1)
 
 
 def _intact(stored: np.ndarray, recorded: np.ndarray) -> np.ndarray:
