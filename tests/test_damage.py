@@ -266,7 +266,7 @@ def test_damaged_rows_that_outscore_every_clip_crowd_no_answer_out(lib, vidx_hom
             f.seek(clip * width)
             f.write(np.clip(query * 1000, -6e4, 6e4).astype(np.float16).tobytes())
     assert len(others) >= 3
-    scores, ids, _ = catalog.nearest_ids(query, 3)
+    scores, ids, _, _ = catalog.nearest_ids(query, 3)
     catalog.close()
     assert (scores.tolist(), ids.tolist()) == (intact[0].tolist(), intact[1].tolist())
 
