@@ -10,8 +10,12 @@ Each side brings its best 2k videos (fusion.window): a video ranked below that o
 1 / (K + 2k) there, and is fused by its rank on the other side alone. The picture side's search then costs little
 more than its top k (benchmarks/said_query.py: k + K videos cost a tenth more CPU time a query).
 
+The words side starts first, on a thread of its own, and is searched while this thread embeds the query and
+searches the pictures: ranking a common word's lines costs about as much as the pictures' search.
+
 A hit whose words matched has `said` (the line), its moment is that line's time, and its `score` is still what
-it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line.
+it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line
+(said_hits.py). The hits shown read their clips together, as the pictures' search does.
 """
 
 from __future__ import annotations
@@ -28,34 +32,36 @@ from vidx.store import Catalog
 from . import fusion
 from .moments import with_moments
 from .options import SearchOptions
+from .said_hits import said_hits
 from .said_side import SaidMatch, anything_said, said_matches
-from .search import Hit, Hits, Wanted, check_under, copies_of, search_vector
+from .search import Hit, Hits, Wanted, check_under, search_vector
 
 
 def search_text(
     catalog: Catalog,
-    query: np.ndarray,
+    embed: Callable[[], np.ndarray],
     text: str,
     k: int,
     margin: float,
     options: SearchOptions,
     beside: Callable[[Callable[[Catalog], list[SaidMatch] | None]], Future[list[SaidMatch] | None]],
 ) -> Hits:
-    """The top-k videos for `text` (whose vector is `query`) in `options.mode` ("both" or "said"), each with its
-    moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
-    thread searches the pictures."""
+    """The top-k videos for `text` (whose vector `embed()` makes) in `options.mode` ("both" or "said"), each with
+    its moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
+    thread embeds the query and searches the pictures."""
     under, filters, min_score = options.under, options.filters, options.min_score
     if under:
         check_under(absolute(under), catalog.roots())
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
     wanted = Wanted(absolute(under) if under else None, None, filters)
     gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
-    if options.mode == "said":
-        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone)  # min_score may drop some
-        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)
-    if not anything_said(catalog.db, text):
+    query = embed()
+    if options.mode == "both" and not anything_said(catalog.db, text):
         return _pictures(catalog, query, k, margin, options, gone)
+    # min_score may drop some of the words' videos
     words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters, gone))
+    if options.mode == "said":
+        return _ranked(catalog, query, k, margin, min_score, words.result(), Hits(), wanted, gone)
     seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters)
     said = words.result()
     if not said:  # lines match, but none of a video the options keep (or still on the disk)
@@ -86,7 +92,8 @@ def _ranked(
     """Hits in the fused order of both sides (or the words' alone, `seen` empty), each with its moment.
 
     Each side shows a content once, but not always by the same path (a copy's own subtitles matched): a line of
-    one of a picture hit's paths is that hit's."""
+    one of a picture hit's paths is that hit's. The next videos in order are made hits together, as many as are
+    still wanted: a words hit scoring under `min_score` leaves room for the next."""
     by_path = {path: hit.video_id for hit in seen for path in (hit.path, *hit.copies)}
     said_by_video = {by_path.get(m.path, m.video_id): m for m in said or []}
     order = list(said_by_video)
@@ -98,34 +105,19 @@ def _ranked(
             order += [v for v in ids if v not in said_by_video]
     seen_by_video = {h.video_id: h for h in seen}
     hits: list[Hit] = []
-    for video_id in order:
-        if video_id in said_by_video:
-            hit = _said_hit(catalog, query, said_by_video[video_id], wanted, gone)
-            if min_score is not None and hit.score < min_score:
+    at = 0
+    while len(hits) < k and at < len(order):
+        chosen = order[at : at + k - len(hits)]
+        at += len(chosen)
+        words = [v for v in chosen if v in said_by_video]
+        made_said = said_hits(catalog, query, [said_by_video[v] for v in words], wanted, gone)
+        by_words = dict(zip(words, made_said, strict=True))
+        by_pictures = with_moments(catalog, query, [seen_by_video[v] for v in chosen if v not in by_words], margin)
+        made = by_words | {hit.video_id: hit for hit in by_pictures}
+        for video_id in chosen:
+            hit = made.get(video_id)
+            if hit is None or video_id in by_words and min_score is not None and hit.score < min_score:
                 continue
-        else:
-            (hit,) = with_moments(catalog, query, [seen_by_video[video_id]], margin)
-        hits.append(dataclasses.replace(hit, rank=len(hits) + 1))
-        if len(hits) == k:
-            break
+            hits.append(dataclasses.replace(hit, rank=len(hits) + 1))
     every_gone = gone | seen.gone
     return Hits(hits, len(every_gone), frozenset(every_gone))
-
-
-def _said_hit(catalog: Catalog, query: np.ndarray, match: SaidMatch, wanted: Wanted, gone: set[int]) -> Hit:
-    """The video at its line's moment, scored by the best clip overlapping the line (the nearest when none does),
-    with the other paths of its content."""
-    line = match.line
-    clips = catalog.clip_vectors(match.video_id)
-    scores = np.stack([c.vector for c in clips]) @ np.asarray(query, dtype=np.float32)
-    overlap = [i for i, c in enumerate(clips) if c.start <= line.end and c.end >= line.start]
-    near = overlap or [min(range(len(clips)), key=lambda i: abs(clips[i].start - line.start))]
-    best = max(near, key=lambda i: scores[i])
-    clip_id = catalog.clip_id(match.video_id, clips[best].idx)
-    score = round(float(scores[best]), 6)
-    # A moment never ends past its video, even when a sidecar's line does (`said` keeps the line's own times); a
-    # line wholly past the end is shown at the clip that scored it.
-    end = min(line.end, match.duration) if match.duration else line.end
-    start, end = (line.start, end) if line.start < end else (clips[best].start, clips[best].end)
-    at = (start, end, clip_id, match.video_id, match.duration, match.mtime_ns)
-    return Hit(0, match.path, score, *at, copies_of(catalog, match, wanted, gone), said=line)

@@ -1,8 +1,11 @@
 """The words side of a search: the videos whose lines (subtitles, speech) match the query, best line first.
 
-FTS5 ranks every matching line by bm25 (cheap: a few microseconds a line); only the best lines are then read
-with their videos, a batch at a time, until enough videos have been found. Joining every match to its row and
-video first would cost three times as much on a common word.
+FTS5 ranks the matching lines by bm25, which costs about a microsecond a line (it reads each line's length), so
+a common word's thousands of lines cost milliseconds: the words side runs beside the pictures' search and the
+query's embedding (modes.py), and its ranking keeps only the best lines (SQLite's sorter with a LIMIT), enough
+for most searches; only when their videos fall short (filters, many lines to a video) are the others read. The
+best lines are then read with their videos in small batches, growing, until enough videos have been found:
+joining every match to its row and video first would cost three times as much on a common word.
 
 As on the pictures' side, exact copies (one content hash) take one match, the path whose line ranks best, and a
 file gone from the disk is never one.
@@ -11,6 +14,7 @@ file gone from the disk is never one.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from vidx.filenames import on_disk
@@ -19,9 +23,12 @@ from vidx.said import Segment
 from .filters import Filters
 from .said_query import fts_query
 
-BATCH = 500  # lines read at a time, best first
+# Lines ranked at first per video wanted. A search of 20 videos ranks 320 lines, which hold 20 videos unless the
+# best lines crowd into a few videos (a word said in every line of some) or filters leave most out.
+LINES_PER_VIDEO = 16
+BATCH = 500  # lines read with their videos at most at a time; the first batch is two a video wanted
 _ANY = "select 1 from said_fts where said_fts match ? limit 1"
-_RANKED = "select rowid from said_fts where said_fts match ? order by rank, rowid"
+_RANKED = "select rowid from said_fts where said_fts match ? order by rank, rowid limit ? offset ?"
 _LINES = """
     select s.id, s.video_id, v.path, v.raw_path, v.mtime_ns, v.duration, s.start, s.end, s.text, s.source, v.hash
     from said s join videos v on v.id = s.video_id
@@ -66,10 +73,9 @@ def said_matches(
     query = fts_query(text)
     if query is None:
         return None
-    ranked = db.execute(_RANKED, [query])
     found: dict[str, SaidMatch] = {}
     seen: set[int] = set()  # videos whose best line was taken, or that cannot be shown
-    while len(found) < limit and (batch := [r[0] for r in ranked.fetchmany(BATCH)]):
+    for batch in _best_lines(db, query, limit):
         rows = {r[0]: r[1:] for r in db.execute(_LINES.format(marks=",".join("?" * len(batch))), batch)}
         for line_id in batch:
             if line_id not in rows or rows[line_id][0] in seen:
@@ -87,5 +93,20 @@ def said_matches(
                 continue
             found[digest or path] = match
             if len(found) == limit:
-                break
+                return list(found.values())
     return list(found.values())
+
+
+def _best_lines(db, query: str, videos: int) -> Iterator[list[int]]:
+    """The ids of the lines matching `query`, best first, in batches growing from two a video wanted: the best
+    LINES_PER_VIDEO a video are ranked at once, the others only if the caller reads past those."""
+    first = LINES_PER_VIDEO * videos
+    lines = [r[0] for r in db.execute(_RANKED, [query, first, 0])]
+    size, at = min(2 * videos, BATCH), 0
+    while at < len(lines):
+        yield lines[at : at + size]
+        at, size = at + size, min(2 * size, BATCH)
+    if len(lines) == first:  # more may match: all of them ranked again, past those read
+        rest = db.execute(_RANKED, [query, -1, first])
+        while batch := [r[0] for r in rest.fetchmany(BATCH)]:
+            yield batch

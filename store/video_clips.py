@@ -3,14 +3,17 @@
 A video has from one clip to thousands of near-identical ones, so the nearest clips to a query are mostly a few
 videos' clips. The searcher asks once for a few hundred clips, keeps each video's best (Catalog.nearest_ids gives
 each clip's video), and widens only past the videos it has seen (`clip_ids_of`); the moments of the k videos shown
-then read their clips in one go (`clips_of`).
+then read their clips in one go (`clips_of`), and those of the videos whose words matched their clips' times too
+(`clip_spans_of`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .catalog import Catalog
+from .catalog import CLIP_END, Catalog
 
 # SQLite takes at most 32766 parameters a statement.
 CHUNK = 30_000
@@ -39,6 +42,35 @@ def clips_of(catalog: Catalog, video_ids) -> tuple[dict[int, np.ndarray], np.nda
     videos, ids, crcs = np.array(rows, np.int64).T
     cuts = np.flatnonzero(np.diff(videos)) + 1
     return {int(v[0]): i for v, i in zip(np.split(videos, cuts), np.split(ids, cuts), strict=True)}, crcs
+
+
+@dataclass(frozen=True)
+class ClipSpans:
+    """One video's clips in order: their ids, starts and ends (as Catalog.clip_rows reads them)."""
+
+    ids: np.ndarray  # int64
+    starts: np.ndarray  # float64
+    ends: np.ndarray  # float64
+
+
+def clip_spans_of(catalog: Catalog, video_ids) -> dict[int, ClipSpans]:
+    """The clips of each video of `video_ids`, in order; a video without clips is left out."""
+    rows: list[tuple[int, int, float, float]] = []
+    for chunk in _chunks(video_ids):
+        marks = ",".join("?" * len(chunk))
+        rows += catalog.db.execute(
+            f"select video_id, clips.id, start, {CLIP_END} from clips left join videos on videos.id = clips.video_id"
+            f" where video_id in ({marks}) order by video_id, idx",
+            chunk,
+        ).fetchall()
+    spans: dict[int, list[tuple[int, float, float]]] = {}
+    for video, clip_id, start, end in rows:
+        spans.setdefault(video, []).append((clip_id, start, end))
+    found = {}
+    for video, clips in spans.items():
+        ids, starts, ends = zip(*clips, strict=True)
+        found[video] = ClipSpans(np.array(ids, np.int64), np.array(starts, np.float64), np.array(ends, np.float64))
+    return found
 
 
 def _chunks(values) -> list[list[int]]:
