@@ -10,8 +10,8 @@ Each side brings its best 2k videos (fusion.window): a video ranked below that o
 1 / (K + 2k) there, and is fused by its rank on the other side alone. The picture side's search then costs little
 more than its top k (benchmarks/said_query.py: k + K videos cost a tenth more CPU time a query).
 
-The words side starts first, on a thread of its own, and is searched while this thread embeds the query and
-searches the pictures: ranking a common word's lines costs about as much as the pictures' search.
+The words side runs on a thread of its own while this thread searches the pictures: ranking a common word's
+lines costs about as much as the pictures' search (said_side.py).
 
 A hit whose words matched has `said` (the line), its moment is that line's time, and its `score` is still what
 it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line
@@ -39,29 +39,28 @@ from .search import Hit, Hits, Wanted, check_under, search_vector
 
 def search_text(
     catalog: Catalog,
-    embed: Callable[[], np.ndarray],
+    query: np.ndarray,
     text: str,
     k: int,
     margin: float,
     options: SearchOptions,
     beside: Callable[[Callable[[Catalog], list[SaidMatch] | None]], Future[list[SaidMatch] | None]],
 ) -> Hits:
-    """The top-k videos for `text` (whose vector `embed()` makes) in `options.mode` ("both" or "said"), each with
-    its moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
-    thread embeds the query and searches the pictures."""
+    """The top-k videos for `text` (whose vector is `query`) in `options.mode` ("both" or "said"), each with its
+    moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
+    thread searches the pictures."""
     under, filters, min_score = options.under, options.filters, options.min_score
     if under:
         check_under(absolute(under), catalog.roots())
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
     wanted = Wanted(absolute(under) if under else None, None, filters)
     gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
-    query = embed()
-    if options.mode == "both" and not anything_said(catalog.db, text):
-        return _pictures(catalog, query, k, margin, options, gone)
-    # min_score may drop some of the words' videos
-    words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters, gone))
     if options.mode == "said":
-        return _ranked(catalog, query, k, margin, min_score, words.result(), Hits(), wanted, gone)
+        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone)  # min_score may drop some
+        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)
+    if not anything_said(catalog.db, text):
+        return _pictures(catalog, query, k, margin, options, gone)
+    words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters, gone))
     seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters)
     said = words.result()
     if not said:  # lines match, but none of a video the options keep (or still on the disk)

@@ -48,7 +48,7 @@ class Searching:
 
         check_query(text)
         if options.clips or options.mode == "seen":
-            return self._nearest(lambda: self._embed(text), options)
+            return self._nearest(lambda: self.models.text_encoder().embed([text])[0], options)
         return self._with_words(text, options)
 
     def _with_words(self, text: str, options: SearchOptions) -> Hits:
@@ -59,11 +59,9 @@ class Searching:
         settings, catalog = self.opened.settings, self.opened.catalog
         if self.is_empty():
             return Hits()
+        query = self.models.text_encoder().embed([text])[0]
         k, margin = options.count(settings.search.k), settings.search.moment_margin
-        return search_text(catalog, lambda: self._embed(text), text, k, margin, options, self._beside)
-
-    def _embed(self, text: str) -> np.ndarray:
-        return self.models.text_encoder().embed([text])[0]
+        return search_text(catalog, query, text, k, margin, options, self._beside)
 
     def _beside(self, work: Callable[[Catalog], T]) -> Future[T]:
         """`work(catalog)` on a thread of its own, with that thread's own connection, while this one searches the
