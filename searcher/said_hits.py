@@ -32,7 +32,10 @@ def said_hits(
     for match, at in zip(matches, near, strict=True):
         clips = spans.get(match.video_id)
         best = None if clips is None else _best(catalog, query, clips, at, scores, match)
-        hits.append(None if best is None else _hit(catalog, match, clips, best, scores, wanted, gone))
+        if clips is None or best is None:
+            hits.append(None)
+        else:
+            hits.append(_hit(catalog, match, clips, best, scores, wanted, gone))
     return hits
 
 
