@@ -26,8 +26,8 @@ def said_hits(
     left with none (or that has none) has no hit: None."""
     spans = clip_spans_of(catalog, [m.video_id for m in matches])
     near = [_candidates(spans[m.video_id], m) if m.video_id in spans else [] for m in matches]
-    ids = [spans[m.video_id].ids[p] for m, at in zip(matches, near, strict=True) for p in at]
-    scores = _intact_scores(catalog, query, ids)
+    chosen = [(spans[m.video_id], p) for m, at in zip(matches, near, strict=True) for p in at]
+    scores = _intact_scores(catalog, query, [c.ids[p] for c, p in chosen], [c.crcs[p] for c, p in chosen])
     hits: list[Hit | None] = []
     for match, at in zip(matches, near, strict=True):
         clips = spans.get(match.video_id)
@@ -60,7 +60,7 @@ def _best(
     clips' by id) then gains the video's every clip."""
     usable = [p for p in candidates if int(clips.ids[p]) in scores]
     if not usable:
-        scores |= _intact_scores(catalog, query, clips.ids)
+        scores |= _intact_scores(catalog, query, clips.ids, clips.crcs)
         intact = [p for p in range(len(clips.ids)) if int(clips.ids[p]) in scores]
         if not intact:
             return None
@@ -68,12 +68,12 @@ def _best(
     return max(usable, key=lambda p: scores[int(clips.ids[p])])  # ties: the first
 
 
-def _intact_scores(catalog: Catalog, query: np.ndarray, ids) -> dict[int, float]:
-    """The scores of the clips `ids` whose vectors are intact."""
+def _intact_scores(catalog: Catalog, query: np.ndarray, ids, crcs) -> dict[int, float]:
+    """The scores of the clips `ids` whose vectors are intact (`crcs`: the checksums recorded for them)."""
     if not len(ids):
         return {}
     ids = np.asarray(ids, np.int64)
-    intact, vectors = catalog.intact_vectors(ids)
+    intact, vectors = catalog.intact_vectors(ids, np.asarray(crcs, np.int64))
     found = scored(vectors[intact], np.asarray(query, np.float32))
     return dict(zip(ids[intact].tolist(), found.tolist(), strict=True))
 

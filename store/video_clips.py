@@ -46,30 +46,32 @@ def clips_of(catalog: Catalog, video_ids) -> tuple[dict[int, np.ndarray], np.nda
 
 @dataclass(frozen=True)
 class ClipSpans:
-    """One video's clips in order: their ids, starts and ends (as Catalog.clip_rows reads them)."""
+    """One video's clips in order: their ids, starts and ends (as Catalog.clip_rows reads them), and the checksums
+    recorded for their rows (-1 where none)."""
 
     ids: np.ndarray  # int64
     starts: np.ndarray  # float64
     ends: np.ndarray  # float64
+    crcs: np.ndarray  # int64
 
 
 def clip_spans_of(catalog: Catalog, video_ids) -> dict[int, ClipSpans]:
     """The clips of each video of `video_ids`, in order; a video without clips is left out."""
-    rows: list[tuple[int, int, float, float]] = []
+    rows: list[tuple[int, int, float, float, int]] = []
     for chunk in _chunks(video_ids):
         marks = ",".join("?" * len(chunk))
         rows += catalog.db.execute(
-            f"select video_id, clips.id, start, {CLIP_END} from clips left join videos on videos.id = clips.video_id"
-            f" where video_id in ({marks}) order by video_id, idx",
+            f"select video_id, clips.id, start, {CLIP_END}, coalesce(crc, -1) from clips left join videos"
+            f" on videos.id = clips.video_id where video_id in ({marks}) order by video_id, idx",
             chunk,
         ).fetchall()
-    spans: dict[int, list[tuple[int, float, float]]] = {}
-    for video, clip_id, start, end in rows:
-        spans.setdefault(video, []).append((clip_id, start, end))
+    spans: dict[int, list[tuple[int, float, float, int]]] = {}
+    for video, clip_id, start, end, crc in rows:
+        spans.setdefault(video, []).append((clip_id, start, end, crc))
     found = {}
     for video, clips in spans.items():
-        ids, starts, ends = zip(*clips, strict=True)
-        found[video] = ClipSpans(np.array(ids, np.int64), np.array(starts, np.float64), np.array(ends, np.float64))
+        ids, starts, ends, crcs = zip(*clips, strict=True)
+        found[video] = ClipSpans(np.array(ids, np.int64), np.array(starts), np.array(ends), np.array(crcs, np.int64))
     return found
 
 
