@@ -44,6 +44,16 @@ TESTS = [
     "tests/test_dupes.py",
     "tests/test_library.py",
     "tests/test_mistakes.py",
+    "tests/test_bad_input.py",
+    "tests/test_damage.py",
+    "tests/test_segments_damage.py",
+    "tests/test_vector_check.py",
+    "tests/test_fusion.py",
+    "tests/test_ranking.py",
+    "tests/test_results_truth.py",
+    "tests/test_said.py",
+    "tests/test_said_ranking.py",
+    "tests/test_said_results.py",
 ]
 
 # A test's child process (a script, `python -m vidx`) inherits mutmut's "stats" mode, in which each call of a

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vidx.searcher.fusion import fuse, tells_apart
+from vidx.searcher.fusion import K, fuse, tells_apart, window
 from vidx.searcher.said_query import fts_query, terms
 
 
@@ -31,6 +31,23 @@ def test_ties_go_to_the_better_single_rank_then_to_the_seen_order():
     assert fuse([1, 2, 3], [3, 2, 1]) == [1, 3, 2]
 
 
+def test_k_is_sixty_as_in_the_paper():
+    # A video at rank r on both sides scores 2/(K + r), one first on one side only 1/(K + 1): level at r = K + 2,
+    # where the tie goes to the better single rank, and the double one wins at r = K + 1.
+    def place_of_2_at(rank: int) -> int:
+        seen = [1, *range(100, 100 + rank - 2), 2]
+        said = [1000, *range(1001, 1000 + rank - 1), 2]
+        return fuse(seen, said).index(2)
+
+    assert K == 60
+    assert place_of_2_at(61) == 0
+    assert place_of_2_at(62) == 2  # after 1 and 1000, first on one side each
+
+
+def test_each_side_brings_twice_the_videos_wanted():
+    assert [window(k) for k in (1, 10, 20)] == [2, 20, 40]
+
+
 @pytest.mark.parametrize(
     "scores, apart",
     [
@@ -42,6 +59,9 @@ def test_ties_go_to_the_better_single_rank_then_to_the_seen_order():
         ([3.2, 3.2, 3.19], True),
         ([0.3, 0.0, 0.0], True),
         ([-1.5, -2.5], True),
+        ([-3.2, -3.2, -3.19999], False),  # alike, whatever their sign: the span is measured against their size
+        ([0.0, 0.0, 0.0000011], True),  # above the absolute floor (1e-6)
+        ([0.0, 0.0, 0.0000009], False),
     ],
 )
 def test_a_side_tells_videos_apart_when_its_scores_differ(scores, apart):

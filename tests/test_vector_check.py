@@ -8,7 +8,7 @@ import numpy as np
 from vidx.config import Home
 from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter
-from vidx.store.checksums import row_crcs
+from vidx.store.checksums import CHUNK, file_crc, row_crcs
 from vidx.store.vector_check import recorded_with_videos
 
 INFO = VideoInfo("h", 3.2, 10.0, 32)
@@ -20,6 +20,15 @@ def test_row_checksums_are_zlibs_crc32_of_each_rows_bytes():
     assert row_crcs(rows) == [zlib.crc32(row.tobytes()) for row in rows]
     assert row_crcs(rows[:, ::2]) == [zlib.crc32(row.tobytes()) for row in rows[:, ::2]], "a strided view, as copied"
     assert row_crcs(rows[:0]) == []
+
+
+def test_a_files_checksum_is_zlibs_crc32_of_all_its_bytes(tmp_path):
+    """Read in chunks, a file longer than two of them and not a whole number of them sums as one piece."""
+    data = np.random.default_rng(1).bytes(2 * CHUNK + 12_345)
+    (tmp_path / "segment").write_bytes(data)
+    (tmp_path / "empty").write_bytes(b"")
+    assert file_crc(tmp_path / "segment") == zlib.crc32(data)
+    assert file_crc(tmp_path / "empty") == 0
 
 
 def test_a_row_that_is_not_finite_is_damaged_though_its_checksum_matches(vidx_home):
