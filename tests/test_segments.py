@@ -224,7 +224,17 @@ def test_a_file_system_without_holes_gets_a_sparse_copy(tmp_path):
     copied = path.read_bytes()
     assert len(copied) == len(data) and copied[:4096] == data[:4096] and copied[700_003:] == data[700_003:]
     assert copied[500_000:600_000] == data[500_000:600_000] and copied[4096:500_000] == bytes(495_904)
+    assert copied[600_000:700_003] == bytes(100_003), "each part kept stops where the next hole starts"
     assert path.stat().st_blocks * 512 < len(data) - 400_000
+    assert [p.name for p in tmp_path.iterdir()] == ["rows"]
+
+
+def test_a_sparse_copy_that_cannot_read_its_file_says_why(tmp_path):
+    # The copy fails before its file exists: the reason is the reading's, not a missing copy's.
+    (tmp_path / "rows").mkdir()
+    with pytest.raises(IsADirectoryError):
+        holes.copy_without(tmp_path / "rows", [(0, 10)])
+    assert [p.name for p in tmp_path.iterdir()] == ["rows"]
 
 
 def test_a_state_written_before_lists_were_named_still_reads():
