@@ -14,6 +14,7 @@ from scribble import PARTS, scribble, scribble_part
 
 from vidx.config import Home
 from vidx.store import Catalog
+from vidx.store.damage import is_catalogue_damage
 
 SEARCHING_WITHOUT = "; searching without it until vidx index or vidx doctor --repair builds it again"
 BUILDING_AGAIN = "; building the index again from the vector rows"
@@ -344,3 +345,18 @@ def test_a_zeroed_catalogue_page_is_said_refused_and_recovered(run, imported, li
     scores = {w: [score for _, score in found] for w, found in answers(run, "red", "green", "darkening").items()}
     assert scores == {w: [score for _, score in found] for w, found in before.items()}, "copies tie: paths may differ"
     assert as_json(run("doctor", "--json"))["healthy"] is True
+
+
+def test_only_sqlites_damage_codes_are_a_damaged_catalogue(tmp_path):
+    """Told by SQLite's code, not its words: a malformed JSON value is the query's error, not the file's."""
+    (tmp_path / "zeros.db").write_bytes(bytes(4096))
+
+    def error_of(statement: str, file: str = ":memory:") -> sqlite3.Error:
+        with pytest.raises(sqlite3.Error) as raised:
+            sqlite3.connect(file).execute(statement)
+        return raised.value
+
+    assert is_catalogue_damage(error_of("select * from sqlite_master", str(tmp_path / "zeros.db")))
+    assert not is_catalogue_damage(error_of("select json('{')"))
+    assert not is_catalogue_damage(error_of("select * from nowhere"))
+    assert not is_catalogue_damage(OSError(28, "No space left on device"))

@@ -62,6 +62,7 @@ def test_each_side_brings_twice_the_videos_wanted():
         ([-3.2, -3.2, -3.19999], False),  # alike, whatever their sign: the span is measured against their size
         ([0.0, 0.0, 0.0000011], True),  # above the absolute floor (1e-6)
         ([0.0, 0.0, 0.0000009], False),
+        ([1.0001000100010001e-06, 0.0], False),  # a span exactly at the threshold is not above it
     ],
 )
 def test_a_side_tells_videos_apart_when_its_scores_differ(scores, apart):
