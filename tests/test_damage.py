@@ -360,3 +360,12 @@ def test_only_sqlites_damage_codes_are_a_damaged_catalogue(tmp_path):
     assert not is_catalogue_damage(error_of("select json('{')"))
     assert not is_catalogue_damage(error_of("select * from nowhere"))
     assert not is_catalogue_damage(OSError(28, "No space left on device"))
+
+
+@pytest.mark.parametrize(
+    "words, damage",
+    [("database disk image is malformed", True), ("file is not a database", True), ("disk I/O error", False)],
+)
+def test_a_database_error_without_its_code_is_told_by_its_words(words, damage):
+    """As Python 3.10's sqlite3 raises them (no `sqlite_errorcode`)."""
+    assert is_catalogue_damage(sqlite3.DatabaseError(words)) is damage
