@@ -128,6 +128,8 @@ def test_filters_under_and_k_in_every_mode(run, lib):
         assert all(p.startswith(str(lib / "light")) for p in paths(run, "kite", *mode, "--under", lib / "light"))
         assert len(paths(run, "kite", *mode, "-k", "1")) == 1
         assert paths(run, "kite", *mode, "--max-duration", "0.1") == []
+        assert paths(run, "kite", *mode, "--since", "2000-01-01") == paths(run, "kite", *mode)
+        assert paths(run, "kite", *mode, "--until", "2000-01-01") == []
     assert paths(run, "kite", "--said", "--under", lib / "light") == [str(lib / "light" / "fade_out.avi")]
     # Lines match, but only outside the folder: the pictures' ranking as it is.
     assert results(run, "feed the cat", "--under", lib / "light") == results(
