@@ -372,3 +372,12 @@ def test_export_cuts_the_moment_of_the_words(run, lib, tmp_path):
     assert hit["export"] == str(tmp_path / "out" / "1-red-0001.0-0003.0.mp4")
     with av.open(hit["export"]) as container:
         assert float(container.duration / 1_000_000) == pytest.approx(2.0, abs=0.15)
+
+
+def test_words_find_a_video_whose_name_is_not_utf8(tmp_path, run, imported):
+    """The line's video is opened by its name as on disk, not as shown (where \\xe9 stands for the byte)."""
+    root = tmp_path / "lib"
+    mkv = mkv_with_subtitles(root / "cat.mkv", [write_text(tmp_path / "cat.srt", CAT_SRT)])
+    os.rename(mkv, os.path.join(os.fsencode(root), b"caf\xe9.mkv"))
+    run("index", root, "--quiet")
+    assert paths(run, "feed the cat", "--said") == [str(root / "caf\\xe9.mkv")]
