@@ -67,3 +67,21 @@ def test_a_line_past_the_end_of_its_video_is_a_moment_within_it(run, copies, vid
         (hit,) = [h for h in library.search("feed the cat", mode="said") if h.path.endswith("green.avi")]
     assert hit.duration is not None and hit.duration < 90
     assert (hit.start, hit.end, hit.said.start, hit.said.end) == (2.0, hit.duration, 2.0, 90.0)
+
+
+def test_copies_that_both_say_the_words_are_one_result_and_the_next_video_still_counts(
+    run, imported, library, tmp_path
+):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(library["red"], folder / name)
+        write_text(folder / name.replace(".mp4", ".srt"), "1\n00:00:01,000 --> 00:00:03,000\nfeed the cat\n")
+    shutil.copy(library["green"], folder / "green.avi")
+    write_text(folder / "green.srt", CAT_SRT)  # a longer line: ranked after both copies' lines
+    run("index", folder, "--quiet")
+    answer = as_json(run("query", "feed the cat", "--said", "-k", "5", "--json"))
+    assert [(r["path"], r.get("copies")) for r in answer["results"]] == [
+        (str(folder / "a.mp4"), [str(folder / "b.mp4")]),
+        (str(folder / "green.avi"), None),
+    ]
