@@ -41,7 +41,7 @@ class Searching:
             self._words = None
 
     def is_empty(self) -> bool:
-        return self.opened.catalog.counts()["clips"] == 0
+        return not self.opened.catalog.has_clips()
 
     def search(self, text: str, options: SearchOptions) -> Hits:
         from vidx.searcher import check_query
