@@ -7,11 +7,13 @@ picture search exactly, and when the pictures do not tell the videos apart it is
 by the pictures' videos in their order.
 
 Each side brings its best 2k videos (fusion.window): a video ranked below that on a side adds less than
-1 / (K + 2k) there, and is fused by its rank on the other side alone. The picture side's search then costs little
-more than its top k (benchmarks/said_query.py: k + K videos cost a tenth more CPU time a query).
+1 / (K + 2k) there, and is fused by its rank on the other side alone. The picture side's first request asks as
+many clips as the `seen` search of k videos asks, and widens only when they hold fewer than 2k videos (few long
+videos crowding the top): asking for 2k videos' worth at once cost 0.7 ms more a query, every query.
 
-The words side runs on a thread of its own while this thread searches the pictures: ranking a common word's
-lines costs about as much as the pictures' search (said_side.py).
+The words side runs on a thread of its own, started before the query's embedding, while this thread embeds the
+text and searches the pictures: ranking a common word's lines costs more than the pictures' search
+(said_side.py).
 
 A hit whose words matched has `said` (the line), its moment is that line's time, and its `score` is still what
 it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line
@@ -34,21 +36,21 @@ from .moments import with_moments
 from .options import SearchOptions
 from .said_hits import said_hits
 from .said_side import SaidMatch, anything_said, said_matches
-from .search import Hit, Hits, Wanted, check_under, search_vector
+from .search import Hit, Hits, Wanted, check_under, clips_asked, search_vector
 
 
 def search_text(
     catalog: Catalog,
-    query: np.ndarray,
+    embed: Callable[[], np.ndarray],
     text: str,
     k: int,
     margin: float,
     options: SearchOptions,
     beside: Callable[[Callable[[Catalog], list[SaidMatch] | None]], Future[list[SaidMatch] | None]],
 ) -> Hits:
-    """The top-k videos for `text` (whose vector is `query`) in `options.mode` ("both" or "said"), each with its
-    moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
-    thread searches the pictures."""
+    """The top-k videos for `text` (whose vector `embed()` makes) in `options.mode` ("both" or "said"), each with
+    its moment. `beside(work)` runs `work(catalog)` on another thread and connection: the words side, while this
+    thread embeds the text and searches the pictures."""
     under, filters, min_score = options.under, options.filters, options.min_score
     if under:
         check_under(absolute(under), catalog.roots())
@@ -57,11 +59,13 @@ def search_text(
     gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
     if options.mode == "said":
         said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone)  # min_score may drop some
-        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)
+        return _ranked(catalog, embed(), k, margin, min_score, said, Hits(), wanted, gone)
     if not anything_said(catalog.db, text):
-        return _pictures(catalog, query, k, margin, options, gone)
+        return _pictures(catalog, embed(), k, margin, options, gone)
     words = beside(lambda own: said_matches(own.db, text, fusion.window(k), prefix, filters, gone))
-    seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters)
+    query = embed()
+    first = clips_asked(k)
+    seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters, first=first)
     said = words.result()
     if not said:  # lines match, but none of a video the options keep (or still on the disk)
         return _pictures(catalog, query, k, margin, options, gone)

@@ -72,6 +72,7 @@ def search_vector(
     exclude: str | os.PathLike | None = None,
     filters: Filters | None = None,
     exclude_content: str | None = None,
+    first: int | None = None,
 ) -> Hits:
     """Top-k videos (or clips) for one query vector; a video scores as its best clip.
 
@@ -79,6 +80,7 @@ def search_vector(
     `exclude_content` every file of that content hash. Videos that fail `filters` are skipped like those outside
     `under`: the request widens until k pass. Exact copies (one content hash) take one result, the first path found,
     with the others as its `copies`; `k` counts distinct content. A file no longer on disk is never a hit.
+    `first` is how many clips the first request for videos asks (default: `clips_asked(k)`).
     """
     if k < 1:
         raise UsageError(f"k must be at least 1, got {k}")
@@ -90,7 +92,7 @@ def search_vector(
         return _Found(catalog, k, clips, min_score, wanted, exclude_content)
 
     if not clips:
-        return _top_videos(catalog, query, found())
+        return _top_videos(catalog, query, found(), first or clips_asked(k))
     asked = k
     while True:
         # Ask for more clips than k: several may fall outside `under`.
@@ -101,12 +103,17 @@ def search_vector(
         asked *= 4
 
 
-def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found) -> Hits:
-    """Each video's best clip among the nearest, in order. When those hold fewer than k videos to show, the next
-    request leaves out every clip of the videos seen, so it only finds new ones, and asks for four times more."""
+def clips_asked(k: int) -> int:
+    """The clips a first request for k videos asks: enough to hold k videos unless a few long ones crowd the top."""
+    return max(k * VIDEO_CANDIDATES, 200)
+
+
+def _top_videos(catalog: Catalog, query: np.ndarray, hits: _Found, n: int) -> Hits:
+    """Each video's best clip among the `n` nearest, in order. When those hold fewer than k videos to show, the next
+    request leaves out every clip of the videos seen, so it only finds new ones, and asks for four times more: from the
+    exact index, the videos found, and their order, are those one request large enough would find."""
     seen: set[int] = set()
     skip = np.zeros(0, np.int64)
-    n = max(hits.k * VIDEO_CANDIDATES, 200)
     while True:
         scores, ids, videos, more = catalog.nearest_ids(query, n, skip)
         _, first = np.unique(videos, return_index=True)

@@ -59,9 +59,9 @@ class Searching:
         settings, catalog = self.opened.settings, self.opened.catalog
         if self.is_empty():
             return Hits()
-        query = self.models.text_encoder().embed([text])[0]
+        encoder = self.models.text_encoder()
         k, margin = options.count(settings.search.k), settings.search.moment_margin
-        return search_text(catalog, query, text, k, margin, options, self._beside)
+        return search_text(catalog, lambda: encoder.embed([text])[0], text, k, margin, options, self._beside)
 
     def _beside(self, work: Callable[[Catalog], T]) -> Future[T]:
         """`work(catalog)` on a thread of its own, with that thread's own connection, while this one searches the
