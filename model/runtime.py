@@ -75,7 +75,10 @@ class TextEncoder:
     def __init__(self, home: Home, folder: Path | None = None):
         self.folder = folder or registry.require_active(home)
         manifest = Manifest.load(self.folder)
-        compiled = core().compile_model(str(self.folder / manifest.files["text"]), "CPU", compile_config("fp32", home))
+        # One thread: a text is a small inference that a second thread cannot share, only spin after, on the core
+        # a query's words side runs on meanwhile (searcher/modes.py).
+        config = compile_config("fp32", home, threads=1)
+        compiled = core().compile_model(str(self.folder / manifest.files["text"]), "CPU", config)
         _never_destroyed(compiled)
         self._compiled = compiled
         self._lock = threading.Lock()  # one compiled model runs one inference at a time
