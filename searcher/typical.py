@@ -16,6 +16,7 @@ whatever the library's size.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,9 +54,24 @@ class TypicalScore:
         return float(min(1.0, max(0.0, (score - self.median) / (best - self.median))))
 
 
-def typical_score(catalog: Catalog, query: np.ndarray, sample: int = SAMPLE) -> TypicalScore:
-    """The median and spread of the scores of up to `sample` clips drawn from the library, for one query vector."""
-    vectors = catalog.sample_vectors(sample)
+class Sample:
+    """The clips every query is measured against, drawn from the library once and again only when its clips change:
+    drawing them (SAMPLE lookups, each checked against its checksum) cost 9 ms a query, more than the search."""
+
+    def __init__(self) -> None:
+        self._drawn: tuple[tuple, np.ndarray] | None = None
+        self._lock = threading.Lock()  # a server's threads share one sample
+
+    def vectors(self, catalog: Catalog) -> np.ndarray:
+        version = catalog.version()
+        with self._lock:
+            if self._drawn is None or self._drawn[0] != version:
+                self._drawn = (version, catalog.sample_vectors(SAMPLE))
+            return self._drawn[1]
+
+
+def typical_score(vectors: np.ndarray, query: np.ndarray) -> TypicalScore:
+    """The median and spread of the scores of the sampled clips' `vectors`, for one query vector."""
     if not len(vectors):
         return TypicalScore(0.0, 0.0, 0)
     scores = vectors @ np.asarray(query, dtype=np.float32)

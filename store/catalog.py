@@ -324,6 +324,10 @@ class Catalog:
         """The length of every indexed video, added up."""
         return self.db.execute("select total(duration) from videos where status = 'ok'").fetchone()[0]
 
+    def version(self) -> tuple:
+        """Changes whenever the clips do (a new generation), as readers that keep what they read need to know."""
+        return vector_index.version(self.db)
+
     def has_clips(self) -> bool:
         """Whether any clip is indexed: every search asks first, and counting them costs milliseconds at a million."""
         return self.db.execute("select exists (select 1 from clips)").fetchone()[0] == 1

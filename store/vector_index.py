@@ -109,6 +109,12 @@ class IndexWriter:
         self.state = self.state.using(())
 
 
+def version(db) -> tuple:
+    """What changes whenever the clips do: the generation, and the index state (a home made again from nothing
+    counts generations anew)."""
+    return tuple(sorted(db.execute("select key, value from meta where key in ('generation', ?)", [STATE_KEY])))
+
+
 class HeldIndex:
     """One home's index, held open by a process between queries and brought up to date when the generation moves.
 
@@ -129,9 +135,7 @@ class HeldIndex:
         with self.lock:
             while True:
                 with snapshot(db):
-                    # The state as well as the generation: a home made again from nothing counts generations anew.
-                    rows = db.execute("select key, value from meta where key in ('generation', ?)", [STATE_KEY])
-                    generation = tuple(sorted(rows))
+                    generation = version(db)
                     if generation != self.generation:
                         self._refresh(db, generation)
                 if self.index.size == 0:

@@ -78,3 +78,15 @@ def test_relevance_runs_from_typical_to_best():
     typical = TypicalScore(1.0, 0.1, 500)
     assert [typical.relevance(score, 3.0) for score in (3.0, 2.0, 1.0, 0.0)] == [1.0, 0.5, 0.0, 0.0]
     assert typical.relevance(0.5, 0.8) == 0.0, "a best below the typical score makes nothing relevant"
+
+
+def test_a_library_held_open_measures_queries_against_its_clips_as_they_are_now(run, imported, library, tmp_path):
+    """The sample of clips is kept between queries, and drawn again once an index run changes the clips."""
+    run("index", library["root"], "--quiet")
+    with vidx.Library() as lib:
+        before = lib.status()["clips"]
+        assert lib.typical_score("red").clips == before
+        videos.write(tmp_path / "more" / "grey.avi", videos.solid((90, 90, 90), 40))
+        run("index", tmp_path / "more", "--quiet")
+        assert lib.status()["clips"] > before
+        assert lib.typical_score("red").clips == lib.status()["clips"]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from vidx.searcher import Hits, SearchOptions
-    from vidx.searcher.typical import TypicalScore
+    from vidx.searcher.typical import Sample, TypicalScore
     from vidx.store import Catalog
 
 T = TypeVar("T")
@@ -33,7 +33,8 @@ class Searching:
         self.opened = opened
         self.models = models
         self._words: ThreadPoolExecutor | None = None
-        self._words_made = threading.Lock()
+        self._once = threading.Lock()  # makes the two below once
+        self._sample: Sample | None = None
 
     def close(self) -> None:
         if self._words is not None:
@@ -66,17 +67,21 @@ class Searching:
     def _beside(self, work: Callable[[Catalog], T]) -> Future[T]:
         """`work(catalog)` on a thread of its own, with that thread's own connection, while this one searches the
         pictures: SQLite and FAISS both let go of the GIL, so the two sides of a query overlap."""
-        with self._words_made:
+        with self._once:
             if self._words is None:
                 self._words = ThreadPoolExecutor(WORDS_THREADS, thread_name_prefix="vidx-words")
         return self._words.submit(lambda: work(self.opened.catalog))
 
     def typical_score(self, text: str) -> TypicalScore:
-        from vidx.searcher.typical import TypicalScore, typical_score
+        from vidx.searcher.typical import Sample, TypicalScore, typical_score
 
         if self.is_empty():
             return TypicalScore(0.0, 0.0, 0)
-        return typical_score(self.opened.catalog, self.models.text_encoder().embed([text])[0])
+        with self._once:
+            if self._sample is None:
+                self._sample = Sample()
+        vectors = self._sample.vectors(self.opened.catalog)
+        return typical_score(vectors, self.models.text_encoder().embed([text])[0])
 
     def like(self, video: str | os.PathLike, at: float, options: SearchOptions) -> Hits:
         from vidx.media.decode import clip_at
