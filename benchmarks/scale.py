@@ -6,9 +6,9 @@ Clips are 512-d vectors with the structure of real ones, as benchmarks/dupes.py 
 runs of similar clips), or plain random vectors with --random. The home gets the toy model (tests/toy_model.py), so
 `VIDX_HOME=DIR vidx query`, `vidx serve` and `vidx index` work on it; its videos are empty files under DIR/synthetic/
 (a search checks that each hit's file is there, and that check is timed too). Query figures time the read path from a
-query vector (a Library held open, as its search runs: whether the index is empty, search_vector, the moments), recall@10 is against an exact scan
-of the stored rows, and the cron figures are `/usr/bin/time -v` of `vidx index FOLDER` adding one 1-minute video,
-then deleting it.
+query vector as a Library held open runs it (whether the index is empty, search_vector, the moments), recall@10 is
+against an exact scan of the stored rows, and the cron figures are `/usr/bin/time -v` of `vidx index FOLDER` adding
+one 1-minute video, then deleting it.
 """
 
 from __future__ import annotations
