@@ -1,8 +1,8 @@
 """The words side of a search: the videos whose lines (subtitles, speech) match the query, best line first.
 
 FTS5 ranks the matching lines by bm25, which costs about a microsecond a line (it reads each line's length), so
-a common word's thousands of lines cost milliseconds: the words side runs beside the pictures' search and the
-query's embedding (modes.py), and its ranking keeps only the best lines (SQLite's sorter with a LIMIT), enough
+a common word's thousands of lines cost milliseconds: that ranking (`best_lines`) runs beside the pictures' search
+and the query's embedding (modes.py), and keeps only the best lines (SQLite's sorter with a LIMIT), enough
 for most searches; only when their videos fall short (filters, many lines to a video) are the others read. The
 best lines are then read with their videos in small batches, growing, until enough videos have been found:
 joining every match to its row and video first would cost three times as much on a common word.
@@ -66,16 +66,18 @@ def said_matches(
     prefix: str | None = None,
     filters: Filters | None = None,
     gone: set[int] | None = None,
+    ranked: list[int] | None = None,
 ) -> list[SaidMatch] | None:
     """Up to `limit` contents whose words match `text`, best first (each by its best line), under `prefix` (a folder
     ending in /) and passing `filters`; None when the query has no word to search (stop words only), so the words
-    side has no say. Videos whose file is gone from the disk are added to `gone`."""
+    side has no say. Videos whose file is gone from the disk are added to `gone`. `ranked`: what
+    `best_lines(db, text, limit)` gave, when it ran already."""
     query = fts_query(text)
     if query is None:
         return None
     found: dict[str, SaidMatch] = {}
     seen: set[int] = set()  # videos whose best line was taken, or that cannot be shown
-    for batch in _best_lines(db, query, limit):
+    for batch in _best_lines(db, query, limit, ranked):
         rows = {r[0]: r[1:] for r in db.execute(_LINES.format(marks=",".join("?" * len(batch))), batch)}
         for line_id in batch:
             if line_id not in rows or rows[line_id][0] in seen:
@@ -97,11 +99,22 @@ def said_matches(
     return list(found.values())
 
 
-def _best_lines(db, query: str, videos: int) -> Iterator[list[int]]:
+def best_lines(db, text: str, videos: int) -> list[int] | None:
+    """The ids of the best LINES_PER_VIDEO lines a video wanted that match `text`, best first; None when `text` has
+    no word to search. One statement, which SQLite runs without Python's lock: what runs beside the pictures."""
+    query = fts_query(text)
+    return None if query is None else _first_ranked(db, query, videos)
+
+
+def _first_ranked(db, query: str, videos: int) -> list[int]:
+    return [r[0] for r in db.execute(_RANKED, [query, LINES_PER_VIDEO * videos, 0])]
+
+
+def _best_lines(db, query: str, videos: int, ranked: list[int] | None = None) -> Iterator[list[int]]:
     """The ids of the lines matching `query`, best first, in batches growing from two a video wanted: the best
     LINES_PER_VIDEO a video are ranked at once, the others only if the caller reads past those."""
     first = LINES_PER_VIDEO * videos
-    lines = [r[0] for r in db.execute(_RANKED, [query, first, 0])]
+    lines = _first_ranked(db, query, videos) if ranked is None else ranked
     size, at = min(2 * videos, BATCH), 0
     while at < len(lines):
         yield lines[at : at + size]
