@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from harness import FIGURES, HERE, ROOT
 
@@ -132,10 +133,17 @@ def markdown(f: dict) -> str:
 
 def write(f: dict) -> None:
     """BENCHMARKS.md: the measured part, then the hand-written notes and the sections of other scripts
-    (benchmarks/dupes.py writes its own, the Ray engine's and the cold query's are by hand), kept across runs."""
+    (benchmarks/dupes.py writes its own, the Ray engine's and the cold query's are by hand), kept across runs.
+    Every other section of BENCHMARKS.md stays as it is, after those: the scripts that write straight into it
+    (scale.py, speech.py, said_query.py) and what was written by hand below their lines live nowhere else."""
     sections = ("notes.md", "dupes.md", "ray_engine.md", "cold_query.md")
     kept = [(HERE / name).read_text() for name in sections if (HERE / name).exists()]
-    (ROOT / "BENCHMARKS.md").write_text(markdown(f) + "\n".join(kept))
+    made = markdown(f) + "\n".join(kept)
+    path = ROOT / "BENCHMARKS.md"
+    ours = set(re.findall(r"^## .*$", made, re.M))
+    old = path.read_text() if path.exists() else ""
+    others = [s for s in re.split(r"(?m)^(?=## )", old) if s.startswith("## ") and s.splitlines()[0] not in ours]
+    path.write_text("\n".join(part.rstrip("\n") + "\n" for part in [made, *others]))
 
 
 def main() -> None:
