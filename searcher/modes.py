@@ -15,7 +15,11 @@ The words side's ranking of the matching lines runs on a thread of its own, star
 embedding, while this thread embeds the text and searches the pictures: ranking a common word's lines costs more
 than the pictures' search (said_side.py). That thread runs one SQLite statement, which lets go of Python's lock;
 the rest of the words side (reading the best lines' videos) is Python, and runs here after the pictures, rather
-than taking turns at the lock with them (a rare word's fused query 1.34x `--seen`, against 1.45x).
+than taking turns at the lock with them (BENCHMARKS.md, "Words with pictures").
+
+The ranking reads one state of the catalogue and the lines are read in another, milliseconds later: an index run
+committing in between could give a ranked line's id to a new line (ids of the lines removed last are reused), so
+that a result shows a line without the query's words, once. What is shown is otherwise as before.
 
 A hit whose words matched has `said` (the line), its moment is that line's time, and its `score` is still what
 it always was: the raw dot product of the best clip in its moment, here the best clip overlapping the line

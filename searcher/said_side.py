@@ -101,7 +101,8 @@ def said_matches(
 
 def best_lines(db, text: str, videos: int) -> list[int] | None:
     """The ids of the best LINES_PER_VIDEO lines a video wanted that match `text`, best first; None when `text` has
-    no word to search. One statement, which SQLite runs without Python's lock: what runs beside the pictures."""
+    no word to search. One statement, which SQLite runs mostly without Python's lock (the ranking of every match
+    happens in its first step): what runs beside the pictures."""
     query = fts_query(text)
     return None if query is None else _first_ranked(db, query, videos)
 
@@ -112,7 +113,8 @@ def _first_ranked(db, query: str, videos: int) -> list[int]:
 
 def _best_lines(db, query: str, videos: int, ranked: list[int] | None = None) -> Iterator[list[int]]:
     """The ids of the lines matching `query`, best first, in batches growing from two a video wanted: the best
-    LINES_PER_VIDEO a video are ranked at once, the others only if the caller reads past those."""
+    LINES_PER_VIDEO a video are ranked at once (`ranked`, when `best_lines` ranked them for as many `videos`
+    already), the others only if the caller reads past those."""
     first = LINES_PER_VIDEO * videos
     lines = _first_ranked(db, query, videos) if ranked is None else ranked
     size, at = min(2 * videos, BATCH), 0

@@ -68,3 +68,22 @@ def test_the_fused_pictures_side_widens_past_a_long_video(catalog):
     hits = search_text(catalog, lambda: QUERY, "kite", 2, 0.0, SearchOptions(2), beside)
     assert names(hits) == ["c.mp4", "a.mp4"]
     assert hits[0].said is not None and hits[0].said.text == "a kite in the wind"
+
+
+@pytest.mark.parametrize(("mode", "text"), [("both", "kite"), ("both", "fog"), ("both", "the"), ("said", "kite")])
+def test_a_text_search_embeds_its_text_once_in_every_mode(catalog, mode, text):
+    """Words a line says (kite), words no line says (fog), stop words only (the), and the words' ranking alone:
+    however the search goes, the text is embedded once."""
+    calls = []
+
+    def embed():
+        calls.append(1)
+        return QUERY
+
+    def beside(work):
+        done = Future()
+        done.set_result(work(catalog))
+        return done
+
+    search_text(catalog, embed, text, 2, 0.0, SearchOptions(2, mode=mode), beside)
+    assert len(calls) == 1

@@ -33,7 +33,7 @@ class Searching:
         self.opened = opened
         self.models = models
         self._words: ThreadPoolExecutor | None = None
-        self._once = threading.Lock()  # makes the two below once
+        self._once = threading.Lock()  # makes _words and _sample once
         self._sample: Sample | None = None
 
     def close(self) -> None:
