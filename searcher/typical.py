@@ -56,7 +56,8 @@ class TypicalScore:
 
 class Sample:
     """The clips every query is measured against, drawn from the library once and again only when its clips change:
-    drawing them (SAMPLE lookups, each checked against its checksum) cost 9 ms a query, more than the search."""
+    drawing them (SAMPLE lookups, each checked against its checksum) cost about 10 ms a served query at 100,000
+    clips, three times the search."""
 
     def __init__(self) -> None:
         self._drawn: tuple[tuple, np.ndarray] | None = None
