@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -66,6 +66,7 @@ def compile_config(precision: str, home: Home, threads: int | None = None) -> di
     return config
 
 
+RECENT_TEXTS = 64
 WORDS = 16  # S3D splits a text at white space and reads its first 16 words; the rest never reach the embedding
 
 
@@ -82,6 +83,9 @@ class TextEncoder:
         _never_destroyed(compiled)
         self._compiled = compiled
         self._lock = threading.Lock()  # one compiled model runs one inference at a time
+        # A served query embeds its text twice (its search, then its typical score), and paging through results
+        # asks again: the latest texts' vectors are kept (each 2 KB).
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         # The same OpenVINO releases also abort when a string input splits into more words, or holds more texts,
         # than any earlier one on this compiled model: one text of the most words the model reads sizes it once,
         # and texts then go one at a time, cut to those words.
@@ -91,7 +95,17 @@ class TextEncoder:
         if not texts:
             raise VidxError("Nothing to embed: give at least one text")
         with self._lock:
-            return np.stack([self._run(" ".join(str(t).split()[:WORDS])) for t in texts])
+            return np.stack([self._recalled(" ".join(str(t).split()[:WORDS])) for t in texts])
+
+    def _recalled(self, text: str) -> np.ndarray:
+        found = self._recent.get(text)
+        if found is None:
+            found = self._recent[text] = self._run(text)
+            if len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(text)
+        return found
 
     def _run(self, text: str) -> np.ndarray:
         # The string input takes a unicode array; object arrays are rejected by the runtime.
