@@ -20,9 +20,7 @@ import time
 from urllib.parse import urlencode
 
 import said_query
-from said_cli import HOME
-
-import vidx
+from said_cli import HOME, built_once
 
 
 def free_port() -> int:
@@ -49,10 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    if not (HOME / "vidx.db").exists():
-        with vidx.Library(HOME) as library:
-            library.import_model(str(said_query.toy_model()))
-            said_query.build(HOME, 2000, 50, 200, library.vector_space())
+    built_once()
     port = free_port()
     command = [sys.executable, "-P", "-c", "from vidx.cli import main; main()", "serve", "--port", str(port)]
     log = tempfile.TemporaryFile()  # its line a request, kept out of the figures' way
