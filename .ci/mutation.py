@@ -33,6 +33,8 @@ TESTS = [
     "tests/test_scale.py",
     "tests/test_catalog_reads.py",
     "tests/test_incremental.py",
+    "tests/test_stages.py",
+    "tests/test_still_written.py",
     "tests/test_orphans.py",
     "tests/test_newer_home.py",
     "tests/test_read_only_home.py",
