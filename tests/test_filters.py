@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -80,6 +81,26 @@ def test_filters_never_shorten_the_top_k(catalog):
 def test_each_bound(catalog, options, expected):
     hits = search_vector(catalog, axis(1), 50, filters=Filters.parse(**options))
     assert sorted(names(hits)) == sorted(expected)
+
+
+@dataclass(frozen=True)
+class Dated:
+    mtime_ns: int
+    duration: float | None
+
+
+def test_each_bound_at_its_edge():
+    """--since takes in its first instant, --until leaves out the instant after its day; durations include both
+    bounds, and a video of unknown duration fails any duration bound."""
+    midnight = local_ns(2024, 5, 2, 0, 0)
+    since, until = Filters.parse(since="2024-05-02"), Filters.parse(until="2024-05-01")
+    assert [since.accepts(Dated(t, None)) for t in (midnight - 1, midnight)] == [False, True]
+    assert [until.accepts(Dated(t, None)) for t in (midnight - 1, midnight)] == [True, False]
+    both = Filters.parse(min_duration=60, max_duration=120)
+    assert [both.accepts(Dated(midnight, d)) for d in (None, 59.9, 60, 120, 120.1)] == [False, False, True, True, False]
+    longest = Filters.parse(max_duration=120)
+    assert [longest.accepts(Dated(midnight, d)) for d in (None, 0, 120, 120.1)] == [False, True, True, False]
+    assert Filters.parse(min_duration=60).accepts(Dated(midnight, 1e9))
 
 
 def test_no_filter_is_false():
