@@ -97,6 +97,20 @@ def test_plan_sorts_files_by_what_they_need(catalog, tmp_path):
     assert everything.unchanged == 0 and everything.moves == [] and len(everything.removals) == 1
 
 
+def test_a_touch_matches_the_hash_an_earlier_vidx_recorded(catalog, tmp_path):
+    """Catalogues hold each file's blake2b-160 of its bytes: a hash of another kind would make every touched file of
+    an existing library new content, embedded again."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "a.mp4").write_bytes(b"same bytes")
+    with CatalogWriter(catalog) as writer:
+        put(writer, writer.add_root(lib), lib / "a.mp4", [unit(0)], "eb503fb1d2d678132870250b229d8bb8e63402a4")
+    os.utime(lib / "a.mp4", ns=(1, 1))
+    plan = make_plan(catalog, [lib], load_settings(catalog.home))
+    assert [(v.path, st) for v, st in plan.touches] == [(str(lib / "a.mp4"), (10, 1))]
+    assert plan.embed == []
+
+
 @pytest.fixture
 def hand_made(catalog, tmp_path):
     """Three videos under two folders; clip vectors point along known axes."""
