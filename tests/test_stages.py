@@ -9,7 +9,7 @@ import pytest
 from vidx.config import Home, load_settings
 from vidx.errors import UsageError
 from vidx.indexer.commit import Written, commit
-from vidx.indexer.plan import VideoJob, content_hash, make_plan
+from vidx.indexer.plan import Failure, Move, Placement, VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
 from vidx.indexer.subtitle_words import SubtitleReader
 from vidx.media.clips import Clip
@@ -111,6 +111,75 @@ def test_a_touch_matches_the_hash_an_earlier_vidx_recorded(catalog, tmp_path):
     assert plan.embed == []
 
 
+def stat_of(path):
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def job(path, root, known=False, lazy=False):
+    """The VideoJob a plan makes of the file at `path` as it is on disk; `lazy`: left to the engine to hash."""
+    return VideoJob(path, root, *stat_of(path), "" if lazy else content_hash(path), known)
+
+
+def test_plan_counts_failed_and_unsettled_files_and_retries_failed_ones_when_asked(catalog, tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "60")
+    settings = load_settings(catalog.home)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("bad-1.mp4", "bad-2.mp4", "kept.mp4", "new.mp4", "wet-1.mp4", "wet-2.mp4", "zz-new.mp4"):
+        (lib / name).write_bytes(name.encode())
+        if not name.startswith("wet"):  # the others are still being written
+            os.utime(lib / name, ns=(10**9, 10**9))
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
+        put(writer, root, lib / "kept.mp4", [unit(0)], content_hash(lib / "kept.mp4"))
+        for name in ("bad-1.mp4", "bad-2.mp4"):
+            writer.save_failure(root, str(lib / name), (9, 10**9), f"{name}: broken")
+
+    plan = make_plan(catalog, [lib], settings)
+    assert (plan.unchanged, plan.failed_before, plan.unsettled) == (1, 2, 2)
+    assert plan.embed == [job(lib / "new.mp4", root), job(lib / "zz-new.mp4", root)]
+    retried = make_plan(catalog, [lib], settings, retry_failed=True)
+    assert (retried.unchanged, retried.failed_before, retried.unsettled) == (1, 0, 2)
+    assert retried.embed == [
+        job(lib / n, root, known=n.startswith("bad")) for n in ("bad-1.mp4", "bad-2.mp4", "new.mp4", "zz-new.mp4")
+    ]
+
+
+def test_a_file_that_failed_is_no_source_of_a_move(catalog, tmp_path):
+    """A failed row keeps the hash of the content it held when it last indexed; that content, found at a new path
+    once the failed file is gone, has no vectors to move there: it is embedded."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "a.mp4").write_bytes(b"first")
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
+        put(writer, root, lib / "a.mp4", [unit(0)], content_hash(lib / "a.mp4"))
+        writer.save_failure(root, str(lib / "a.mp4"), (6, 1), "a.mp4: broken")
+    os.rename(lib / "a.mp4", lib / "b.mp4")
+    plan = make_plan(catalog, [lib], load_settings(catalog.home))
+    assert plan.moves == [] and plan.embed == [job(lib / "b.mp4", root)]
+    assert [v.path for v in plan.removals] == [str(lib / "a.mp4")]
+
+
+def test_a_file_that_cannot_be_read_fails_and_the_plan_goes_on(catalog, tmp_path):
+    """A file whose bytes cannot be read is a failure of its own, known or new. As root every file reads whatever
+    its mode: /proc/self/mem is a regular file whose first bytes never do."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("a-known.mp4", "c-new.mp4"):
+        os.symlink("/proc/self/mem", lib / name)
+    for name in ("b-after.mp4", "d-after.mp4"):
+        (lib / name).write_bytes(name.encode())
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
+        writer.save_failure(root, str(lib / "a-known.mp4"), (1, 1), "a-known.mp4: was broken")
+    plan = make_plan(catalog, [lib], load_settings(catalog.home))
+    unreadable = [lib / "a-known.mp4", lib / "c-new.mp4"]
+    assert plan.failed == [Failure(str(p), f"{p}: cannot read (Input/output error)") for p in unreadable]
+    assert plan.embed == [job(lib / "b-after.mp4", root), job(lib / "d-after.mp4", root)]
+
+
 @pytest.fixture
 def hand_made(catalog, tmp_path):
     """Three videos under two folders; clip vectors point along known axes."""
@@ -156,13 +225,15 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
     settings = load_settings(catalog.home)
     lib = tmp_path / "lib"
     lib.mkdir()
-    for name, data in [("kept.mp4", b"kept"), ("gone.mp4", b"gone!"), ("grown.mp4", b"old")]:
+    for name, data in [("kept.mp4", b"kept"), ("gone.mp4", b"gone!"), ("grown.mp4", b"old"), ("touched.mp4", b"t")]:
         (lib / name).write_bytes(data)
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(lib)
-        for name in ("kept.mp4", "gone.mp4", "grown.mp4"):
+        for name in ("kept.mp4", "gone.mp4", "grown.mp4", "touched.mp4"):
             put(writer, root, lib / name, [unit(0)], content_hash(lib / name))
+    gone = catalog.video(str(lib / "gone.mp4"))
     os.rename(lib / "gone.mp4", lib / "moved.mp4")
+    os.utime(lib / "touched.mp4", ns=(2, 2))  # same size, new time: a touch only its hash tells
     (lib / "grown.mp4").write_bytes(b"grown up")
     (lib / "copy.mp4").write_bytes(b"kept")
     (lib / "unique.mp4").write_bytes(b"a size of its own")
@@ -173,16 +244,26 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
     eager = make_plan(catalog, [lib], settings)
     lazy = make_plan(catalog, [lib], settings, lazy_hash=True)
     for plan in (eager, lazy):
-        assert [(p.source.path, p.path.name) for p in plan.moves] == [(str(lib / "gone.mp4"), "moved.mp4")]
-        assert sorted(p.path.name for p in plan.copies) == ["copy.mp4", "like-grown.mp4", "twin-b.mp4"]
+        assert plan.moves == [Move(gone, lib / "moved.mp4", root, stat_of(lib / "moved.mp4"))]
+        assert plan.copies == [
+            Placement(lib / name, root, stat_of(lib / name), content_hash(lib / name))
+            for name in ("copy.mp4", "like-grown.mp4", "twin-b.mp4")
+        ]
+        assert [(v.path, st) for v, st in plan.touches] == [(str(lib / "touched.mp4"), (1, 2))]
     assert {j.path.name: j.hash for j in eager.embed} == {
         n: content_hash(lib / n) for n in ("grown.mp4", "unique.mp4", "twin-a.mp4")
     }
     # grown.mp4 shares its new size with a new file, so it is hashed to see that file is its copy.
-    assert {j.path.name: j.hash for j in lazy.embed} == {
-        "grown.mp4": content_hash(lib / "grown.mp4"),
-        "unique.mp4": "",
-        "twin-a.mp4": content_hash(lib / "twin-a.mp4"),
-    }
+    assert lazy.embed == [
+        job(lib / "grown.mp4", root, known=True),
+        job(lib / "twin-a.mp4", root),
+        job(lib / "unique.mp4", root, lazy=True),
+    ]
     os.remove(lib / "like-grown.mp4")
-    assert {j.path.name: j.hash for j in make_plan(catalog, [lib], settings, lazy_hash=True).embed}["grown.mp4"] == ""
+    again = make_plan(catalog, [lib], settings, lazy_hash=True)
+    assert again.embed == [
+        job(lib / "grown.mp4", root, known=True, lazy=True),
+        job(lib / "twin-a.mp4", root),
+        job(lib / "unique.mp4", root, lazy=True),
+    ]
+    assert (again.unchanged, len(again.touches), len(again.moves), len(again.copies)) == (1, 1, 1, 2)
