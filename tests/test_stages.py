@@ -236,7 +236,7 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
     os.utime(lib / "touched.mp4", ns=(2, 2))  # same size, new time: a touch only its hash tells
     (lib / "grown.mp4").write_bytes(b"grown up")
     (lib / "copy.mp4").write_bytes(b"kept")
-    (lib / "unique.mp4").write_bytes(b"a size of its own")
+    (lib / "solo.mp4").write_bytes(b"a size of its own")  # before the twins: the plan goes on past it
     (lib / "twin-a.mp4").write_bytes(b"twins")
     (lib / "twin-b.mp4").write_bytes(b"twins")
     (lib / "like-grown.mp4").write_bytes(b"grown up")
@@ -251,19 +251,19 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
         ]
         assert [(v.path, st) for v, st in plan.touches] == [(str(lib / "touched.mp4"), (1, 2))]
     assert {j.path.name: j.hash for j in eager.embed} == {
-        n: content_hash(lib / n) for n in ("grown.mp4", "unique.mp4", "twin-a.mp4")
+        n: content_hash(lib / n) for n in ("grown.mp4", "solo.mp4", "twin-a.mp4")
     }
     # grown.mp4 shares its new size with a new file, so it is hashed to see that file is its copy.
     assert lazy.embed == [
         job(lib / "grown.mp4", root, known=True),
+        job(lib / "solo.mp4", root, lazy=True),
         job(lib / "twin-a.mp4", root),
-        job(lib / "unique.mp4", root, lazy=True),
     ]
     os.remove(lib / "like-grown.mp4")
     again = make_plan(catalog, [lib], settings, lazy_hash=True)
     assert again.embed == [
         job(lib / "grown.mp4", root, known=True, lazy=True),
+        job(lib / "solo.mp4", root, lazy=True),
         job(lib / "twin-a.mp4", root),
-        job(lib / "unique.mp4", root, lazy=True),
     ]
     assert (again.unchanged, len(again.touches), len(again.moves), len(again.copies)) == (1, 1, 1, 2)
