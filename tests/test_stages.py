@@ -163,20 +163,29 @@ def test_a_file_that_failed_is_no_source_of_a_move(catalog, tmp_path):
 
 
 def test_a_file_that_cannot_be_read_fails_and_the_plan_goes_on(catalog, tmp_path):
-    """A file whose bytes cannot be read is a failure of its own, known or new. As root every file reads whatever
-    its mode: /proc/self/mem is a regular file whose first bytes never do."""
+    """A dangling link, a pipe and a file whose bytes cannot be read are failures of their own, known or new. As
+    root every file reads whatever its mode: /proc/self/mem is a regular file whose first bytes never do."""
     lib = tmp_path / "lib"
     lib.mkdir()
     for name in ("a-known.mp4", "c-new.mp4"):
         os.symlink("/proc/self/mem", lib / name)
+    os.symlink(lib / "nowhere.mp4", lib / "0-dangling.mp4")
+    os.mkfifo(lib / "0-pipe.mp4")
     for name in ("b-after.mp4", "d-after.mp4"):
         (lib / name).write_bytes(name.encode())
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(lib)
         writer.save_failure(root, str(lib / "a-known.mp4"), (1, 1), "a-known.mp4: was broken")
     plan = make_plan(catalog, [lib], load_settings(catalog.home))
-    unreadable = [lib / "a-known.mp4", lib / "c-new.mp4"]
-    assert plan.failed == [Failure(str(p), f"{p}: cannot read (Input/output error)") for p in unreadable]
+    assert plan.failed == [
+        Failure(
+            str(lib / "0-dangling.mp4"),
+            f"{lib / '0-dangling.mp4'}: cannot read (No such file or directory; dangling link?)",
+        ),
+        Failure(str(lib / "0-pipe.mp4"), f"{lib / '0-pipe.mp4'}: not a regular file (a pipe or a device?)"),
+        Failure(str(lib / "a-known.mp4"), f"{lib / 'a-known.mp4'}: cannot read (Input/output error)"),
+        Failure(str(lib / "c-new.mp4"), f"{lib / 'c-new.mp4'}: cannot read (Input/output error)"),
+    ]
     assert plan.embed == [job(lib / "b-after.mp4", root), job(lib / "d-after.mp4", root)]
 
 
