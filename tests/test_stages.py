@@ -213,6 +213,7 @@ def test_search_ranks_videos_by_their_best_clip(catalog, hand_made):
 
 def test_search_filters(catalog, hand_made):
     assert [Path(h.path).name for h in search_vector(catalog, unit(0), 10, under=str(hand_made / "y"))] == ["c.mp4"]
+    assert [Path(h.path).name for h in search_vector(catalog, unit(0), 10, under="/")] == ["a.mp4", "c.mp4", "b.mp4"]
     assert [Path(h.path).name for h in search_vector(catalog, unit(0), 10, min_score=0.6)] == ["a.mp4", "c.mp4"]
     excluded = search_vector(catalog, unit(0), 10, exclude=str(hand_made / "x" / ".." / "x" / "a.mp4"))
     assert [Path(h.path).name for h in excluded] == ["c.mp4", "b.mp4"]
