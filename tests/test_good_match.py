@@ -77,6 +77,8 @@ def test_the_rule(typical, best, good):
 def test_relevance_runs_from_typical_to_best():
     typical = TypicalScore(1.0, 0.1, 500)
     assert [typical.relevance(score, 3.0) for score in (3.0, 2.0, 1.0, 0.0)] == [1.0, 0.5, 0.0, 0.0]
+    # The words can rank a hit first that scores below a later one: that later hit is as relevant as can be.
+    assert typical.relevance(5.0, 3.0) == 1.0
     assert typical.relevance(0.5, 0.8) == 0.0, "a best below the typical score makes nothing relevant"
 
 
