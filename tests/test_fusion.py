@@ -74,6 +74,7 @@ def test_a_side_tells_videos_apart_when_its_scores_differ(scores, apart):
     [
         ("feed the cat", ["feed", "cat"], '"feed the cat" OR "feed" OR "cat"'),
         ("Kite", ["kite"], '"kite"'),
+        ("red kite", ["red", "kite"], '"red kite" OR "red" OR "kite"'),  # two words are a phrase too
         ("the of and", [], None),
         ("", [], None),
         ("?!", [], None),
