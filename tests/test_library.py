@@ -11,6 +11,7 @@ from conftest import as_json
 
 import vidx
 from vidx.errors import LockHeld, NoSuchFile, UsageError
+from vidx.searcher.filters import Filters
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
 
@@ -54,6 +55,37 @@ def test_search_options(lib, library):
     assert [h.path for h in lib.search("red", min_score=best)] == [str(library["red"])]
     with pytest.raises(UsageError, match="^k must be a whole number of at least 1, got 0$"):
         lib.search("red", k=0)
+
+
+@pytest.mark.parametrize("k", [0, -1, True, 2.0, "3"])
+def test_search_options_take_k_as_a_whole_number_of_at_least_one(k):
+    with pytest.raises(UsageError) as error:
+        vidx.SearchOptions(k=k)
+    assert str(error.value) == f"k must be a whole number of at least 1, got {k!r}"
+
+
+def test_search_options_are_checked_when_made_and_replaced_by_name():
+    assert (vidx.SearchOptions(k=1).count(7), vidx.SearchOptions().count(7)) == (1, 7)
+    for mode in ("both", "seen", "said"):
+        assert vidx.SearchOptions(mode=mode).mode == mode
+    with pytest.raises(UsageError, match="^mode must be one of both, seen, said, got 'heard'$"):
+        vidx.SearchOptions(mode="heard")
+    assert vidx.SearchOptions(clips=True, mode="seen").clips
+    with pytest.raises(
+        UsageError, match="^single clips are ranked by their pictures: the said mode does not list them$"
+    ):
+        vidx.SearchOptions(clips=True, mode="said")
+    bounded = vidx.SearchOptions(since="2024-05-02", until="2024-06-01", min_duration=1, max_duration=9)
+    assert bounded.filters == Filters.parse("2024-05-02", "2024-06-01", 1, 9)
+    assert not vidx.SearchOptions().filters
+
+    seen = vidx.SearchOptions(k=4, mode="seen")
+    assert vidx.SearchOptions.given(seen, k=None, clips=True) == vidx.SearchOptions(k=4, clips=True, mode="seen")
+    assert vidx.SearchOptions.given(None, k=None) == vidx.SearchOptions()
+    assert vidx.SearchOptions.given(seen, k=2) == vidx.SearchOptions(k=2, mode="seen")
+    assert vidx.SearchOptions.given(None, k=2, since="2024-05-02").filters == Filters.parse("2024-05-02")
+    with pytest.raises(TypeError, match="^unexpected search option 'filters'$"):
+        vidx.SearchOptions.given(seen, filters=Filters(), zz=1)
 
 
 def test_search_and_like_share_one_options_value(lib, library):
