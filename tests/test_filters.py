@@ -90,8 +90,8 @@ class Dated:
 
 
 def test_each_bound_at_its_edge():
-    """--since takes in its first instant, --until leaves out the instant after its day; durations include both
-    bounds, and a video of unknown duration fails any duration bound."""
+    """--since takes in its first instant, --until leaves out the instant after its day (or its time); durations
+    include both bounds, and a video of unknown duration fails any duration bound."""
     midnight = local_ns(2024, 5, 2, 0, 0)
     since, until = Filters.parse(since="2024-05-02"), Filters.parse(until="2024-05-01")
     assert [since.accepts(Dated(t, None)) for t in (midnight - 1, midnight)] == [False, True]
@@ -101,6 +101,11 @@ def test_each_bound_at_its_edge():
     longest = Filters.parse(max_duration=120)
     assert [longest.accepts(Dated(midnight, d)) for d in (None, 0, 120, 120.1)] == [False, True, True, False]
     assert Filters.parse(min_duration=60).accepts(Dated(midnight, 1e9))
+    assert Filters.parse(min_duration=60, max_duration=60).accepts(Dated(midnight, 60)), "one duration exactly"
+    noon = local_ns(2024, 5, 2, 12, 0)
+    since, until = Filters.parse(since="2024-05-02T12:00"), Filters.parse(until="2024-05-02T12:00")
+    assert [since.accepts(Dated(t, None)) for t in (noon - 1, noon)] == [False, True]
+    assert [until.accepts(Dated(t, None)) for t in (noon, noon + 1)] == [True, False]
 
 
 def test_no_filter_is_false():
@@ -124,6 +129,7 @@ def test_no_filter_is_false():
             "--since 2024-05-03 is not before --until 2024-05-02: no file can match",
         ),
         ({"min_duration": -1}, "--min-duration must be a number of seconds >= 0, got -1"),
+        ({"max_duration": -2.5}, "--max-duration must be a number of seconds >= 0, got -2.5"),
         ({"min_duration": 10, "max_duration": 5.5}, "--min-duration 10 is above --max-duration 5.5"),
     ],
 )
