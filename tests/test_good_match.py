@@ -1,11 +1,12 @@
 """ "No good match": the best hit measured against how the library's clips score for the query, and relevance."""
 
+import numpy as np
 import pytest
 import videos
 from conftest import as_json
 
 import vidx
-from vidx.searcher.typical import MIN_SAMPLE, STANDS_OUT, TypicalScore
+from vidx.searcher.typical import MIN_SAMPLE, STANDS_OUT, TypicalScore, typical_score
 
 NOTICE = "No good match: the best result scores 0, no better than most clips score for this query (0).\n"
 
@@ -68,6 +69,9 @@ def test_the_html_page_says_it_too(run, tinted, tmp_path):
         (TypicalScore(0.0, 5.0, MIN_SAMPLE - 1), 0.5, True),  # too few clips to tell noise from matches
         (TypicalScore(0.0, 5.0, MIN_SAMPLE - 1), -0.5, False),
         (TypicalScore(0.0, 0.0, 0), 1.0, False),  # nothing indexed
+        (TypicalScore(0.0, 0.25, 500), 1.0, False),  # exactly four robust standard deviations: not more
+        (TypicalScore(0.0, 0.25, MIN_SAMPLE), 0.5, False),  # MIN_SAMPLE clips are enough to tell
+        (TypicalScore(0.0, 5.0, MIN_SAMPLE - 1), 0.0, False),  # no higher than the median, however few the clips
     ],
 )
 def test_the_rule(typical, best, good):
@@ -92,3 +96,18 @@ def test_a_library_held_open_measures_queries_against_its_clips_as_they_are_now(
         run("index", tmp_path / "more", "--quiet")
         assert lib.status()["clips"] > before
         assert lib.typical_score("red").clips == lib.status()["clips"]
+
+
+def test_the_typical_score_is_the_median_and_robust_spread_of_the_sampled_clips():
+    axis = np.eye(4, dtype=np.float32)[0]
+    assert typical_score(np.zeros((0, 4), np.float32), axis) == TypicalScore(0.0, 0.0, 0), "nothing indexed"
+    # Scores 0, 1, 2, 3 and 10: the median is 2, the median of the deviations from it 1.
+    vectors = np.array([[s, -1.0, 0.0, 0.0] for s in (3.0, 0.0, 10.0, 1.0, 2.0)], np.float32)
+    typical = typical_score(vectors, axis)
+    assert typical == TypicalScore(2.0, 1.4826, 5)
+    assert typical.as_json(None) == {"good_match": False, "typical_score": 2.0}
+    assert typical.as_json(10.0) == {"good_match": True, "typical_score": 2.0}
+    assert typical_score(vectors, 2 * axis) == TypicalScore(4.0, 2.9652, 5), "scores are dot products"
+    # Shown to six decimals, as --json gives it.
+    uneven = np.array([[s, 0.0, 0.0, 0.0] for s in (0.1234567, 0.4567891, -0.2098757)], np.float32)
+    assert typical_score(uneven, axis) == TypicalScore(0.123457, 0.494199, 3)
