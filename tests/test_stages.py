@@ -189,6 +189,27 @@ def test_a_file_that_cannot_be_read_fails_and_the_plan_goes_on(catalog, tmp_path
     assert plan.embed == [job(lib / "b-after.mp4", root), job(lib / "d-after.mp4", root)]
 
 
+def test_a_twin_gone_from_the_disk_in_another_root_is_no_source_of_a_copy(catalog, tmp_path):
+    """A copy takes the vectors of a twin still on disk as it was indexed; one whose file is gone from a root this
+    run does not walk is not known to hold that content any more: the new file is embedded."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "gone.mp4").write_bytes(b"the same bytes")
+    (tmp_path / "b" / "new.mp4").write_bytes(b"the same bytes")
+    with CatalogWriter(catalog) as writer:
+        put(
+            writer,
+            writer.add_root(tmp_path / "a"),
+            tmp_path / "a" / "gone.mp4",
+            [unit(0)],
+            content_hash(tmp_path / "b" / "new.mp4"),
+        )
+        root = writer.add_root(tmp_path / "b")
+    os.remove(tmp_path / "a" / "gone.mp4")
+    plan = make_plan(catalog, [tmp_path / "b"], load_settings(catalog.home))
+    assert (plan.embed, plan.copies, plan.removals) == ([job(tmp_path / "b" / "new.mp4", root)], [], [])
+
+
 @pytest.fixture
 def hand_made(catalog, tmp_path):
     """Three videos under two folders; clip vectors point along known axes."""
