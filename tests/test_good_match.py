@@ -6,7 +6,10 @@ import videos
 from conftest import as_json
 
 import vidx
-from vidx.searcher.typical import MIN_SAMPLE, STANDS_OUT, TypicalScore, typical_score
+from vidx.config import Home
+from vidx.searcher.typical import MIN_SAMPLE, STANDS_OUT, Sample, TypicalScore, typical_score
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 NOTICE = "No good match: the best result scores 0, no better than most clips score for this query (0).\n"
 
@@ -111,3 +114,22 @@ def test_the_typical_score_is_the_median_and_robust_spread_of_the_sampled_clips(
     # Shown to six decimals, as --json gives it.
     uneven = np.array([[s, 0.0, 0.0, 0.0] for s in (0.1234567, 0.4567891, -0.2098757)], np.float32)
     assert typical_score(uneven, axis) == TypicalScore(0.123457, 0.494199, 3)
+
+
+def test_the_sample_is_drawn_again_only_when_the_clips_change(vidx_home, tmp_path):
+    catalog = Catalog(Home(vidx_home))
+    axes = np.eye(4, dtype=np.float32)
+
+    def add(name: str, *vectors: np.ndarray) -> None:
+        clips = [ClipVector(i, 3.2 * i, 3.2 * (i + 1), v) for i, v in enumerate(vectors)]
+        with CatalogWriter(catalog) as writer:
+            root = writer.add_root(tmp_path)
+            writer.save_video(root, str(tmp_path / name), (1, 1), VideoInfo(name, 3.2 * len(clips), 10.0, 32), clips)
+
+    add("a.mp4", axes[0], axes[1])
+    sample = Sample()
+    drawn = sample.vectors(catalog)
+    assert drawn.tolist() == axes[:2].tolist()
+    assert sample.vectors(catalog) is drawn, "the same clips: the same sample"
+    add("b.mp4", axes[2])
+    assert sample.vectors(catalog).tolist() == axes[:3].tolist()
