@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 
 from vidx.config import Home, load_settings
-from vidx.errors import UsageError
+from vidx.errors import NotIndexed, UsageError, VidxError
 from vidx.indexer.commit import Written, commit
 from vidx.indexer.plan import Failure, Move, Placement, VideoJob, content_hash, make_plan
 from vidx.indexer.stages import ClipReady, VideoDone, VideoFailed
 from vidx.indexer.subtitle_words import SubtitleReader
 from vidx.media.clips import Clip
+from vidx.said import Segment
 from vidx.searcher import search_vector
+from vidx.searcher.search import Hit, Hits, check_query, check_under
 from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter
 
@@ -298,3 +300,33 @@ def test_lazy_plan_hashes_only_files_that_could_be_moves_or_copies(catalog, tmp_
         job(lib / "twin-a.mp4", root),
     ]
     assert (again.unchanged, len(again.touches), len(again.moves), len(again.copies)) == (1, 1, 1, 2)
+
+
+def test_a_hit_as_json_and_the_checks_before_a_search():
+    hit = Hit(2, "/v/a.mp4", 0.5, 3.2, 6.4, clip_id=7, video_id=3)
+    assert hit.as_json() == {"rank": 2, "path": "/v/a.mp4", "score": 0.5, "start": 3.2, "end": 6.4}
+    said = Hit(
+        1, "/v/a.mp4", 0.5, 1.0, 2.5, copies=("/v/b.mp4", "/w/c.mp4"), said=Segment(1.0, 2.5, "feed it", "speech")
+    )
+    assert said.as_json() == {
+        "rank": 1,
+        "path": "/v/a.mp4",
+        "score": 0.5,
+        "start": 1.0,
+        "end": 2.5,
+        "copies": ["/v/b.mp4", "/w/c.mp4"],
+        "said": {"text": "feed it", "start": 1.0, "end": 2.5, "source": "speech"},
+    }
+    hits = Hits([hit], 2, frozenset({5}))
+    assert (list(hits), hits.deleted, hits.gone) == ([hit], 2, frozenset({5}))
+    assert (list(Hits()), Hits().deleted, Hits().gone) == ([], 0, frozenset())
+
+    check_query(" red ")
+    with pytest.raises(VidxError) as error:
+        check_query(" \t")
+    assert str(error.value) == 'The query is empty: say what you remember seeing, e.g. "car drifting"'
+    check_under(Path("/v/x"), ["/w", "/v"])
+    check_under(Path("/"), ["/v"])  # a folder that holds an indexed one
+    with pytest.raises(NotIndexed) as error:
+        check_under(Path("/vv"), ["/w", "/v"])
+    assert str(error.value) == "/vv is not under any indexed folder"
