@@ -8,7 +8,9 @@ from conftest import as_json
 from vidx.config import Home, load_settings
 from vidx.searcher import search_vector
 from vidx.searcher.moments import moment_run, with_moments
-from vidx.store import Catalog
+from vidx.searcher.search import Hit
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
 
 CLIP = 3.2  # 32 frames sampled at 10 fps
 
@@ -32,6 +34,31 @@ def test_run_grows_around_the_anchor_the_search_found():
     scores = [9.0, 1.0, 9.0, 8.0, 1.0]
     assert moment_run(scores, 0.5) == (0, 0)
     assert moment_run(scores, 0.5, anchor=2) == (2, 3)
+
+
+def test_a_hit_whose_video_lost_its_clips_keeps_its_single_clip(vidx_home):
+    catalog = Catalog(Home(vidx_home))
+    hit = Hit(1, "/v/re-indexed.mp4", 0.5, 3.2, 6.4, clip_id=9, video_id=4)
+    assert with_moments(catalog, np.ones(4, np.float32), [hit], 0.5) == [hit]
+    assert with_moments(catalog, np.ones(4, np.float32), [], 0.5) == []
+
+
+def test_the_moments_of_several_videos_are_read_together(vidx_home, tmp_path):
+    catalog = Catalog(Home(vidx_home))
+    axes = np.eye(4, dtype=np.float32)
+    hits = []
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for name, scores, best in (("a.mp4", [0, 1, 9, 10, 9, 0], 3), ("b.mp4", [10, 8, 1, 0], 0)):
+            clips = [ClipVector(i, CLIP * i, CLIP * (i + 1), s * axes[0] + axes[1]) for i, s in enumerate(scores)]
+            info = VideoInfo(name, CLIP * len(clips), 10.0, 32 * len(clips))
+            video = writer.save_video(root, str(tmp_path / name), (1, 1), info, clips)
+            start = CLIP * best
+            hits.append(
+                Hit(len(hits) + 1, str(tmp_path / name), 10.0, start, start + CLIP, catalog.clip_id(video, best), video)
+            )
+    found = with_moments(catalog, axes[0], hits, 0.5)
+    assert [(h.path, h.start, h.end) for h in found] == [(hits[0].path, 6.4, 16.0), (hits[1].path, 0.0, 6.4)]
 
 
 def test_grey_red_grey_gives_the_red_moment(run, imported, tmp_path, vidx_home):
