@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from harness import write_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -149,10 +150,7 @@ def main() -> None:
         ]
     )
     (HERE / "dupes.md").write_text(section)
-    text = (ROOT / "BENCHMARKS.md").read_text()
-    pattern = re.compile(re.escape(HEADING) + r".*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    (ROOT / "BENCHMARKS.md").write_text(text)
+    write_section(HEADING, section)
     print(section)
     if found_ok != args.planted or wrong:
         sys.exit(f"expected {args.planted} planted groups and nothing else; found {found_ok}, other {wrong[:5]}")

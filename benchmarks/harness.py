@@ -4,6 +4,7 @@ rounds, an OpenVINO runner and cosines."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -111,3 +112,21 @@ def cosine_min(a: np.ndarray, b: np.ndarray) -> float:
 def cpu_seconds(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
+
+
+def write_section(heading: str, section: str, own_lines_end: str | None = None) -> None:
+    """Put `section` (which starts with `heading`) into BENCHMARKS.md in place of the section there, or at its end.
+
+    With `own_lines_end` (the last line a script writes), only the old section's lines up to it are replaced: what
+    was written by hand below them stays. A section written whole, without that line, is replaced whole."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text()
+    whole = re.compile(re.escape(heading) + r".*?(?=^## |\Z)", re.S | re.M)
+    own = re.compile(re.escape(heading) + r".*?" + re.escape(own_lines_end) + r"\n", re.S) if own_lines_end else None
+    if own and own.search(text):
+        text = own.sub(lambda _: section, text)
+    elif whole.search(text):
+        text = whole.sub(lambda _: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)

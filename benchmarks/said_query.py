@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from harness import write_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -144,13 +145,8 @@ def write(args, command: str, built: float, load: float, median: dict, matched: 
             "",
         ]
     )
-    text = (ROOT / "BENCHMARKS.md").read_text()
     # The run's own lines are replaced; what the developers wrote below them (before and after, what was tried) stays.
-    pattern = re.compile(re.escape(HEADING) + r".*?" + re.escape(MOVES_LESS) + r"\n", re.S)
-    if not pattern.search(text):  # the section as an older script wrote it, whole: replaced whole
-        pattern = re.compile(re.escape(HEADING) + r".*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    (ROOT / "BENCHMARKS.md").write_text(text)
+    write_section(HEADING, section, MOVES_LESS)
     print(section)
 
 
