@@ -128,3 +128,21 @@ def test_the_chosen_precision_and_the_candidates_are_reported():
         "| fp32 | 2.7 | 1.0 | 1.0 | 100% | yes |",
         "",
     ]
+
+
+def test_writing_keeps_the_sections_other_scripts_wrote_into_benchmarks_md(tmp_path, monkeypatch):
+    """A run rewrites its table and the kept files' sections; the sections scale.py, speech.py and said_query.py
+    write straight into BENCHMARKS.md, with what was written by hand below their lines, stay as they were."""
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "notes.md").write_text("## Notes\n\nnew notes\n")
+    monkeypatch.setattr(report, "ROOT", tmp_path)
+    monkeypatch.setattr(report, "HERE", tmp_path / "benchmarks")
+    scale = "## The index at scale\n\nits lines\n\nwritten by hand below them\n"
+    words = "## Words with pictures\n\nmore lines\n"
+    (tmp_path / "BENCHMARKS.md").write_text(
+        f"# Benchmarks\n\nan old table\n\n## Notes\n\nold notes\n\n{scale}\n{words}"
+    )
+    report.write(FIGURES)
+    assert (tmp_path / "BENCHMARKS.md").read_text() == (
+        f"{report.markdown(FIGURES)}## Notes\n\nnew notes\n\n{scale}\n{words}"
+    )
