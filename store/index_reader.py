@@ -51,6 +51,8 @@ class OpenIndex:
         self._exact_ids = np.zeros(0, np.int64)  # the clips of damaged segments
         self._damaged: dict[str, IndexFileDamaged] = {}
         self._read_through: dict[str, tuple[int, ...]] = {}  # segment: the identity of the file its checksum passed
+        # The lists the last query probes in each set of lists: a search that widens asks again with the same query.
+        self._probed: tuple[bytes, dict[str, tuple[np.ndarray, np.ndarray]]] = (b"", {})
 
     @property
     def size(self) -> int:
@@ -90,6 +92,7 @@ class OpenIndex:
         self._segments, self.state = loaded, state
         self._read_through = {name: seen for name, seen in self._read_through.items() if name in loaded}
         self._dropped = np.sort(np.asarray(dropped, np.int64))
+        self._probed = (b"", {})  # lists probed in the state before
         return found
 
     def _load(self, segment: Segment) -> faiss.IndexIVFPQ:
@@ -151,7 +154,12 @@ class OpenIndex:
     def _candidates(self, query: np.ndarray, n: int, skip: np.ndarray) -> np.ndarray:
         """The ids whose codes score best over all segments; one coarse search serves the segments of one lists."""
         left_out = np.union1d(self._dropped, skip) if len(skip) else self._dropped
-        probed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # A search that widens asks again for the same query, and its coarse searches (one a set of lists, the most
+        # of a query's time when a library's segments keep lists of their own) would come out the same.
+        asked, probed = self._probed
+        if asked != query.tobytes():
+            probed = {}
+            self._probed = (query.tobytes(), probed)
         scores, ids = [], []
         for s in self._intact():
             index = self._segments[s.file]
