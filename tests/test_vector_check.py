@@ -80,3 +80,16 @@ def test_checksums_and_videos_come_back_in_the_order_asked(vidx_home):
     assert videos.tolist() == [b, -1, a, a, b], "-1: no such clip"
     assert crcs.tolist() == [recorded[3], -1, recorded[1], -1, recorded[3]], "-1 where SQLite holds none"
     assert [a.tolist() for a in recorded_with_videos(catalog.db, np.zeros(0, np.int64))] == [[], []]
+
+
+def test_rows_of_no_values_have_the_checksum_of_no_bytes():
+    assert row_crcs(np.zeros((3, 0), np.float16)) == [zlib.crc32(b"")] * 3
+
+
+def test_damage_is_said_once_a_process(caplog):
+    from vidx.store import damage
+
+    message = "the index file damage-said-once.faiss is damaged"
+    damage.tell(message)
+    damage.tell(message)
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [("vidx", "WARNING", message)]
