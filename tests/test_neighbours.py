@@ -1,0 +1,95 @@
+"""Near-identical clip pairs across videos (neighbours.py) on their own: the exact scan against a brute-force
+reference, and the projected inverted file of large libraries finding the same planted copies."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from vidx.store import neighbours
+from vidx.store.neighbours import similar_pairs
+
+
+def library(videos=40, clips=10, dim=96, seed=0):
+    """Videos of random clips; video v + 1 copies a few of video v's clips with a little noise, and each video
+    holds one clip twice (a near-copy within a video, never a pair)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((videos * clips, dim)).astype(np.float32)
+    groups = np.repeat(np.arange(videos), clips)
+    for v in range(0, videos - 1, 2):
+        for c in range(3):
+            vectors[(v + 1) * clips + c] = vectors[v * clips + c] + 0.05 * rng.standard_normal(dim)
+        vectors[v * clips + 9] = vectors[v * clips + 8] + 0.05 * rng.standard_normal(dim)
+    return vectors, groups
+
+
+def reference(vectors, groups, k, min_similarity):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    scores = unit @ unit.T
+    found = Counter()
+    for i in range(len(unit)):
+        for j in np.argsort(-scores[i], kind="stable")[:k]:
+            if scores[i, j] >= min_similarity and groups[i] != groups[j]:
+                found[(i, int(j)) if groups[i] < groups[j] else (int(j), i)] += 1
+    return found
+
+
+@pytest.mark.parametrize(("k", "min_similarity"), [(16, 0.9), (2, 0.9), (16, 0.05)])
+def test_the_exact_scan_finds_every_close_pair_across_videos(k, min_similarity):
+    vectors, groups = library()
+    expected = reference(vectors, groups, k, min_similarity)
+    pairs = similar_pairs(vectors, groups, k=k, min_similarity=min_similarity)
+    assert Counter(zip(pairs.a.tolist(), pairs.b.tolist(), strict=True)) == expected
+    assert (groups[pairs.a] < groups[pairs.b]).all() and (pairs.similarity >= min_similarity).all()
+    unit = vectors  # normalised in place
+    assert np.allclose(np.linalg.norm(unit, axis=1), 1, atol=1e-5)
+    assert np.allclose(pairs.similarity, np.sum(unit[pairs.a] * unit[pairs.b], axis=1), atol=1e-5)
+    assert pairs.a.dtype == pairs.b.dtype == np.int64 and pairs.similarity.dtype == np.float32
+
+
+def test_the_planted_copies_are_the_close_pairs():
+    vectors, groups = library()
+    pairs = similar_pairs(vectors, groups)
+    planted = {(v * 10 + c, (v + 1) * 10 + c) for v in range(0, 39, 2) for c in range(3)}
+    assert set(zip(pairs.a.tolist(), pairs.b.tolist(), strict=True)) == planted
+    assert len(pairs.a) == 2 * len(planted), "each pair is found from both its clips"
+
+
+def test_the_projected_inverted_file_finds_the_planted_copies(monkeypatch):
+    monkeypatch.setattr(neighbours, "BATCH", 1000)  # several batches, as a large library has
+    vectors, groups = library(videos=300, clips=10, dim=96)
+    pairs = similar_pairs(vectors.copy(), groups, exact_below=100)
+    exact = similar_pairs(vectors.copy(), groups)
+    assert Counter(zip(pairs.a.tolist(), pairs.b.tolist(), strict=True)) == Counter(
+        zip(exact.a.tolist(), exact.b.tolist(), strict=True)
+    )
+    assert np.allclose(np.sort(pairs.similarity), np.sort(exact.similarity), atol=1e-5)
+
+
+def test_too_few_clips_make_no_pairs():
+    for n in (0, 1):
+        pairs = similar_pairs(np.ones((n, 8), np.float32), np.zeros(n, np.int64))
+        assert (len(pairs.a), len(pairs.b), len(pairs.similarity)) == (0, 0, 0)
+        assert pairs.a.dtype == np.int64 and pairs.similarity.dtype == np.float32
+
+
+def test_a_projection_keeps_64_components_and_unit_length():
+    vectors, _ = library(videos=30, dim=96)
+    projected = neighbours._project(vectors)
+    assert projected.shape == (300, neighbours.PCA_DIM) and projected.dtype == np.float32
+    assert np.allclose(np.linalg.norm(projected, axis=1), 1, atol=1e-5)
+    assert neighbours._project(vectors[:, :32]).shape == (300, 32)
+
+
+def test_the_inverted_file_has_a_list_for_each_thousand_clips():
+    vectors = np.random.default_rng(1).standard_normal((2500, 16)).astype(np.float32)
+    index = neighbours._inverted_file(vectors, nprobe=5)
+    assert (index.nlist, index.nprobe, index.ntotal, index.cp.niter) == (2, 2, 2500, 10)
+    assert neighbours._inverted_file(vectors[:500], nprobe=1).nlist == 1
+
+
+def test_a_sample_is_a_sorted_draw_without_repeats():
+    vectors = np.arange(100, dtype=np.float32)[:, None]
+    assert neighbours._sample(vectors, 100) is vectors
+    drawn = neighbours._sample(vectors, 10)[:, 0]
+    assert len(drawn) == 10 and len(set(drawn.tolist())) == 10 and (np.diff(drawn) > 0).all()
