@@ -169,3 +169,57 @@ def test_a_thumbnail_is_drawn_once_then_read_from_the_cache(vidx_home, tmp_path)
     assert (catalog.home.thumbs / f"{ids[0]}.jpg").read_bytes() == b"jpeg"
     assert catalog.thumbnail(999, draw) is None and len(drawn) == 1
     assert catalog.thumbnail(ids[1], lambda *_: None) is None and not (catalog.home.thumbs / f"{ids[1]}.jpg").exists()
+
+
+def test_clips_grouped_by_video_in_one_read(vidx_home, tmp_path, monkeypatch):
+    from vidx.store import video_clips
+
+    catalog, a, b, ids = make(vidx_home, tmp_path)
+    monkeypatch.setattr(video_clips, "CHUNK", 1)  # one statement a video, as past 30,000
+    assert video_clips.clip_ids_of(catalog, [b, a, 99]).tolist() == sorted(ids + [4])
+    by_video, crcs = video_clips.clips_of(catalog, [a, b, 99])
+    assert {v: i.tolist() for v, i in by_video.items()} == {a: [ids[1], ids[2], ids[0]], b: [4]}
+    recorded = dict(catalog.db.execute("select id, crc from clips"))
+    assert crcs.tolist() == [recorded[i] for i in (ids[1], ids[2], ids[0], 4)]
+    none, no_crcs = video_clips.clips_of(catalog, [99])
+    assert none == {} and no_crcs.shape == (0,) and no_crcs.dtype == np.int64
+    spans = video_clips.clip_spans_of(catalog, [a, b, 99])
+    assert sorted(spans) == [a, b]
+    assert spans[a].ids.tolist() == [ids[1], ids[2], ids[0]] and spans[a].crcs.tolist() == crcs[:3].tolist()
+    assert spans[a].starts.tolist() == [0.0, 3.2, 6.4] and spans[a].ends.tolist() == [3.2, 6.4, 9.6]
+    assert spans[b].ends.tolist() == [2.0], "a clip's end as read stops at its video's duration"
+    assert spans[a].ids.dtype == spans[a].crcs.dtype == np.int64
+
+
+def test_a_thumbnail_that_cannot_be_kept_is_served_or_says_why(vidx_home, tmp_path):
+    import resource
+
+    catalog, _, _, ids = make(vidx_home, tmp_path)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10, hard))
+    try:  # no room for it: served uncached
+        assert catalog.thumbnail(ids[0], lambda *_: b"x" * 100) == b"x" * 100
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert list(catalog.home.thumbs.iterdir()) == []
+    (catalog.home.thumbs / f"{ids[1]}.jpg").mkdir()
+    (catalog.home.thumbs / f"{ids[1]}.jpg" / "in the way").write_bytes(b"")
+    with pytest.raises(OSError):
+        catalog.thumbnail(ids[1], lambda *_: b"jpeg")
+    assert [p.name for p in catalog.home.thumbs.iterdir()] == [f"{ids[1]}.jpg"], "no temporary file left"
+
+
+def test_unfinished_thumbnails_are_those_older_than_the_grace(vidx_home, tmp_path):
+    import os
+
+    from vidx.store import thumbnails
+
+    folder = tmp_path / "thumbs"
+    folder.mkdir()
+    old, young = folder / ".5.jpg.abc", folder / ".6.jpg.def"
+    for path in (old, young, folder / "7.jpg"):
+        path.write_bytes(b"")
+    os.utime(old, (1, 1))
+    assert thumbnails.unfinished(folder, 60.0) == [old]
+    thumbnails.drop(folder, [7, 8])
+    assert sorted(p.name for p in folder.iterdir()) == [".5.jpg.abc", ".6.jpg.def"]
