@@ -93,3 +93,36 @@ def test_a_sample_is_a_sorted_draw_without_repeats():
     assert neighbours._sample(vectors, 100) is vectors
     drawn = neighbours._sample(vectors, 10)[:, 0]
     assert len(drawn) == 10 and len(set(drawn.tolist())) == 10 and (np.diff(drawn) > 0).all()
+
+
+def test_two_clips_make_a_pair_and_sixteen_neighbours_are_asked_by_default():
+    pairs = similar_pairs(np.array([[1, 0, 0, 0], [1, 0.01, 0, 0]], np.float32), np.array([0, 1]))
+    assert pairs.a.tolist() == [0, 0] and pairs.b.tolist() == [1, 1]
+    vectors, groups = library()
+    found = similar_pairs(vectors.copy(), groups, min_similarity=0.05)
+    expected = reference(vectors, groups, 16, 0.05)
+    assert Counter(zip(found.a.tolist(), found.b.tolist(), strict=True)) == expected
+    assert similar_pairs(np.ones((1, 4), np.float32), np.zeros(1, np.int64)).b.dtype == np.int64
+
+
+def test_a_pair_exactly_at_the_threshold_is_kept():
+    vectors = np.array([[1, 0, 0, 0], [1, 1, 0, 0]], np.float32)
+    at = float(np.float32(1 / np.sqrt(np.float32(2))))
+    pairs = similar_pairs(vectors.copy(), np.array([0, 1]), min_similarity=at)
+    assert pairs.a.tolist() == [0, 0] and pairs.similarity.tolist() == [at, at]
+    assert len(similar_pairs(vectors.copy(), np.array([0, 1]), min_similarity=np.nextafter(at, 1)).a) == 0
+
+
+def test_pairs_are_scored_in_batches(monkeypatch):
+    vectors, groups = library()
+    expected = similar_pairs(vectors.copy(), groups)
+    monkeypatch.setattr(neighbours, "BATCH", 4)
+    pairs = similar_pairs(vectors.copy(), groups)
+    assert len(pairs.a) > 8 and np.array_equal(pairs.similarity, expected.similarity)
+    assert np.array_equal(pairs.a, expected.a) and np.array_equal(pairs.b, expected.b)
+
+
+def test_a_sample_of_rows_draws_each_once_and_the_same_every_time():
+    vectors = np.arange(50, dtype=np.float32)[:, None]
+    drawn = neighbours._sample(vectors, 45)[:, 0]
+    assert len(np.unique(drawn)) == 45 and np.array_equal(drawn, neighbours._sample(vectors, 45)[:, 0])
