@@ -4,6 +4,7 @@ import faiss
 import numpy as np
 import pytest
 
+from vidx.errors import IndexFileDamaged
 from vidx.store import ann, holes, index_build
 from vidx.store.index_reader import OpenIndex, best_first
 from vidx.store.segments import MERGE_FACTOR, IndexState, Lists, Step, fresh_max
@@ -291,3 +292,37 @@ def test_the_best_first_are_a_stable_sort_of_every_score_cut_to_n():
     scores = np.random.default_rng(3).integers(0, 7, 5000).astype(np.float32)  # the toy model's many ties
     for n in (1, 10, 200, 4999, 5000, 6000):
         assert best_first(scores, n).tolist() == np.argsort(-scores, kind="stable")[:n].tolist()
+
+
+def test_a_compacted_segment_drops_its_first_clip_and_keeps_its_lists(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    library.add_videos(2)
+    library.save()
+    first, second = library.state.segments
+    assert second.lo == 401 and second.lists == first.lists
+    library.drop(range(401, 411))  # a quarter of the second segment, from its first clip on
+    saved = library.save()
+    assert saved.step is Step.COMPACT and library.state.segments[0] == first
+    compacted = library.state.segments[1]
+    assert (compacted.lo, compacted.hi, compacted.size, compacted.lists) == (401, 441, 30, first.lists)
+    assert [x.file for x in library.state.lists] == [first.lists]
+    assert not library.dropped, "the compacted segment holds none of them any more"
+    reader = library.reader()
+    _, found = reader.search(library.rows.read([401])[0], 50)
+    assert 401 not in found.tolist()
+    agrees_with_exact(library, reader)
+
+
+def test_a_segment_damaged_since_it_was_written_is_never_compacted(tmp_path):
+    library = Library(tmp_path, threshold=200)
+    library.add_videos(20)
+    library.save()
+    path = tmp_path / library.state.segments[0].file
+    with open(path, "r+b") as f:
+        f.seek(path.stat().st_size - 64)
+        f.write(b"\x07" * 8)
+    library.drop(range(1, 101))
+    with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
+        library.save()
