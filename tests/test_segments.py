@@ -326,3 +326,19 @@ def test_a_segment_damaged_since_it_was_written_is_never_compacted(tmp_path):
     library.drop(range(1, 101))
     with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
         library.save()
+
+
+def test_a_segment_damaged_since_it_was_written_is_never_merged(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    for _ in range(MERGE_FACTOR - 1):
+        library.add_videos(2)
+        library.save()
+    path = tmp_path / library.state.segments[3].file
+    with open(path, "r+b") as f:
+        f.seek(path.stat().st_size - 64)
+        f.write(b"\x07" * 8)
+    library.add_videos(2)  # the eighth segment of its tier: the tier merges
+    with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
+        library.save()
