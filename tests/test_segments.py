@@ -342,3 +342,21 @@ def test_a_segment_damaged_since_it_was_written_is_never_merged(tmp_path):
     library.add_videos(2)  # the eighth segment of its tier: the tier merges
     with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
         library.save()
+
+
+def test_a_merge_leaves_out_the_clips_that_left_its_segments(tmp_path):
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    for _ in range(MERGE_FACTOR - 1):
+        library.add_videos(2)
+        library.save()
+    library.drop([401, 450])  # the run's first clip, and one inside it: too few to compact
+    library.add_videos(2)
+    saved = library.save()
+    assert [(s.lo, s.hi, s.size) for s in library.state.segments] == [(0, 401, 400), (401, 721, 318)]
+    assert saved.purged.tolist() == [401, 450] and not library.dropped
+    reader = library.reader()
+    for gone in (401, 450):
+        assert gone not in reader.search(library.rows.read([gone])[0], 50)[1].tolist()
+    agrees_with_exact(library, reader)
