@@ -1,0 +1,94 @@
+"""The catalogue's schema changes (migrations.py, vector_move.py) on their own: older homes brought up to date."""
+
+import sqlite3
+
+import numpy as np
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from vidx import __version__
+from vidx.config import Home
+from vidx.store import Catalog, migrations
+from vidx.store.checksums import row_crcs
+from vidx.store.vector_rows import VectorRows
+
+NAMES = [step.__name__ for step in migrations.STEPS]
+
+
+def older_home(vidx_home, steps, clips):
+    """A home as a vidx that knew only the first `steps` migrations left it, holding `clips` {id: float32 vector}."""
+    vidx_home.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(sqlite3.connect(vidx_home / "vidx.db"))
+    older = Migrations(migrations.SET)
+    for step in migrations.STEPS[:steps]:
+        older(transactional=getattr(step, "transactional", True))(step)
+    older.apply(db)
+    db["roots"].insert({"id": 1, "path": str(vidx_home), "added_at": "now"})
+    db["videos"].insert({"id": 1, "root_id": 1, "path": "/a.mp4", "status": "ok", "duration": 2.0})
+    for clip_id, vector in clips.items():
+        row = {"id": clip_id, "video_id": 1, "idx": clip_id, "start": 0, "end": 1, "vector": vector.tobytes()}
+        db["clips"].insert(row)
+    db.conn.commit()
+    return db
+
+
+def test_a_new_catalogue_has_every_step_pending_and_none_once_applied():
+    db = sqlite3.connect(":memory:")
+    assert migrations.pending(db) == NAMES and migrations.unknown(db) == [] and migrations.written_by(db) is None
+    migrations.apply(db)
+    assert migrations.pending(db) == [] and migrations.unknown(db) == []
+    assert migrations.written_by(db) == __version__
+
+
+def test_steps_a_newer_vidx_applied_are_unknown(tmp_path):
+    db = sqlite3.connect(":memory:")
+    migrations.apply(db)
+    with db:
+        db.execute("insert into _sqlite_migrations (migration_set, name, applied_at) values ('vidx', 'm999_a', 'x')")
+        db.execute("insert into _sqlite_migrations (migration_set, name, applied_at) values ('other', 'm998', 'x')")
+        db.execute("update meta set value = '9.9' where key = ?", [migrations.VERSION_KEY])
+    assert migrations.unknown(db) == ["m999_a"] and migrations.written_by(db) == "9.9"
+    assert migrations.pending(db) == []
+
+
+def test_an_older_catalogues_vectors_move_to_rows_with_their_checksums(vidx_home):
+    vectors = {i: np.random.default_rng(i).standard_normal(8).astype(np.float32) for i in (2, 3, 4, 9, 70_000)}
+    older_home(vidx_home, 2, vectors).close()
+    catalog = Catalog(Home(vidx_home))
+    assert migrations.pending(catalog.db) == []
+    state = catalog.index_state()
+    assert (state.dim, state.rows, state.segments) == (8, 70_001, ())
+    ids = sorted(vectors)
+    stored = VectorRows(vidx_home / "index", 8).stored(ids)
+    assert np.array_equal(stored, np.stack([vectors[i] for i in ids]).astype(np.float16))
+    crcs = dict(catalog.db.execute("select id, crc from clips"))
+    assert [crcs[i] for i in ids] == row_crcs(stored)
+    assert catalog.db.execute("select max(length(vector)) from clips").fetchone() == (0,)
+    assert catalog.db.execute("select count(*) from dropped_clips").fetchone() == (0,)
+
+
+def test_the_space_of_the_moved_vectors_is_given_back(vidx_home):
+    # Vectors longer than a page (4 KB): their overflow pages become free pages, which m004 gives back.
+    vectors = {i: np.full(1100, i, np.float32) for i in range(1, 301)}
+    older_home(vidx_home, 2, vectors).close()
+    before = (vidx_home / "vidx.db").stat().st_size
+    Catalog(Home(vidx_home)).close()
+    assert (vidx_home / "vidx.db").stat().st_size < before / 10
+
+
+def test_rows_of_a_home_made_before_checksums_are_checksummed_as_they_are(vidx_home):
+    db = older_home(vidx_home, 5, {})
+    (vidx_home / "index").mkdir()
+    rows = VectorRows(vidx_home / "index", 4)
+    rows.write(1, np.arange(12, dtype=np.float32).reshape(3, 4))
+    for clip_id in (1, 2, 3, 5):  # clip 5's row was never written: cut off
+        db["clips"].insert({"id": clip_id, "video_id": 1, "idx": clip_id, "start": 0, "end": 1, "vector": b""})
+    state = '{"dim":4,"rows":6}'
+    db["meta"].upsert({"key": "vector_index", "value": state}, pk="key")
+    db.conn.commit()
+    db.close()
+    catalog = Catalog(Home(vidx_home))
+    crcs = dict(catalog.db.execute("select id, crc from clips"))
+    assert [crcs[i] for i in (1, 2, 3)] == row_crcs(rows.stored([1, 2, 3]))
+    assert crcs[5] == row_crcs(np.full((1, 4), np.nan, np.float16))[0]
+    assert catalog.intact_vectors([1, 2, 3, 5])[0].tolist() == [True, True, True, False]
