@@ -8,7 +8,7 @@ from sqlite_utils.migrations import Migrations
 
 from vidx import __version__
 from vidx.config import Home
-from vidx.store import Catalog, migrations
+from vidx.store import Catalog, migrations, vector_move
 from vidx.store.checksums import row_crcs
 from vidx.store.vector_rows import VectorRows
 
@@ -51,8 +51,10 @@ def test_steps_a_newer_vidx_applied_are_unknown(tmp_path):
     assert migrations.pending(db) == []
 
 
-def test_an_older_catalogues_vectors_move_to_rows_with_their_checksums(vidx_home):
-    vectors = {i: np.random.default_rng(i).standard_normal(8).astype(np.float32) for i in (2, 3, 4, 9, 70_000)}
+def test_an_older_catalogues_vectors_move_to_rows_with_their_checksums(vidx_home, monkeypatch):
+    monkeypatch.setattr(vector_move, "BATCH", 2)  # several batches, as past 65,536 clips
+    ids = (1, 2, 3, 4, 9, 11, 12, 70_000)  # runs of consecutive ids, and gaps of 5, 2 and more
+    vectors = {i: np.random.default_rng(i).standard_normal(8).astype(np.float32) for i in ids}
     older_home(vidx_home, 2, vectors).close()
     catalog = Catalog(Home(vidx_home))
     assert migrations.pending(catalog.db) == []
@@ -92,3 +94,22 @@ def test_rows_of_a_home_made_before_checksums_are_checksummed_as_they_are(vidx_h
     assert [crcs[i] for i in (1, 2, 3)] == row_crcs(rows.stored([1, 2, 3]))
     assert crcs[5] == row_crcs(np.full((1, 4), np.nan, np.float16))[0]
     assert catalog.intact_vectors([1, 2, 3, 5])[0].tolist() == [True, True, True, False]
+
+
+def test_a_catalogue_kept_in_memory_has_no_index_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = sqlite_utils.Database(sqlite3.connect(":memory:"))
+    older = Migrations(migrations.SET)
+    for step in migrations.STEPS[:2]:
+        older()(step)
+    older.apply(db)
+    db["roots"].insert({"id": 1, "path": "/", "added_at": "now"})
+    db["videos"].insert({"id": 1, "root_id": 1, "path": "/a.mp4", "status": "ok"})
+    db["clips"].insert(
+        {"id": 1, "video_id": 1, "idx": 0, "start": 0, "end": 1, "vector": np.ones(4, np.float32).tobytes()}
+    )
+    assert vector_move.index_folder(db.conn) is None and vector_move.move_vectors(db.conn) is None
+    db["meta"].insert({"key": "vector_index", "value": '{"dim":4,"rows":2}'})
+    assert list(vector_move.row_checksums(db.conn)) == []
+    migrations.apply(db.conn)
+    assert list(tmp_path.iterdir()) == []
