@@ -9,6 +9,7 @@ from vidx.config import Home
 from vidx.said import Segment
 from vidx.store import Catalog, ClipVector, VideoInfo, recovery
 from vidx.store.catalog_writer import CatalogWriter
+from vidx.store.doctor import check_home
 from vidx.store.said_rows import Subtitles
 
 INFO = VideoInfo("h", 32.0, 10.0, 320)
@@ -20,6 +21,7 @@ def build(home, tmp_path, videos=60, clips=10):
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(tmp_path)
         for v in range(videos):
+            (tmp_path / f"{v:02d}.mp4").write_bytes(b"video")
             vectors = rng.standard_normal((clips, 4)).astype(np.float32)
             words = Subtitles([Segment(0.0, 1.0, f"line {v}", "subtitles")])
             writer.save_video(
@@ -90,3 +92,55 @@ def test_the_next_readable_rowid_is_found_past_a_damaged_page(vidx_home, tmp_pat
     resume = recovery._next_readable(db, "clips", first_bad)
     assert resume == next(x for x in readable if x > first_bad)
     assert recovery._next_readable(db, "clips", readable[-1]) == readable[-1] + 1
+
+
+def doctor(home, repair, writer_busy=False):
+    """check_home as `vidx doctor` calls it: every catalogue it opened closed before a repair."""
+    opened = []
+
+    def catalog():
+        opened.append(Catalog(home))
+        return opened[-1]
+
+    def close():
+        for each in opened:
+            each.close()
+
+    return check_home(home, catalog, close, repair, writer_busy)
+
+
+def test_doctor_says_a_damaged_catalogue_and_repairs_it_by_recovery(vidx_home, tmp_path):
+    home = Home(vidx_home)
+    build(home, tmp_path)
+    whole = rows(home.db, "select count(*) from videos")[0][0]
+    zero_page(home.db, clips_page(home.db))
+    found = doctor(home, repair=False)
+    assert len(found.problems) == 1 and found.problems[0].startswith(
+        f"the catalogue {home.db} is damaged: SQLite finds "
+    )
+    assert found.unrepaired == found.problems and found.repaired == [] and not found.healthy
+    fixed = doctor(home, repair=True)
+    assert fixed.problems == found.problems and fixed.unrepaired == []
+    copied, removed, rebuilt = fixed.repaired
+    (kept,) = vidx_home.glob("vidx.db.damaged-*[0-9]")
+    assert copied.startswith("copied the ") and copied.endswith(
+        f" rows SQLite could read into a new catalogue; the damaged one is kept as {kept}"
+    )
+    left = rows(home.db, "select count(*) from videos")[0][0]
+    assert (
+        removed
+        == f"removed {whole - left} videos that lost clips with the damaged catalogue; vidx index embeds them again"
+    )
+    assert rebuilt == f"rebuilt the exact index of {rows(home.db, 'select count(*) from clips')[0][0]} clips"
+    assert doctor(home, repair=False).healthy
+
+
+def test_doctor_on_a_sound_catalogue_checks_the_rest_and_spares_a_busy_writers_files(vidx_home, tmp_path):
+    home = Home(vidx_home)
+    build(home, tmp_path, videos=2)
+    (home.index_dir / "ann-000009-0-9.faiss.tmp").write_bytes(b"x")
+    said = f"1 file (1 bytes) left by writes that did not finish (a crash or a full disk), e.g. {home.index_dir}/ann-000009-0-9.faiss.tmp"
+    assert doctor(home, repair=False).problems == [said]
+    assert doctor(home, repair=False, writer_busy=True).healthy
+    assert doctor(home, repair=True).repaired == ["deleted 1 file left by writes that did not finish"]
+    assert doctor(home, repair=False).healthy
