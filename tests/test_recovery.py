@@ -106,7 +106,7 @@ def doctor(home, repair, writer_busy=False):
         for each in opened:
             each.close()
 
-    return check_home(home, catalog, close, repair, writer_busy)
+    return check_home(home, catalog, close, repair, **({"writer_busy": True} if writer_busy else {}))
 
 
 def test_doctor_says_a_damaged_catalogue_and_repairs_it_by_recovery(vidx_home, tmp_path):
