@@ -63,3 +63,24 @@ def test_the_stamp_changes_with_each_write(tmp_path):
     assert connections.stamp(home.db) != first and connections.stamp(home.db)[2] == wal.stat().st_size > 0
     db.close()
     assert connections.stamp(home.db)[2] == 0, "no log once the last connection closed"
+
+
+def test_a_catalogue_with_no_room_to_write_is_read_as_it_is_and_says_why(tmp_path):
+    import resource
+
+    from vidx.errors import DiskFull
+
+    home = Home(tmp_path / "home")
+    connections.writable(home).close()
+    wal = home.db.with_name(home.db.name + "-wal")
+    wal.unlink(missing_ok=True)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1, hard))
+    try:  # a write-ahead log of more than one byte cannot be made
+        db, full = connections.to_write(home)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert isinstance(full, DiskFull) and str(full).startswith(f"Cannot write {home.db}: it would pass")
+    assert db.execute("select count(*) from videos").fetchone() == (0,)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.execute("insert into meta (key, value) values ('a', 'b')")
