@@ -144,3 +144,22 @@ def test_doctor_on_a_sound_catalogue_checks_the_rest_and_spares_a_busy_writers_f
     assert doctor(home, repair=False, writer_busy=True).healthy
     assert doctor(home, repair=True).repaired == ["deleted 1 file left by writes that did not finish"]
     assert doctor(home, repair=False).healthy
+
+
+def test_doctor_checks_that_each_index_agrees_with_its_table(vidx_home, tmp_path):
+    """A page-by-page check (quick_check) passes a catalogue whose index of clips lists them under other keys: only
+    the thorough one compares each index with its table."""
+    home = Home(vidx_home)
+    build(home, tmp_path, videos=2)
+    db = sqlite3.connect(home.db)
+    db.execute("pragma writable_schema = on")
+    with db:
+        db.execute(
+            "update sqlite_schema set sql = replace(sql, ?, ?) where name = ?",
+            ['("video_id", "idx")', '("idx", "video_id")', "idx_clips_video_id_idx"],
+        )
+    db.close()
+    assert rows(home.db, "pragma quick_check") == [("ok",)]
+    found = doctor(home, repair=False)
+    assert len(found.problems) == 1 and " is damaged: SQLite finds " in found.problems[0]
+    assert "missing from index idx_clips_video_id_idx" in found.problems[0]
