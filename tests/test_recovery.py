@@ -163,3 +163,12 @@ def test_doctor_checks_that_each_index_agrees_with_its_table(vidx_home, tmp_path
     found = doctor(home, repair=False)
     assert len(found.problems) == 1 and " is damaged: SQLite finds " in found.problems[0]
     assert "missing from index idx_clips_video_id_idx" in found.problems[0]
+
+
+def test_doctor_says_a_catalogue_sqlite_cannot_open_at_all(vidx_home, tmp_path):
+    home = Home(vidx_home)
+    build(home, tmp_path, videos=2)
+    zero_page(home.db, 1)
+    found = doctor(home, repair=False)
+    said = f"the catalogue {home.db} is damaged: SQLite finds file is not a database"
+    assert (found.problems, found.unrepaired, found.repaired) == ([said], [said], [])
