@@ -360,3 +360,15 @@ def test_a_merge_leaves_out_the_clips_that_left_its_segments(tmp_path):
     for gone in (401, 450):
         assert gone not in reader.search(library.rows.read([gone])[0], 50)[1].tolist()
     agrees_with_exact(library, reader)
+
+
+def test_a_save_that_compacts_still_flushes_the_fresh_clips_due(tmp_path):
+    library = Library(tmp_path, threshold=200)
+    library.add_videos(20)
+    library.save()
+    library.drop(range(1, 101))  # a quarter of the segment
+    library.add_videos(2)  # 40 fresh clips: a flush is due too (at 20)
+    saved = library.save()
+    assert saved.step is Step.FLUSH and not library.dropped
+    assert [(s.lo, s.hi, s.size) for s in library.state.segments] == [(0, 401, 300), (401, 441, 40)]
+    agrees_with_exact(library, library.reader())
