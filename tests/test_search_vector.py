@@ -1,0 +1,57 @@
+"""search_vector's edges over hand-made vectors: the bounds it keeps exactly and the messages it gives."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidx.config import Home
+from vidx.errors import UsageError
+from vidx.searcher import search_vector
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
+
+QUERY = np.array([1, 0, 0, 0], np.float32)
+
+
+def along(*scores: float) -> list[ClipVector]:
+    """Clips 3.2 s long whose scores against QUERY are `scores` (float16 holds these exactly)."""
+    return [ClipVector(i, i * 3.2, (i + 1) * 3.2, np.array([s, 0, 0, 0], np.float32)) for i, s in enumerate(scores)]
+
+
+@pytest.fixture
+def catalog(vidx_home):
+    return Catalog(Home(vidx_home))
+
+
+def put(writer, root, path: Path, clips: list[ClipVector], digest: str | None = None) -> None:
+    """Index a file by hand (made empty when missing: a search leaves out files gone from the disk)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    st = os.stat(path)
+    info = VideoInfo(digest or path.name, 3.2 * len(clips), 10.0, 32)
+    writer.save_video(root, str(path), (st.st_size, st.st_mtime_ns), info, clips)
+
+
+def names(hits) -> list[str]:
+    return [Path(hit.path).name for hit in hits]
+
+
+def test_k_below_one_is_refused_with_its_value(catalog):
+    for k in (0, -3):
+        with pytest.raises(UsageError) as error:
+            search_vector(catalog, QUERY, k)
+        assert str(error.value) == f"k must be at least 1, got {k}"
+
+
+def test_a_hit_scoring_exactly_the_minimum_is_kept(catalog, tmp_path):
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", along(1.0))
+        put(writer, root, tmp_path / "b.mp4", along(0.5))
+        put(writer, root, tmp_path / "c.mp4", along(0.25))
+    assert names(search_vector(catalog, QUERY, 10, min_score=0.5)) == ["a.mp4", "b.mp4"]
+    clips = search_vector(catalog, QUERY, 10, clips=True, min_score=0.5)
+    assert [(Path(h.path).name, h.score) for h in clips] == [("a.mp4", 1.0), ("b.mp4", 0.5)]
