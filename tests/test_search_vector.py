@@ -55,3 +55,13 @@ def test_a_hit_scoring_exactly_the_minimum_is_kept(catalog, tmp_path):
     assert names(search_vector(catalog, QUERY, 10, min_score=0.5)) == ["a.mp4", "b.mp4"]
     clips = search_vector(catalog, QUERY, 10, clips=True, min_score=0.5)
     assert [(Path(h.path).name, h.score) for h in clips] == [("a.mp4", 1.0), ("b.mp4", 0.5)]
+
+
+def test_filters_that_leave_out_the_best_videos_give_the_next_in_order(catalog, tmp_path):
+    """The nearest videos are read a few (2k) at a time: none may be passed over between two such readings."""
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for name, score in [("x/a.mp4", 1.0), ("x/b.mp4", 0.875), ("y/c.mp4", 0.75), ("y/d.mp4", 0.625)]:
+            put(writer, root, tmp_path / name, along(score))
+    assert names(search_vector(catalog, QUERY, 1, under=tmp_path / "y")) == ["c.mp4"]
+    assert names(search_vector(catalog, QUERY, 2, under=tmp_path / "y")) == ["c.mp4", "d.mp4"]
