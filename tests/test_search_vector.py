@@ -65,3 +65,23 @@ def test_filters_that_leave_out_the_best_videos_give_the_next_in_order(catalog, 
             put(writer, root, tmp_path / name, along(score))
     assert names(search_vector(catalog, QUERY, 1, under=tmp_path / "y")) == ["c.mp4"]
     assert names(search_vector(catalog, QUERY, 2, under=tmp_path / "y")) == ["c.mp4", "d.mp4"]
+
+
+def test_a_file_gone_from_the_disk_is_counted_once_and_named_by_its_video(catalog, tmp_path):
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for name, score in [("a.mp4", 1.0), ("b.mp4", 0.875), ("c.mp4", 0.75)]:
+            put(writer, root, tmp_path / name, along(score, score / 2))
+    gone = catalog.video(str(tmp_path / "b.mp4")).id
+    os.remove(tmp_path / "b.mp4")
+    for clips in (False, True):
+        hits = search_vector(catalog, QUERY, 3, clips=clips)
+        assert "b.mp4" not in names(hits)
+        assert (hits.deleted, hits.gone) == (1, frozenset({gone}))
+
+
+def test_scores_are_given_to_six_decimals(catalog, tmp_path):
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", along(0.8))  # 0.7998046875 as float16
+    assert [hit.score for hit in search_vector(catalog, QUERY, 1)] == [0.799805]
