@@ -8,6 +8,7 @@ import pytest
 
 from vidx.config import Home
 from vidx.errors import UsageError
+from vidx.filenames import printable
 from vidx.searcher import search_vector
 from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter
@@ -85,3 +86,23 @@ def test_scores_are_given_to_six_decimals(catalog, tmp_path):
         root = writer.add_root(tmp_path)
         put(writer, root, tmp_path / "a.mp4", along(0.8))  # 0.7998046875 as float16
     assert [hit.score for hit in search_vector(catalog, QUERY, 1)] == [0.799805]
+
+
+def test_under_a_folder_whose_name_ends_in_x(catalog, tmp_path):
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "BOX" / "a.mp4", along(1.0))
+        put(writer, root, tmp_path / "a.mp4", along(0.5))
+    assert names(search_vector(catalog, QUERY, 3, under=tmp_path / "BOX")) == ["a.mp4"]
+    assert names(search_vector(catalog, QUERY, 3, under=f"{tmp_path}/BOX/")) == ["a.mp4"]
+
+
+def test_a_copy_whose_name_is_not_utf8_is_listed(catalog, tmp_path):
+    odd = tmp_path / os.fsdecode(b"copy-\xe9.mp4")
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", along(1.0), digest="same")
+        put(writer, root, odd, along(1.0), digest="same")
+    hits = search_vector(catalog, QUERY, 3)
+    assert [(hit.path, hit.copies) for hit in hits] == [(str(tmp_path / "a.mp4"), (printable(str(odd)),))]
+    assert hits.deleted == 0
