@@ -10,6 +10,7 @@ from vidx.config import Home
 from vidx.errors import UsageError
 from vidx.filenames import printable
 from vidx.searcher import search_vector
+from vidx.searcher.filters import Filters
 from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter
 
@@ -106,3 +107,15 @@ def test_a_copy_whose_name_is_not_utf8_is_listed(catalog, tmp_path):
     hits = search_vector(catalog, QUERY, 3)
     assert [(hit.path, hit.copies) for hit in hits] == [(str(tmp_path / "a.mp4"), (printable(str(odd)),))]
     assert hits.deleted == 0
+
+
+def test_a_copy_outside_the_dates_is_not_listed_under_its_twin(catalog, tmp_path):
+    old, new = 1_600_000_000 * 10**9, 1_700_000_000 * 10**9  # September 2020, November 2023
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for name, mtime in [("new.mp4", new), ("old.mp4", old), ("also-new.mp4", new)]:
+            (tmp_path / name).touch()
+            os.utime(tmp_path / name, ns=(mtime, mtime))
+            put(writer, root, tmp_path / name, along(1.0), digest="same")
+    hits = search_vector(catalog, QUERY, 3, filters=Filters.parse(since="2023-01-01"))
+    assert [(Path(hit.path).name, hit.copies) for hit in hits] == [("new.mp4", (str(tmp_path / "also-new.mp4"),))]
