@@ -91,3 +91,24 @@ def test_margin_setting(run, monkeypatch):
     monkeypatch.setenv("VIDX_SEARCH_MOMENT_MARGIN", "-0.1")
     result = run("config", check=False)
     assert result.output.endswith("must be >= 0, got -0.1\n")
+
+
+def test_a_damaged_clip_beside_the_best_never_widens_its_moment(vidx_home, tmp_path):
+    """A clip whose stored vector fails its checksum scores as its video's worst intact clip, however loud its
+    bytes: the moment stays the best clip alone, as with its true vector."""
+    catalog = Catalog(Home(vidx_home))
+    axes = np.eye(4, dtype=np.float32)
+    scores = [0, 1, 10, 1, 0]
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        clips = [ClipVector(i, CLIP * i, CLIP * (i + 1), s * axes[0] + axes[1]) for i, s in enumerate(scores)]
+        info = VideoInfo("a", CLIP * len(clips), 10.0, 32 * len(clips))
+        video = writer.save_video(root, str(tmp_path / "a.mp4"), (1, 1), info, clips)
+    best, loud = catalog.clip_id(video, 2), catalog.clip_id(video, 3)
+    hit = Hit(1, str(tmp_path / "a.mp4"), 10.0, 2 * CLIP, 3 * CLIP, best, video)
+    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(2 * CLIP, 3 * CLIP)]
+    width = catalog.index_state().dim * 2
+    with open(vidx_home / "index" / "rows-00000.f16", "r+b") as f:
+        f.seek(loud * width)
+        f.write((axes[0] * 1000).astype(np.float16).tobytes())
+    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(2 * CLIP, 3 * CLIP)]
