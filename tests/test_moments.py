@@ -94,11 +94,11 @@ def test_margin_setting(run, monkeypatch):
 
 
 def test_a_damaged_clip_beside_the_best_never_widens_its_moment(vidx_home, tmp_path):
-    """A clip whose stored vector fails its checksum scores as its video's worst intact clip, however loud its
-    bytes: the moment stays the best clip alone, as with its true vector."""
+    """A clip whose stored vector fails its checksum scores as its video's worst intact clip (5 here, not 0), however
+    loud its bytes: the moment is the best clip and the one before it, as with its true vector."""
     catalog = Catalog(Home(vidx_home))
     axes = np.eye(4, dtype=np.float32)
-    scores = [0, 1, 10, 1, 0]
+    scores = [5, 9, 10, 1, 5]
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(tmp_path)
         clips = [ClipVector(i, CLIP * i, CLIP * (i + 1), s * axes[0] + axes[1]) for i, s in enumerate(scores)]
@@ -106,9 +106,9 @@ def test_a_damaged_clip_beside_the_best_never_widens_its_moment(vidx_home, tmp_p
         video = writer.save_video(root, str(tmp_path / "a.mp4"), (1, 1), info, clips)
     best, loud = catalog.clip_id(video, 2), catalog.clip_id(video, 3)
     hit = Hit(1, str(tmp_path / "a.mp4"), 10.0, 2 * CLIP, 3 * CLIP, best, video)
-    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(2 * CLIP, 3 * CLIP)]
+    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(CLIP, 3 * CLIP)]
     width = catalog.index_state().dim * 2
     with open(vidx_home / "index" / "rows-00000.f16", "r+b") as f:
         f.seek(loud * width)
         f.write((axes[0] * 1000).astype(np.float16).tobytes())
-    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(2 * CLIP, 3 * CLIP)]
+    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(CLIP, 3 * CLIP)]
