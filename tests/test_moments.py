@@ -112,3 +112,15 @@ def test_a_damaged_clip_beside_the_best_never_widens_its_moment(vidx_home, tmp_p
         f.seek(loud * width)
         f.write((axes[0] * 1000).astype(np.float16).tobytes())
     assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [hit], 0.5)] == [(CLIP, 3 * CLIP)]
+
+
+def test_a_moment_grows_around_the_clip_the_search_found(vidx_home, tmp_path):
+    """An approximate index may find a clip other than the exact best: the moment is around that clip."""
+    catalog = Catalog(Home(vidx_home))
+    axes = np.eye(4, dtype=np.float32)
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        clips = [ClipVector(i, CLIP * i, CLIP * (i + 1), s * axes[0]) for i, s in enumerate([9, 1, 10, 9])]
+        video = writer.save_video(root, str(tmp_path / "a.mp4"), (1, 1), VideoInfo("a", 4 * CLIP, 10.0, 128), clips)
+    found = Hit(1, str(tmp_path / "a.mp4"), 9.0, 0.0, CLIP, catalog.clip_id(video, 0), video)
+    assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [found], 0.5)] == [(0.0, CLIP)]
