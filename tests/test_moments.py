@@ -124,3 +124,24 @@ def test_a_moment_grows_around_the_clip_the_search_found(vidx_home, tmp_path):
         video = writer.save_video(root, str(tmp_path / "a.mp4"), (1, 1), VideoInfo("a", 4 * CLIP, 10.0, 128), clips)
     found = Hit(1, str(tmp_path / "a.mp4"), 9.0, 0.0, CLIP, catalog.clip_id(video, 0), video)
     assert [(h.start, h.end) for h in with_moments(catalog, axes[0], [found], 0.5)] == [(0.0, CLIP)]
+
+
+def test_hits_whose_video_changed_between_the_search_and_the_moments(vidx_home, tmp_path):
+    """An index run in between: a hit whose video lost its clips keeps its single clip beside the others' moments,
+    and one whose video was indexed again (new clip ids) has its moment around the new clips' best."""
+    catalog = Catalog(Home(vidx_home))
+    axes = np.eye(4, dtype=np.float32)
+    path = str(tmp_path / "a.mp4")
+
+    def clips(scores):
+        return [ClipVector(i, CLIP * i, CLIP * (i + 1), s * axes[0]) for i, s in enumerate(scores)]
+
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        video = writer.save_video(root, path, (1, 1), VideoInfo("a", 4 * CLIP, 10.0, 128), clips([10, 0, 0, 0]))
+        old = catalog.clip_id(video, 0)
+        writer.save_video(root, path, (2, 2), VideoInfo("a2", 4 * CLIP, 10.0, 128), clips([0, 0, 9, 10]))
+    lost = Hit(1, "/v/re-indexed.mp4", 0.5, 3.2, 6.4, clip_id=old + 100, video_id=video + 100)
+    again = Hit(2, path, 10.0, 0.0, CLIP, old, video)
+    found = with_moments(catalog, axes[0], [lost, again], 0.5)
+    assert [(h.path, h.start, h.end) for h in found] == [(lost.path, 3.2, 6.4), (path, 2 * CLIP, 4 * CLIP)]
