@@ -8,9 +8,10 @@ import pytest
 import videos
 from conftest import as_json
 
+from vidx.config import Home
 from vidx.errors import UsageError
-from vidx.searcher.dupes import group_duplicates
-from vidx.store import ClipArrays, VideoFacts
+from vidx.searcher.dupes import Duplicates, find_duplicates, group_duplicates
+from vidx.store import Catalog, ClipArrays, VideoFacts
 from vidx.times import span
 
 CLIP = 3.2
@@ -154,3 +155,14 @@ def test_a_shared_intro_does_not_chain_two_videos(run, imported, tmp_path):
         "the longest video anchors the intro's group; the second video shares only half, so it stays out"
     )
     assert str(second) not in run("dupes").output
+
+
+def test_an_overlap_of_exactly_one_and_the_default_bar(vidx_home):
+    """--min-overlap 1 asks for whole-video matches only (allowed); a caller passing no bar gets 0.8."""
+    facts, clips = synthetic(np.random.default_rng(7))
+    whole = group_duplicates(facts, clips, 1.0)
+    assert [([v.path for v in g.videos], g.overlap) for g in whole.groups] == [
+        (["/v/000.mp4", "/v/200.mp4", "/v/201.mp4"], 1.0)
+    ]
+    assert group_duplicates(facts, clips) == group_duplicates(facts, clips, 0.8)
+    assert find_duplicates(Catalog(Home(vidx_home))) == Duplicates(())
