@@ -10,7 +10,7 @@ from conftest import as_json
 
 from vidx.config import Home
 from vidx.errors import UsageError
-from vidx.searcher.dupes import Duplicates, find_duplicates, group_duplicates
+from vidx.searcher.dupes import Duplicates, SharedSpan, find_duplicates, group_duplicates
 from vidx.store import Catalog, ClipArrays, VideoFacts
 from vidx.times import span
 
@@ -166,3 +166,22 @@ def test_an_overlap_of_exactly_one_and_the_default_bar(vidx_home):
     ]
     assert group_duplicates(facts, clips) == group_duplicates(facts, clips, 0.8)
     assert find_duplicates(Catalog(Home(vidx_home))) == Duplicates(())
+
+
+def test_exact_groups_are_in_the_order_of_their_first_path():
+    """Each group lists its videos in the catalogue's order; the groups go by their first path. Videos without
+    clips (none indexed yet, or none with pictures) still group by their bytes."""
+    facts = [
+        VideoFacts(1, "/v/c.mp4", 5.0, "h1"),
+        VideoFacts(2, "/v/b.mp4", 6.0, "h2"),
+        VideoFacts(3, "/v/a.mp4", 5.0, "h1"),
+        VideoFacts(4, "/v/d.mp4", 6.0, "h2"),
+    ]
+    none = ClipArrays(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros((0, 4), np.float32))
+    found = group_duplicates(facts, none)
+    assert [(g.kind, [v.path for v in g.videos], g.overlap) for g in found.groups] == [
+        ("exact", ["/v/b.mp4", "/v/d.mp4"], 1.0),
+        ("exact", ["/v/c.mp4", "/v/a.mp4"], 1.0),
+    ]
+    assert found.groups[0].videos[1] == SharedSpan("/v/d.mp4", 6.0, 0.0, 6.0)
+    assert group_duplicates([], none) == Duplicates(())
