@@ -185,3 +185,17 @@ def test_exact_groups_are_in_the_order_of_their_first_path():
     ]
     assert found.groups[0].videos[1] == SharedSpan("/v/d.mp4", 6.0, 0.0, 6.0)
     assert group_duplicates([], none) == Duplicates(())
+
+
+def test_clips_of_a_video_not_listed_are_left_out():
+    """The catalogue's clips may belong to videos the list leaves out (not indexed as ok), past its last id."""
+    facts, clips = synthetic(np.random.default_rng(7), videos_count=20)
+    stray = clips.vectors[:5]  # video 1's first clips again: they would match it
+    more = ClipArrays(
+        np.r_[clips.video_ids, np.full(5, 999)],
+        np.r_[clips.starts, clips.starts[:5]],
+        np.r_[clips.ends, clips.ends[:5]],
+        np.concatenate([clips.vectors, stray]),
+    )
+    found = group_duplicates(facts, more, 0.8, exact_below=10**9)
+    assert [[v.path for v in g.videos] for g in found.groups] == [["/v/000.mp4", "/v/020.mp4", "/v/021.mp4"]]
