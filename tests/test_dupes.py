@@ -202,18 +202,21 @@ def test_clips_of_a_video_not_listed_are_left_out():
 
 
 def test_near_groups_go_by_overlap_then_path():
-    """The group sharing more comes first, whatever the length of its videos."""
+    """The group sharing more comes first, whatever the length of its videos; of groups sharing as much, the one
+    whose first path comes first."""
     rng = np.random.default_rng(5)
 
     def walk(n):
         return rng.standard_normal(512) + np.cumsum(rng.standard_normal((n, 512)) * 0.35, axis=0)
 
-    long, short = walk(40), walk(20)
+    long, short, other = walk(40), walk(20), walk(20)
     walks = {
         "/v/long.mp4": long,
         "/v/long-tail.mp4": np.concatenate([long[8:], walk(8)]),  # shares 32 of 40 clips: 0.8
         "/v/short.mp4": short,
         "/v/short-again.mp4": short + rng.standard_normal(short.shape) * 0.08,  # a re-encode: 1.0
+        "/v/t.mp4": other,
+        "/v/a.mp4": other + rng.standard_normal(other.shape) * 0.08,
     }
     facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
     ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
@@ -221,6 +224,7 @@ def test_near_groups_go_by_overlap_then_path():
     vectors = np.concatenate(list(walks.values())).astype(np.float32)
     found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.5, exact_below=10**9)
     assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [
+        (["/v/a.mp4", "/v/t.mp4"], 1.0),
         (["/v/short-again.mp4", "/v/short.mp4"], 1.0),
         (["/v/long-tail.mp4", "/v/long.mp4"], 0.8),
     ]
