@@ -228,3 +228,25 @@ def test_near_groups_go_by_overlap_then_path():
         (["/v/short-again.mp4", "/v/short.mp4"], 1.0),
         (["/v/long-tail.mp4", "/v/long.mp4"], 0.8),
     ]
+
+
+def test_short_re_encodes_each_clip_matched_once_are_grouped():
+    """A one-clip video and its re-encode, and a three-clip one whose every clip matches its twin once: few
+    matching clips, but each pair can reach the bar, so none is skipped before its alignment."""
+    rng = np.random.default_rng(11)
+    one, three = rng.standard_normal((1, 512)), rng.standard_normal((3, 512))
+    walks = {
+        "/v/one.mp4": one,
+        "/v/one-again.mp4": one + rng.standard_normal(one.shape) * 0.08,
+        "/v/three.mp4": three,
+        "/v/three-again.mp4": three + rng.standard_normal(three.shape) * 0.08,
+    }
+    facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
+    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
+    starts = np.concatenate([np.arange(len(w)) * CLIP for w in walks.values()])
+    vectors = np.concatenate(list(walks.values())).astype(np.float32)
+    found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.8, exact_below=10**9)
+    assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [
+        (["/v/one-again.mp4", "/v/one.mp4"], 1.0),
+        (["/v/three-again.mp4", "/v/three.mp4"], 1.0),
+    ]
