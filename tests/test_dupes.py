@@ -250,3 +250,21 @@ def test_short_re_encodes_each_clip_matched_once_are_grouped():
         (["/v/one-again.mp4", "/v/one.mp4"], 1.0),
         (["/v/three-again.mp4", "/v/three.mp4"], 1.0),
     ]
+
+
+def test_a_pair_whose_matches_with_gaps_just_reach_the_bar_is_aligned():
+    """Two 5-clip videos matching at clips 0 and 3 only (gaps of two clips) can just share 12.8 s of 16 s, the bar
+    of 0.8: they are aligned, and grouped; a pair sharing one clip of 10, which cannot reach it, is skipped first."""
+    rng = np.random.default_rng(3)
+    long, five = rng.standard_normal((10, 512)), rng.standard_normal((5, 512))
+    one_shared = rng.standard_normal((10, 512))
+    one_shared[0] = long[0] + rng.standard_normal(512) * 0.08
+    gappy = five + rng.standard_normal(five.shape) * 0.08
+    gappy[[1, 2, 4]] = rng.standard_normal((3, 512))
+    walks = {"/v/long.mp4": long, "/v/one-shared.mp4": one_shared, "/v/five.mp4": five, "/v/gappy.mp4": gappy}
+    facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
+    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
+    starts = np.concatenate([np.arange(len(w)) * CLIP for w in walks.values()])
+    vectors = np.concatenate(list(walks.values())).astype(np.float32)
+    found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.8, exact_below=10**9)
+    assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [(["/v/five.mp4", "/v/gappy.mp4"], 0.8)]
