@@ -268,3 +268,20 @@ def test_a_pair_whose_matches_with_gaps_just_reach_the_bar_is_aligned():
     vectors = np.concatenate(list(walks.values())).astype(np.float32)
     found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.8, exact_below=10**9)
     assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [(["/v/five.mp4", "/v/gappy.mp4"], 0.8)]
+
+
+def test_the_longest_stretch_of_matches_is_the_shared_span():
+    """Two videos matching over three stretches, 0-9.6 s, 32-44.8 s and 54.4-64 s, whose gaps (7 and 3 clips)
+    are wider than a run may skip: the span they share is the longest stretch alone."""
+    rng = np.random.default_rng(9)
+    v = rng.standard_normal((20, 512))
+    w = rng.standard_normal((20, 512))
+    matched = [0, 1, 2, 10, 11, 12, 13, 17, 18, 19]
+    w[matched] = v[matched] + rng.standard_normal((len(matched), 512)) * 0.08
+    starts = np.r_[np.arange(20), np.arange(20)] * CLIP
+    facts = [VideoFacts(1, "/v/v.mp4", 20 * CLIP, "a"), VideoFacts(2, "/v/w.mp4", 20 * CLIP, "b")]
+    clips = ClipArrays(np.repeat([1, 2], 20), starts, starts + CLIP, np.concatenate([v, w]).astype(np.float32))
+    found = group_duplicates(facts, clips, 0.15, exact_below=10**9)
+    assert [(g.videos, g.overlap) for g in found.groups] == [
+        ((SharedSpan("/v/v.mp4", 64.0, 32.0, 44.8), SharedSpan("/v/w.mp4", 64.0, 32.0, 44.8)), 0.2)
+    ]
