@@ -285,3 +285,21 @@ def test_the_longest_stretch_of_matches_is_the_shared_span():
     assert [(g.videos, g.overlap) for g in found.groups] == [
         ((SharedSpan("/v/v.mp4", 64.0, 32.0, 44.8), SharedSpan("/v/w.mp4", 64.0, 32.0, 44.8)), 0.2)
     ]
+
+
+def test_the_shared_seconds_are_the_shorter_of_the_two_spans():
+    """A video whose last 15 clips (16-64 s) are in another that holds one of them twice (16-67.2 s there): they
+    share 48 s, the shorter span, of the shorter video's 64 s."""
+    rng = np.random.default_rng(4)
+    v = rng.standard_normal((20, 512))
+    w = np.concatenate([rng.standard_normal((5, 512)), v[5:13], v[12:13], v[13:]])
+    w[5:] += rng.standard_normal((16, 512)) * 0.08
+    facts = [VideoFacts(1, "/v/v.mp4", 20 * CLIP, "a"), VideoFacts(2, "/v/w.mp4", 21 * CLIP, "b")]
+    starts = np.r_[np.arange(20), np.arange(21)] * CLIP
+    ids = np.r_[np.full(20, 1), np.full(21, 2)]
+    found = group_duplicates(
+        facts, ClipArrays(ids, starts, starts + CLIP, np.concatenate([v, w]).astype(np.float32)), 0.5
+    )
+    assert [([(s.path, s.start, s.end) for s in g.videos], g.overlap) for g in found.groups] == [
+        ([("/v/w.mp4", 16.0, 67.2), ("/v/v.mp4", 16.0, 64.0)], 0.75)
+    ]
