@@ -295,11 +295,58 @@ def test_the_shared_seconds_are_the_shorter_of_the_two_spans():
     w = np.concatenate([rng.standard_normal((5, 512)), v[5:13], v[12:13], v[13:]])
     w[5:] += rng.standard_normal((16, 512)) * 0.08
     facts = [VideoFacts(1, "/v/v.mp4", 20 * CLIP, "a"), VideoFacts(2, "/v/w.mp4", 21 * CLIP, "b")]
-    starts = np.r_[np.arange(20), np.arange(21)] * CLIP
-    ids = np.r_[np.full(20, 1), np.full(21, 2)]
-    found = group_duplicates(
-        facts, ClipArrays(ids, starts, starts + CLIP, np.concatenate([v, w]).astype(np.float32)), 0.5
+    for order in ([0, 1], [1, 0]):  # the longer video, the group's anchor, listed second and first
+        listed = [(facts[i], [v, w][i]) for i in order]
+        starts = np.concatenate([np.arange(len(walk)) * CLIP for _, walk in listed])
+        ids = np.concatenate([np.full(len(walk), fact.id) for fact, walk in listed])
+        vectors = np.concatenate([walk for _, walk in listed]).astype(np.float32)
+        found = group_duplicates([f for f, _ in listed], ClipArrays(ids, starts, starts + CLIP, vectors), 0.5)
+        assert [([(s.path, s.start, s.end) for s in g.videos], g.overlap) for g in found.groups] == [
+            ([("/v/w.mp4", 16.0, 67.2), ("/v/v.mp4", 16.0, 64.0)], 0.75)
+        ]
+
+
+def walks_to_clips(walks: dict, clip: float = CLIP) -> tuple[list[VideoFacts], ClipArrays]:
+    facts = [VideoFacts(i + 1, path, len(w) * clip, path) for i, (path, w) in enumerate(walks.items())]
+    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
+    starts = np.concatenate([np.arange(len(w)) * clip for w in walks.values()])
+    return facts, ClipArrays(ids, starts, starts + clip, np.concatenate(list(walks.values())).astype(np.float32))
+
+
+def test_members_go_by_path_and_an_anchor_left_without_members_ends_nothing():
+    """a.mp4 (and its re-encodes a2, a3) holds b.mp4's first 16 clips of 20; c.mp4 is b.mp4's last 4, matching b.mp4
+    alone, which a.mp4's group took already: c.mp4 anchors nothing, and the shorter pair after it (e.mp4, d.mp4) is
+    still a group. A group's members go by path, whatever their order in the catalogue."""
+    rng = np.random.default_rng(8)
+    x, y, z = rng.standard_normal((16, 512)), rng.standard_normal((4, 512)), rng.standard_normal((2, 512))
+
+    def again(walk):
+        return walk + rng.standard_normal(walk.shape) * 0.08
+
+    long = np.concatenate([x, rng.standard_normal((14, 512))])
+    facts, clips = walks_to_clips(
+        {
+            "/v/a.mp4": long,
+            "/v/b.mp4": np.concatenate([again(x), y]),
+            "/v/c.mp4": again(y),
+            "/v/e.mp4": z,
+            "/v/d.mp4": again(z),
+            "/v/a3.mp4": again(long),
+            "/v/a2.mp4": again(long),
+        }
     )
-    assert [([(s.path, s.start, s.end) for s in g.videos], g.overlap) for g in found.groups] == [
-        ([("/v/w.mp4", 16.0, 67.2), ("/v/v.mp4", 16.0, 64.0)], 0.75)
+    found = group_duplicates(facts, clips, 0.8, exact_below=10**9)
+    assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [
+        (["/v/d.mp4", "/v/e.mp4"], 1.0),
+        (["/v/a.mp4", "/v/a2.mp4", "/v/a3.mp4", "/v/b.mp4"], 0.8),
     ]
+
+
+def test_overlaps_are_given_to_three_decimals_and_short_videos_group():
+    """Videos of 0.75 s (less than a second is no special case) sharing two clips of three: 0.667."""
+    rng = np.random.default_rng(12)
+    v = rng.standard_normal((3, 512))
+    w = np.concatenate([v[:2] + rng.standard_normal((2, 512)) * 0.08, rng.standard_normal((1, 512))])
+    facts, clips = walks_to_clips({"/v/v.mp4": v, "/v/w.mp4": w}, clip=0.25)
+    found = group_duplicates(facts, clips, 0.5, exact_below=10**9)
+    assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [(["/v/v.mp4", "/v/w.mp4"], 0.667)]
