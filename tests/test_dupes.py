@@ -342,11 +342,14 @@ def test_members_go_by_path_and_an_anchor_left_without_members_ends_nothing():
     ]
 
 
-def test_overlaps_are_given_to_three_decimals_and_short_videos_group():
-    """Videos of 0.75 s (less than a second is no special case) sharing two clips of three: 0.667."""
+def test_overlaps_and_spans_are_given_to_three_decimals_and_short_videos_group():
+    """Videos of 0.94 s (less than a second is no special case) sharing their last two clips of three: 0.667, over
+    0.312-0.937 s of each."""
     rng = np.random.default_rng(12)
     v = rng.standard_normal((3, 512))
-    w = np.concatenate([v[:2] + rng.standard_normal((2, 512)) * 0.08, rng.standard_normal((1, 512))])
-    facts, clips = walks_to_clips({"/v/v.mp4": v, "/v/w.mp4": w}, clip=0.25)
+    w = np.concatenate([rng.standard_normal((1, 512)), v[1:] + rng.standard_normal((2, 512)) * 0.08])
+    facts, clips = walks_to_clips({"/v/v.mp4": v, "/v/w.mp4": w}, clip=0.31245)
     found = group_duplicates(facts, clips, 0.5, exact_below=10**9)
-    assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [(["/v/v.mp4", "/v/w.mp4"], 0.667)]
+    assert [([(v.path, v.start, v.end) for v in g.videos], g.overlap) for g in found.groups] == [
+        ([("/v/v.mp4", 0.312, 0.937), ("/v/w.mp4", 0.312, 0.937)], 0.667)
+    ]
