@@ -1,0 +1,30 @@
+"""The words side's matches over hand-made lines: what it reads of each video it shows."""
+
+import os
+
+import numpy as np
+
+from vidx.config import Home
+from vidx.filenames import printable
+from vidx.said import Segment
+from vidx.searcher.said_side import said_matches
+from vidx.store import Catalog, ClipVector, VideoInfo
+from vidx.store.catalog_writer import CatalogWriter
+from vidx.store.said_rows import Subtitles
+
+
+def test_a_line_of_a_file_whose_name_is_not_utf8_matches(vidx_home, tmp_path):
+    """The file is looked for on the disk by its exact bytes, not by the name shown: it is there, not gone."""
+    catalog = Catalog(Home(vidx_home))
+    odd = tmp_path / os.fsdecode(b"kite-\xe9.mp4")
+    odd.touch()
+    line = Segment(0.5, 2.5, "a kite in the wind", "srt")
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        clip = ClipVector(0, 0.0, 3.2, np.array([1, 0, 0, 0], np.float32))
+        writer.save_video(root, str(odd), (1, 1), VideoInfo("k", 3.2, 10.0, 32), [clip], Subtitles([line]))
+    gone: set[int] = set()
+    found = said_matches(catalog.db, "kite", 5, gone=gone)
+    shown = [(m.path, m.raw_path, m.line.text, m.line.start, m.line.end) for m in found]
+    assert shown == [(printable(str(odd)), os.fsencode(str(odd)), "a kite in the wind", 0.5, 2.5)]
+    assert gone == set()
