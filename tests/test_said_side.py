@@ -28,3 +28,17 @@ def test_a_line_of_a_file_whose_name_is_not_utf8_matches(vidx_home, tmp_path):
     shown = [(m.path, m.raw_path, m.line.text, m.line.start, m.line.end) for m in found]
     assert shown == [(printable(str(odd)), os.fsencode(str(odd)), "a kite in the wind", 0.5, 2.5)]
     assert gone == set()
+
+
+def test_copies_of_one_content_are_one_match(vidx_home, tmp_path):
+    catalog = Catalog(Home(vidx_home))
+    line = Segment(0.5, 2.5, "a kite in the wind", "srt")
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for name in ("a.mp4", "b.mp4"):
+            (tmp_path / name).touch()
+            clip = ClipVector(0, 0.0, 3.2, np.array([1, 0, 0, 0], np.float32))
+            writer.save_video(
+                root, str(tmp_path / name), (1, 1), VideoInfo("same", 3.2, 10.0, 32), [clip], Subtitles([line])
+            )
+    assert [m.path for m in said_matches(catalog.db, "kite", 5)] == [str(tmp_path / "a.mp4")]
