@@ -56,6 +56,9 @@ TESTS = [
     "tests/test_said.py",
     "tests/test_said_ranking.py",
     "tests/test_said_results.py",
+    # The searcher's hand-made edges, judging search_vector's and said_matches' mutants in seconds (issue 25).
+    "tests/test_search_vector.py",
+    "tests/test_said_side.py",
     # The store's own, each judging its modules in seconds without the model (issue 25, store mutants).
     "tests/test_index_state.py",
     "tests/test_ann.py",
