@@ -158,6 +158,15 @@ def test_fresh_clips_far_from_the_lists_get_lists_of_their_own(tmp_path):
     agrees_with_exact(library, library.reader())
 
 
+def test_drift_is_seen_from_loose_lists_as_from_close_ones():
+    # Figures of benchmarks/scale.py: lists learnt from 100,000 synthetic clips fit them at cosine 0.80; the 8,192
+    # lists learnt from 5.14M fit them at 0.42 (0.37 on clips outside the sample), and fresh walks at 0.17.
+    close, loose = Lists("close.faiss", 100_000, fit=0.80), Lists("loose.faiss", 5_140_000, fit=0.423)
+    assert close.drifted(0.69) and not close.drifted(0.71), "half as far again from the centres"
+    assert loose.drifted(0.167) and not loose.drifted(0.365), "half the cosine to the centres"
+    assert loose.drifted(0.21) and not loose.drifted(0.212)
+
+
 def test_a_merge_learns_lists_again_when_it_outgrows_them_or_its_segments_differ(tmp_path):
     library = Library(tmp_path, threshold=400)
     library.add_videos(20)
