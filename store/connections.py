@@ -56,7 +56,7 @@ def read_only(path: Path) -> sqlite3.Connection:
         return db
     db = read_only_connection(path)
     refuse_newer(db, path)
-    if migrations.pending(db):
+    if migrations.needed_to_read(db):
         raise NotWritable(
             f"The database {path} was made by an older vidx and needs an upgrade, which needs a home that can "
             "be written"

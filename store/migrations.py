@@ -129,6 +129,28 @@ def m006_vector_checksums(db):
         db.conn.executemany("update clips set crc = ? where id = ?", [(crc, i) for i, crc in batch])
 
 
+# A catalogue larger than this for each clip still holds the pages of the float32 blobs m003 emptied in place.
+PACKED_BYTES_PER_CLIP = 1024
+
+
+def m007_pack_emptied_clip_pages(db):
+    # m004 gave back free pages only, which blobs longer than a page leave (their overflow pages). A blob that fit in
+    # its page (512-d: 2 KB) left that page holding one emptied row, and SQLite does not merge pages whose rows
+    # shrank: such a home keeps 4 KB a clip (256-d: 1.4 KB). Packed, a clip's row and index entry take ~40 bytes, and
+    # what else a home keeps a clip (its share of the video rows and said lines) a few hundred, so more than 1 KB a
+    # clip means emptied pages and a VACUUM gives back most of the file; a home that never held blobs (a new one,
+    # or one made after m003) only counts its clips, from their smallest index, and is not rewritten.
+    clips = db.execute("select count(*) from clips").fetchone()[0]
+    size = db.execute("pragma page_count").fetchone()[0] * db.execute("pragma page_size").fetchone()[0]
+    if clips and size > clips * PACKED_BYTES_PER_CLIP:
+        db.execute("vacuum")
+
+
+m007_pack_emptied_clip_pages.transactional = False  # type: ignore[attr-defined]  # VACUUM cannot run in one
+# The schema is the same without it: a home read as it is (a full disk with no room for the VACUUM, which needs about
+# the packed file's size, a read-only mount) is read without it, and the next opening to write runs it.
+m007_pack_emptied_clip_pages.readers_need = False  # type: ignore[attr-defined]
+
 STEPS = (
     m001_initial,
     m002_raw_path,
@@ -136,6 +158,7 @@ STEPS = (
     m004_reclaim_vector_space,
     m005_said,
     m006_vector_checksums,
+    m007_pack_emptied_clip_pages,
 )
 
 
@@ -147,6 +170,12 @@ def pending(conn: sqlite3.Connection) -> list[str]:
         return [step.__name__ for step in STEPS]  # no table yet, or one that sqlite-utils will first convert
     done = {row[0] for row in conn.execute(f"select name from {table} where migration_set = ?", [SET])}
     return [step.__name__ for step in STEPS if step.__name__ not in done]
+
+
+def needed_to_read(conn: sqlite3.Connection) -> list[str]:
+    """The pending steps without which this database cannot be read as it is."""
+    steps = {step.__name__: step for step in STEPS}
+    return [name for name in pending(conn) if getattr(steps[name], "readers_need", True)]
 
 
 def unknown(conn: sqlite3.Connection) -> list[str]:

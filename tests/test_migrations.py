@@ -1,13 +1,16 @@
 """The catalogue's schema changes (migrations.py, vector_move.py) on their own: older homes brought up to date."""
 
+import resource
 import sqlite3
 
 import numpy as np
+import pytest
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from vidx import __version__
 from vidx.config import Home
+from vidx.errors import DiskFull
 from vidx.store import Catalog, migrations, vector_move
 from vidx.store.checksums import row_crcs
 from vidx.store.vector_rows import VectorRows
@@ -19,10 +22,7 @@ def older_home(vidx_home, steps, clips):
     """A home as a vidx that knew only the first `steps` migrations left it, holding `clips` {id: float32 vector}."""
     vidx_home.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(sqlite3.connect(vidx_home / "vidx.db"))
-    older = Migrations(migrations.SET)
-    for step in migrations.STEPS[:steps]:
-        older(transactional=getattr(step, "transactional", True))(step)
-    older.apply(db)
+    upgrade(db, steps)
     db["roots"].insert({"id": 1, "path": str(vidx_home), "added_at": "now"})
     db["videos"].insert({"id": 1, "root_id": 1, "path": "/a.mp4", "status": "ok", "duration": 2.0})
     for clip_id, vector in clips.items():
@@ -30,6 +30,14 @@ def older_home(vidx_home, steps, clips):
         db["clips"].insert(row)
     db.conn.commit()
     return db
+
+
+def upgrade(db, steps):
+    """`db` as a vidx that knew only the first `steps` migrations would leave it."""
+    older = Migrations(migrations.SET)
+    for step in migrations.STEPS[:steps]:
+        older(transactional=getattr(step, "transactional", True))(step)
+    older.apply(db)
 
 
 def test_a_new_catalogue_has_every_step_pending_and_none_once_applied():
@@ -76,6 +84,54 @@ def test_the_space_of_the_moved_vectors_is_given_back(vidx_home):
     before = (vidx_home / "vidx.db").stat().st_size
     Catalog(Home(vidx_home)).close()
     assert (vidx_home / "vidx.db").stat().st_size < before / 10
+
+
+def test_the_pages_of_vectors_emptied_in_place_are_given_back(vidx_home, tmp_path):
+    # The real model's 512-d float32 blobs (2 KB) each fit in a page: emptied, they free no page for m004, and m007
+    # packs the rows left, one a page, into a file the size of what the clips keep without their vectors.
+    vectors = {
+        i: np.random.default_rng(i).standard_normal(512).astype(np.float16).astype(np.float32) for i in range(1, 2001)
+    }
+    older_home(vidx_home, 2, vectors).close()
+    before = (vidx_home / "vidx.db").stat().st_size
+    catalog = Catalog(Home(vidx_home))
+    ids = sorted(vectors)
+    assert np.array_equal(VectorRows(vidx_home / "index", 512).stored(ids), np.stack([vectors[i] for i in ids]))
+    assert catalog.intact_vectors(ids)[0].all()
+    catalog.close()
+    Catalog(Home(tmp_path / "new")).close()
+    empty = (tmp_path / "new" / "vidx.db").stat().st_size
+    after = (vidx_home / "vidx.db").stat().st_size
+    assert before > len(vectors) * 4096 and after - empty < len(vectors) * 64  # a clip's row and index entry
+
+
+def test_a_disk_without_room_to_pack_them_leaves_the_home_read_as_it_is(vidx_home):
+    db = older_home(vidx_home, 2, {i: np.full(512, i, np.float32) for i in range(1, 2001)})
+    upgrade(db, 6)  # the home as the vidx before m007 left it
+    db.close()
+    before = (vidx_home / "vidx.db").stat().st_size
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 16, hard))
+    try:  # room to open the catalogue to write (its log and shared memory), not for the packed copy
+        catalog = Catalog(Home(vidx_home))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    with pytest.raises(DiskFull) as e:
+        catalog.require_writable()
+    assert str(e.value) == (
+        f"Cannot write {vidx_home / 'vidx.db'}: it would pass this process's file size limit of 66 KB (ulimit -f); "
+        "raise the limit and try again"
+    )
+    assert migrations.pending(catalog.db) == ["m007_pack_emptied_clip_pages"]
+    assert catalog.intact_vectors([1, 2000])[0].all()
+    assert VectorRows(vidx_home / "index", 512).stored([2000]).tolist() == [[2000] * 512]
+    catalog.close()
+    assert (vidx_home / "vidx.db").stat().st_size == before
+
+    catalog = Catalog(Home(vidx_home))  # room again: the next opening to write packs them
+    assert (migrations.pending(catalog.db), catalog.read_only) == ([], False)
+    catalog.close()
+    assert (vidx_home / "vidx.db").stat().st_size < before / 20
 
 
 def test_rows_of_a_home_made_before_checksums_are_checksummed_as_they_are(vidx_home):

@@ -42,6 +42,7 @@ def test_schema(vidx_home):
         "m004_reclaim_vector_space",
         "m005_said",
         "m006_vector_checksums",
+        "m007_pack_emptied_clip_pages",
     ]
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
