@@ -59,6 +59,8 @@ TESTS = [
     # The searcher's hand-made edges, judging search_vector's and said_matches' mutants in seconds (issue 25).
     "tests/test_search_vector.py",
     "tests/test_said_side.py",
+    # dupes.py's offset choice, pre-filter and choice of neighbour search, on hand-made vectors (issue 25).
+    "tests/test_dupes_alignment.py",
     # The store's own, each judging its modules in seconds without the model (issue 25, store mutants).
     "tests/test_index_state.py",
     "tests/test_ann.py",

@@ -126,3 +126,29 @@ def test_a_sample_of_rows_draws_each_once_and_the_same_every_time():
     vectors = np.arange(50, dtype=np.float32)[:, None]
     drawn = neighbours._sample(vectors, 45)[:, 0]
     assert len(np.unique(drawn)) == 45 and np.array_equal(drawn, neighbours._sample(vectors, 45)[:, 0])
+
+
+def hidden_pair(clips=1000, seed=2):
+    """Clips spread over the first 64 of 128 dimensions, and two (rows 0 and 1) that also share most of their
+    length in the last 64, where no other clip has any: too rare across the library to be among the projection's 64
+    main components. In full they are near-copies (cosine 0.917); on the first 64 dimensions alone, 0.446."""
+    rng = np.random.default_rng(seed)
+    vectors = np.zeros((clips, 128), np.float32)
+    vectors[:, :64] = rng.standard_normal((clips, 64))
+    shared, rare = rng.standard_normal(64), rng.standard_normal(64) * 2.6
+    for row in (0, 1):
+        vectors[row] = np.r_[shared + rng.standard_normal(64) * 0.8, rare]
+    return vectors
+
+
+def test_a_pair_the_projection_hides_is_found_by_the_exact_scan_only():
+    """The projected search compares the clips on their main components and passes on only candidates over its
+    looser bar (0.8 here); the pair falls under it there, so it is never rescored, though it is a near-copy in full.
+    A library of exactly `exact_below` clips already takes the projected search."""
+    vectors = hidden_pair()
+    groups = np.arange(len(vectors))
+    exact = similar_pairs(vectors.copy(), groups, exact_below=len(vectors) + 1)
+    assert (exact.a.tolist(), exact.b.tolist()) == ([0, 0], [1, 1])
+    assert exact.similarity.tolist() == pytest.approx([0.917, 0.917], abs=1e-3)
+    projected = similar_pairs(vectors.copy(), groups, exact_below=len(vectors))
+    assert (len(projected.a), len(projected.b), len(projected.similarity)) == (0, 0, 0)
