@@ -324,42 +324,45 @@ def test_a_compacted_segment_drops_its_first_clip_and_keeps_its_lists(tmp_path):
     agrees_with_exact(library, reader)
 
 
+def _scribble_near_the_end(path):
+    with open(path, "r+b") as f:
+        f.seek(path.stat().st_size - 64)
+        f.write(b"\x07" * 8)
+
+
+def _a_tier_one_flush_short_of_merging(tmp_path):
+    """A library of 400 clips in one segment, then seven flushes of 40: the next flush fills the tier."""
+    library = Library(tmp_path, threshold=400)
+    library.add_videos(20)
+    library.save()
+    for _ in range(MERGE_FACTOR - 1):
+        library.add_videos(2)
+        library.save()
+    return library
+
+
 def test_a_segment_damaged_since_it_was_written_is_never_compacted(tmp_path):
     library = Library(tmp_path, threshold=200)
     library.add_videos(20)
     library.save()
     path = tmp_path / library.state.segments[0].file
-    with open(path, "r+b") as f:
-        f.seek(path.stat().st_size - 64)
-        f.write(b"\x07" * 8)
+    _scribble_near_the_end(path)
     library.drop(range(1, 101))
     with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
         library.save()
 
 
 def test_a_segment_damaged_since_it_was_written_is_never_merged(tmp_path):
-    library = Library(tmp_path, threshold=400)
-    library.add_videos(20)
-    library.save()
-    for _ in range(MERGE_FACTOR - 1):
-        library.add_videos(2)
-        library.save()
+    library = _a_tier_one_flush_short_of_merging(tmp_path)
     path = tmp_path / library.state.segments[3].file
-    with open(path, "r+b") as f:
-        f.seek(path.stat().st_size - 64)
-        f.write(b"\x07" * 8)
+    _scribble_near_the_end(path)
     library.add_videos(2)  # the eighth segment of its tier: the tier merges
     with pytest.raises(IndexFileDamaged, match="its checksum is not the one recorded"):
         library.save()
 
 
 def test_a_merge_leaves_out_the_clips_that_left_its_segments(tmp_path):
-    library = Library(tmp_path, threshold=400)
-    library.add_videos(20)
-    library.save()
-    for _ in range(MERGE_FACTOR - 1):
-        library.add_videos(2)
-        library.save()
+    library = _a_tier_one_flush_short_of_merging(tmp_path)
     library.drop([401, 450])  # the run's first clip, and one inside it: too few to compact
     library.add_videos(2)
     saved = library.save()
