@@ -201,6 +201,14 @@ def test_clips_of_a_video_not_listed_are_left_out():
     assert [[v.path for v in g.videos] for g in found.groups] == [["/v/000.mp4", "/v/020.mp4", "/v/021.mp4"]]
 
 
+def walks_to_clips(walks: dict, clip: float = CLIP) -> tuple[list[VideoFacts], ClipArrays]:
+    """Each walk a video (ids from 1, in order), each row a clip of `clip` seconds."""
+    facts = [VideoFacts(i + 1, path, len(w) * clip, path) for i, (path, w) in enumerate(walks.items())]
+    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
+    starts = np.concatenate([np.arange(len(w)) * clip for w in walks.values()])
+    return facts, ClipArrays(ids, starts, starts + clip, np.concatenate(list(walks.values())).astype(np.float32))
+
+
 def test_near_groups_go_by_overlap_then_path():
     """The group sharing more comes first, whatever the length of its videos; of groups sharing as much, the one
     whose first path comes first."""
@@ -218,11 +226,7 @@ def test_near_groups_go_by_overlap_then_path():
         "/v/t.mp4": other,
         "/v/a.mp4": other + rng.standard_normal(other.shape) * 0.08,
     }
-    facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
-    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
-    starts = np.concatenate([np.arange(len(w)) * CLIP for w in walks.values()])
-    vectors = np.concatenate(list(walks.values())).astype(np.float32)
-    found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.5, exact_below=10**9)
+    found = group_duplicates(*walks_to_clips(walks), 0.5, exact_below=10**9)
     assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [
         (["/v/a.mp4", "/v/t.mp4"], 1.0),
         (["/v/short-again.mp4", "/v/short.mp4"], 1.0),
@@ -241,11 +245,7 @@ def test_short_re_encodes_each_clip_matched_once_are_grouped():
         "/v/three.mp4": three,
         "/v/three-again.mp4": three + rng.standard_normal(three.shape) * 0.08,
     }
-    facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
-    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
-    starts = np.concatenate([np.arange(len(w)) * CLIP for w in walks.values()])
-    vectors = np.concatenate(list(walks.values())).astype(np.float32)
-    found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.8, exact_below=10**9)
+    found = group_duplicates(*walks_to_clips(walks), 0.8, exact_below=10**9)
     assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [
         (["/v/one-again.mp4", "/v/one.mp4"], 1.0),
         (["/v/three-again.mp4", "/v/three.mp4"], 1.0),
@@ -262,11 +262,7 @@ def test_a_pair_whose_matches_with_gaps_just_reach_the_bar_is_aligned():
     gappy = five + rng.standard_normal(five.shape) * 0.08
     gappy[[1, 2, 4]] = rng.standard_normal((3, 512))
     walks = {"/v/long.mp4": long, "/v/one-shared.mp4": one_shared, "/v/five.mp4": five, "/v/gappy.mp4": gappy}
-    facts = [VideoFacts(i + 1, path, len(w) * CLIP, path) for i, (path, w) in enumerate(walks.items())]
-    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
-    starts = np.concatenate([np.arange(len(w)) * CLIP for w in walks.values()])
-    vectors = np.concatenate(list(walks.values())).astype(np.float32)
-    found = group_duplicates(facts, ClipArrays(ids, starts, starts + CLIP, vectors), 0.8, exact_below=10**9)
+    found = group_duplicates(*walks_to_clips(walks), 0.8, exact_below=10**9)
     assert [([v.path for v in g.videos], g.overlap) for g in found.groups] == [(["/v/five.mp4", "/v/gappy.mp4"], 0.8)]
 
 
@@ -304,13 +300,6 @@ def test_the_shared_seconds_are_the_shorter_of_the_two_spans():
         assert [([(s.path, s.start, s.end) for s in g.videos], g.overlap) for g in found.groups] == [
             ([("/v/w.mp4", 16.0, 67.2), ("/v/v.mp4", 16.0, 64.0)], 0.75)
         ]
-
-
-def walks_to_clips(walks: dict, clip: float = CLIP) -> tuple[list[VideoFacts], ClipArrays]:
-    facts = [VideoFacts(i + 1, path, len(w) * clip, path) for i, (path, w) in enumerate(walks.items())]
-    ids = np.concatenate([np.full(len(w), i + 1) for i, w in enumerate(walks.values())])
-    starts = np.concatenate([np.arange(len(w)) * clip for w in walks.values()])
-    return facts, ClipArrays(ids, starts, starts + clip, np.concatenate(list(walks.values())).astype(np.float32))
 
 
 def test_members_go_by_path_and_an_anchor_left_without_members_ends_nothing():
