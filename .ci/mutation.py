@@ -6,12 +6,17 @@ again as vidx/<package>/ in a work folder (default .mutation/, ignored by git), 
 and mutmut runs there with only that copy importable. The core modules and the tests that judge them are below;
 the run takes hours on 2 cores, so it is a documented command, not part of .ci/run.
 
-Usage: python .ci/mutation.py [--work DIR] [--only GLOB] [mutmut arguments, default: run]
-Then `cd DIR && mutmut results` lists the survivors, `mutmut show NAME` shows one.
-Needs `pip install mutmut==3.8.1` (the developers' tool, not a dependency of vidx).
+Usage: python .ci/mutation.py [--work DIR] [--only GLOB] [judge | mutmut arguments, default: run]
+`run` is mutmut's own runner: a fresh process per mutant, which builds every session fixture again (minutes each).
+`judge` has mutmut make the mutants and its coverage (which tests reach which function), then judges every mutant
+not yet judged in one pytest session (.ci/mutant_judge.py), writes the verdicts where `mutmut results` reads them
+and prints them by module. Then `cd DIR && mutmut results` lists the survivors, `mutmut show NAME` shows one.
+Another --only needs another --work folder: mutmut never mutates a module it once copied unmutated.
+Needs `pip install mutmut==3.8.1` (the developers' tool, not a dependency of vidx): `judge` calls into its internals.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -131,6 +136,137 @@ def lay_out(work: Path) -> None:
         (work / "shared").symlink_to(shared)
 
 
+# mutmut's `run` up to its stats: copy and mutate the sources, then run the tests once recording which functions each
+# one reaches (mutants/mutmut-stats.json). Its command line has no step that stops there, hence its internals.
+PREPARE = """import os
+from mutmut.__main__ import (collect_or_load_stats, copy_also_copy_files, copy_src_dir, create_mutants,
+    get_mutant_runner, setup_source_paths, store_lines_covered_by_tests)
+from mutmut.mutation.trampoline import set_mutant_under_test
+
+set_mutant_under_test("mutant_generation")
+os.makedirs("mutants", exist_ok=True)
+copy_src_dir()
+copy_also_copy_files()
+setup_source_paths()
+store_lines_covered_by_tests()
+create_mutants(os.cpu_count() or 1)
+collect_or_load_stats(get_mutant_runner(os.cpu_count() or 1), apply_config_invalidation=True)
+"""
+
+# The judge's verdicts as mutmut's exit codes and words, so that `mutmut results` and `mutmut browse` show them.
+# "suspicious": the killing test fails without the mutant too; "segfault": the mutant ended the pytest session.
+EXIT_CODES = {"killed": 1, "survived": 0, "timeout": 36, "no tests": 33, "suspicious": 35, "segfault": -11}
+
+
+def metas(work: Path) -> list[Path]:
+    """mutmut's record of each mutated file: its mutants and their exit codes (None: not judged yet)."""
+    return sorted((work / "mutants").rglob("*.py.meta"))
+
+
+def unjudged(work: Path) -> list[str]:
+    return [
+        name
+        for meta in metas(work)
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
+        if code is None
+    ]
+
+
+def record(work: Path, verdicts: dict[str, str]) -> None:
+    for meta in metas(work):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        if verdicts.keys() & codes.keys():
+            codes.update((name, EXIT_CODES[v]) for name, v in verdicts.items() if name in codes)
+            meta.write_text(json.dumps(data, indent=4))
+
+
+def judge_batch(work: Path, names: list[str], env: dict[str, str]) -> dict[str, str]:
+    """Judge names in one pytest session; a mutant that ends the session itself (a crash) is said so."""
+    queue, judged = work / "judge-queue.txt", work / "judged.txt"
+    queue.write_text("".join(f"{name}\n" for name in names))
+    start = judged.stat().st_size if judged.exists() else 0
+    tests = [test for test in TESTS if (ROOT / test).exists()]
+    # The root is given: pytest would take the work folder, which holds the files named by --mutants and
+    # --mutants-out, and then name the tests mutants/tests/..., not as mutmut's stats do.
+    command = [sys.executable, "-m", "pytest", "-q", "--tb=no", "--rootdir", ".", "-p", "no:cacheprovider"]
+    # A test the timeout cut short can leave an object whose finaliser fails later, in an unrelated test.
+    command += ["-p", "mutant_judge", "-W", "ignore::pytest.PytestUnraisableExceptionWarning", "--mutants", str(queue)]
+    command += ["--mutants-out", str(judged), *tests]
+    with open(work / "judge.log", "a") as log:
+        subprocess.run(command, cwd=work / "mutants", env=env, stdout=log, stderr=subprocess.STDOUT)
+    if not judged.exists():
+        return {}
+    with open(judged) as lines:
+        lines.seek(start)
+        verdicts: dict[str, str] = {}
+        begun = None
+        for line in lines:
+            kind, name, *_ = line.split()
+            if kind == "judging":
+                begun = name
+            else:
+                verdicts[name], begun = kind.replace("_", " "), None
+    if begun is not None:
+        verdicts[begun] = "segfault"
+    return verdicts
+
+
+def summary(work: Path) -> None:
+    """Every mutant's status by module (mutmut's own runs' too), and the kill rate: (killed + timeout) / judged."""
+    from mutmut.stats import status_by_exit_code  # here: without mutmut, main says how to install it
+
+    columns = ["killed", "timeout", "survived", "no tests", "suspicious", "segfault", "not checked"]
+    print(f"{'module':32} {'mutants':>7} " + " ".join(f"{c:>11}" for c in columns))
+    totals = dict.fromkeys(columns, 0)
+    for meta in metas(work):
+        codes = json.loads(meta.read_text())["exit_code_by_key"].values()
+        if not codes:
+            continue
+        counts = dict.fromkeys(columns, 0)
+        for code in codes:
+            status = status_by_exit_code[code]
+            counts[status if status in counts else "suspicious"] += 1
+        for column in columns:
+            totals[column] += counts[column]
+        module = meta.relative_to(work / "mutants").as_posix().removesuffix(".meta")
+        print(f"{module:32} {len(codes):>7} " + " ".join(f"{counts[c]:>11}" for c in columns))
+    print(f"{'total':32} {sum(totals.values()):>7} " + " ".join(f"{totals[c]:>11}" for c in columns))
+    judged = sum(totals.values()) - totals["not checked"]
+    caught = totals["killed"] + totals["timeout"]
+    print(f"kill rate {caught / max(judged, 1):.1%} ({caught} of {judged} judged)")
+
+
+def judge(work: Path, env: dict[str, str]) -> int:
+    print(f"mutmut makes the mutants and finds the tests that reach each function (log: {work / 'judge.log'})")
+    with open(work / "judge.log", "w") as log:
+        prepared = subprocess.run([sys.executable, "-c", PREPARE], cwd=work, env=env, stdout=log, stderr=log)
+    if prepared.returncode:
+        print(f"mutmut stopped with exit code {prepared.returncode}: see the log", file=sys.stderr)
+        return prepared.returncode
+    # mutmut mutates a file again only when its source is newer than the copy in mutants/: a module an earlier run's
+    # --only left out was copied unmutated then, and stays so.
+    unmutated = [
+        source.relative_to(work).as_posix()
+        for pattern in CORE
+        for source in work.glob(pattern)
+        if not (work / "mutants" / f"{source.relative_to(work)}.meta").exists()
+    ]
+    if unmutated:
+        print(f"not mutated, left out by an earlier run's --only: {', '.join(unmutated)}; use another --work folder")
+    env = dict(env, PYTHONPATH=f"{env['PYTHONPATH']}{os.pathsep}{ROOT / '.ci'}")
+    # Each session judges the mutants left; one that crashed the last is recorded, so the next goes on after it.
+    while names := unjudged(work):
+        print(f"judging {len(names)} mutants in one pytest session (log: {work / 'judge.log'})", flush=True)
+        verdicts = judge_batch(work, names, env)
+        if not verdicts:
+            print("the pytest session judged no mutant: see the log", file=sys.stderr)
+            return 1
+        record(work, verdicts)
+    summary(work)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=ROOT / ".mutation", help="the work folder")
@@ -150,6 +286,8 @@ def main() -> int:
     children.mkdir()
     (children / "sitecustomize.py").write_text(CHILDREN_SITECUSTOMIZE)
     env = dict(os.environ, PYTHONPATH=f"{args.work / 'mutants'}{os.pathsep}{children}")
+    if args.mutmut_args == ["judge"]:
+        return judge(args.work, env)
     return subprocess.run(["mutmut", *args.mutmut_args], cwd=args.work, env=env).returncode
 
 
