@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vidx.said import Segment
 from vidx.searcher import SearchOptions
 from vidx.searcher.modes import search_text
 from vidx.store import ClipVector, VideoInfo
@@ -17,14 +16,14 @@ QUERY = np.array([1, 0, 0, 0], np.float32)
 CLIP = 2.0  # seconds a hand-made clip lasts: its bounds are exact in floats
 
 
-def put(writer, root, path: Path, scores, lines: list[Segment] = (), digest: str | None = None) -> int:
+def put(writer, root, path: Path, scores, lines=(), digest: str | None = None, mtime_ns: int = 1) -> int:
     """Index `path` (made empty on the disk) with clips of CLIP seconds scoring `scores` against QUERY (float16
-    holds these exactly) and the subtitle `lines`; returns its video id."""
+    holds these exactly), the subtitle `lines` and the modification time `mtime_ns`; returns its video id."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
     clips = [ClipVector(i, i * CLIP, (i + 1) * CLIP, np.array([s, 0, 0, 0], np.float32)) for i, s in enumerate(scores)]
     info = VideoInfo(digest or str(path), CLIP * len(scores), 10.0, 20 * len(scores))
-    return writer.save_video(root, str(path), (1, 1), info, clips, Subtitles(list(lines)))
+    return writer.save_video(root, str(path), (1, mtime_ns), info, clips, Subtitles(list(lines)))
 
 
 def search(catalog, text: str, k: int, **options):

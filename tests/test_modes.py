@@ -79,3 +79,13 @@ def test_files_gone_are_counted_once_whichever_side_found_them(catalog, tmp_path
     os.remove(tmp_path / "gone-said.mp4")
     hits = search(catalog, text, 1)
     assert (names(hits), hits.deleted, len(hits.gone)) == (["a.mp4"], 2, 2)
+
+
+def test_the_words_side_under_the_root_or_a_folder_whose_name_ends_in_a_space_or_an_x(catalog, tmp_path):
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        for folder, name in [("box", "a.mp4"), ("box ", "b.mp4"), ("BOX", "c.mp4"), ("BO", "d.mp4")]:
+            put(writer, root, tmp_path / folder / name, [1.0], line("kite"))
+    assert sorted(names(search(catalog, "kite", 5, mode="said", under="/"))) == ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]
+    assert names(search(catalog, "kite", 5, mode="said", under=tmp_path / "box ")) == ["b.mp4"]
+    assert names(search(catalog, "kite", 5, mode="said", under=tmp_path / "BOX")) == ["c.mp4"]

@@ -114,3 +114,15 @@ def test_a_words_hit_lists_its_copies_the_search_would_show_and_counts_those_gon
     assert (hits["a.mp4"].copies, found.deleted) == ((str(tmp_path / "x" / "b.mp4"), str(tmp_path / "y" / "c.mp4")), 1)
     found, hits = said(catalog, "kite", under=tmp_path / "x")
     assert (hits["a.mp4"].copies, found.deleted) == ((str(tmp_path / "x" / "b.mp4"),), 1)
+
+
+def test_a_words_hit_lists_only_the_copies_modified_within_the_dates(catalog, tmp_path):
+    line = Segment(0.5, 1.5, "kite", "subtitles")
+    in_2020, in_1990 = 1_590_000_000 * 10**9, 640_000_000 * 10**9
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", [1.0], [line], digest="same", mtime_ns=in_2020)
+        put(writer, root, tmp_path / "b.mp4", [1.0], [], digest="same", mtime_ns=in_2020)
+        put(writer, root, tmp_path / "c.mp4", [1.0], [], digest="same", mtime_ns=in_1990)
+    hits = search(catalog, "kite", 5, mode="said", since="2000-01-01")
+    assert [(hit.path, hit.copies) for hit in hits] == [(str(tmp_path / "a.mp4"), (str(tmp_path / "b.mp4"),))]
