@@ -10,6 +10,9 @@ from hand_made import QUERY, put, search
 
 from vidx.config import Home
 from vidx.said import Segment
+from vidx.searcher.said_hits import said_hits
+from vidx.searcher.said_side import said_matches
+from vidx.searcher.search import Wanted
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter
 
@@ -91,6 +94,20 @@ def test_a_damaged_clip_under_the_line_gives_way_to_the_intact_clip_starting_nea
         ("a.mp4", 1.0, 2.5, 3.5, catalog.clip_id(video, 2))
     ]
     assert [h.rank for h in found] == [1]
+
+
+def test_a_match_whose_video_lost_its_clips_since_the_words_were_read_has_no_hit(catalog, tmp_path):
+    """An index run committing between the words' read and the hits' (a video re-indexed or removed)."""
+    line = Segment(0.5, 1.5, "kite", "subtitles")
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", [1.0], [line])
+        lost = put(writer, root, tmp_path / "b.mp4", [0.5], [line])
+    matches = said_matches(catalog.db, "kite", 5)
+    assert [m.path for m in matches] == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")]
+    catalog.db.execute("delete from clips where video_id = ?", [lost])
+    hits = said_hits(catalog, QUERY, matches, Wanted(None, None, None), set())
+    assert [hit and (hit.path, hit.score) for hit in hits] == [(str(tmp_path / "a.mp4"), 1.0), None]
 
 
 def test_a_words_hit_scores_to_six_decimals(catalog, tmp_path):
