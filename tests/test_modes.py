@@ -4,10 +4,11 @@ the minimum score leaves room for the next, and the files found gone are counted
 import os
 
 import pytest
-from hand_made import CLIP, names, put, search
+from hand_made import CLIP, QUERY, names, put, search
 
 from vidx.config import Home
 from vidx.said import Segment
+from vidx.searcher import search_vector
 from vidx.store import Catalog
 from vidx.store.catalog_writer import CatalogWriter
 
@@ -89,3 +90,29 @@ def test_the_words_side_under_the_root_or_a_folder_whose_name_ends_in_a_space_or
     assert sorted(names(search(catalog, "kite", 5, mode="said", under="/"))) == ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]
     assert names(search(catalog, "kite", 5, mode="said", under=tmp_path / "box ")) == ["b.mp4"]
     assert names(search(catalog, "kite", 5, mode="said", under=tmp_path / "BOX")) == ["c.mp4"]
+
+
+def test_a_copy_whose_own_line_matched_is_its_content_s_one_result_in_a_fused_search(catalog, tmp_path):
+    """The pictures show a.mp4 (b.mp4 its copy); b.mp4's own line matched: the content is one result, at b.mp4."""
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(tmp_path)
+        put(writer, root, tmp_path / "a.mp4", [1.0], digest="same")
+        put(writer, root, tmp_path / "b.mp4", [0.875], line("kite"), digest="same")
+        put(writer, root, tmp_path / "c.mp4", [0.5])
+        put(writer, root, tmp_path / "d.mp4", [0.25])
+    seen = search_vector(catalog, QUERY, 5)
+    assert [(name, hit.copies) for hit, name in zip(seen, names(seen), strict=True)] == [
+        ("a.mp4", (str(tmp_path / "b.mp4"),)),
+        ("c.mp4", ()),
+        ("d.mp4", ()),
+    ]
+    hits = search(catalog, "kite", 5)
+    shown = [
+        (hit.rank, name, hit.score, hit.copies, hit.said is not None)
+        for hit, name in zip(hits, names(hits), strict=True)
+    ]
+    assert shown == [
+        (1, "b.mp4", 0.875, (str(tmp_path / "a.mp4"),), True),
+        (2, "c.mp4", 0.5, (), False),
+        (3, "d.mp4", 0.25, (), False),
+    ]
