@@ -66,6 +66,10 @@ TESTS = [
     "tests/test_said_side.py",
     # dupes.py's offset choice, pre-filter and choice of neighbour search, on hand-made vectors (issue 25).
     "tests/test_dupes_alignment.py",
+    # The words hits' and the modes' over hand-made videos, and the pictures' side of a fused search (issue 25).
+    "tests/test_said_hits.py",
+    "tests/test_modes.py",
+    "tests/test_top_videos.py",
     # The store's own, each judging its modules in seconds without the model (issue 25, store mutants).
     "tests/test_index_state.py",
     "tests/test_ann.py",
