@@ -46,13 +46,14 @@ def test_a_words_hit_under_the_minimum_leaves_room_for_the_next_in_order(catalog
 
 def test_a_fused_search_keeps_the_folder_the_filters_and_the_minimum_on_both_sides(catalog, tmp_path):
     """Under x/, at most 3 s long, scoring at least 0.5: a.mp4 (said and seen) and b.mp4 (seen); each other video
-    would pass on one side: c.mp4 outside the folder, e.mp4 too long, d.mp4 under the minimum."""
+    would pass on one side: c.mp4 outside the folder, e.mp4 too long, d.mp4 and f.mp4 under the minimum."""
     with CatalogWriter(catalog) as writer:
         root = writer.add_root(tmp_path)
         put(writer, root, tmp_path / "x" / "a.mp4", [1.0], line("kite"))
         put(writer, root, tmp_path / "x" / "b.mp4", [0.75])
         put(writer, root, tmp_path / "y" / "c.mp4", [0.875], line("kite"))
         put(writer, root, tmp_path / "x" / "d.mp4", [0.25], line("kite over the hill"))
+        put(writer, root, tmp_path / "x" / "f.mp4", [0.375])
         put(writer, root, tmp_path / "x" / "e.mp4", [0.625, 0.625], line("kite"))
     assert CLIP * 2 > 3
     hits = search(catalog, "kite", 5, under=tmp_path / "x", max_duration=3.0, min_score=0.5)
