@@ -57,7 +57,8 @@ def decode_rate(paths: list[Path]) -> tuple[float, int]:
         "n = sum(1 for p in sys.argv[1:] for _ in video_clips(Path(p), clip))\n"
         "print(n, time.perf_counter() - start)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, check=True)
+    command = [sys.executable, "-P", "-c", code, *map(str, paths)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     clips, seconds = out.stdout.split()
     return round(int(clips) / float(seconds), 2), int(clips)
 

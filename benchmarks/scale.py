@@ -48,7 +48,7 @@ def videos(rng, clips: int, per_video: int, random: bool):
 
 
 def vidx(home: Path, *args: str, timed: bool = False) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "vidx", *args]
+    command = [sys.executable, "-P", "-m", "vidx", *args]
     if timed:
         command = ["/usr/bin/time", "-v", *command]
     env = {**os.environ, "VIDX_HOME": str(home)}
@@ -153,7 +153,7 @@ def cold_query(home: Path) -> dict:
         code = ANON + f"from vidx.cli import main\nsys.argv = ['vidx', 'query', {word!r}, '--json']\nmain()"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=True)
         times.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
