@@ -134,6 +134,22 @@ def test_a_disk_without_room_to_pack_them_leaves_the_home_read_as_it_is(vidx_hom
     assert (vidx_home / "vidx.db").stat().st_size < before / 20
 
 
+def test_a_catalogue_under_a_kilobyte_a_clip_is_not_packed_again(vidx_home):
+    # A home made after m003 keeps no vectors in SQLite: m007 leaves it as it is, free pages and all (a VACUUM would
+    # give them back), however many clips it holds.
+    db = older_home(vidx_home, 6, {i: np.zeros(4, np.float32) for i in range(1, 2001)})
+    db["meta"].insert({"key": "scratch", "value": "x" * 500_000})
+    db["meta"].delete("scratch")
+    db.conn.commit()
+    free = db.execute("pragma freelist_count").fetchone()[0]
+    before = (vidx_home / "vidx.db").stat().st_size
+    assert free > 100 and before < 2000 * migrations.PACKED_BYTES_PER_CLIP
+    upgrade(db, 7)
+    assert migrations.pending(db.conn) == [] and db.execute("pragma freelist_count").fetchone()[0] == free
+    db.close()
+    assert (vidx_home / "vidx.db").stat().st_size == before
+
+
 def test_rows_of_a_home_made_before_checksums_are_checksummed_as_they_are(vidx_home):
     db = older_home(vidx_home, 5, {})
     (vidx_home / "index").mkdir()

@@ -165,6 +165,7 @@ def test_drift_is_seen_from_loose_lists_as_from_close_ones():
     assert close.drifted(0.69) and not close.drifted(0.71), "half as far again from the centres"
     assert loose.drifted(0.167) and not loose.drifted(0.365), "half the cosine to the centres"
     assert loose.drifted(0.21) and not loose.drifted(0.212)
+    assert not Lists("l.faiss", 1000, fit=0.4).drifted(0.2), "exactly half the cosine is not yet drift"
 
 
 def test_a_merge_learns_lists_again_when_it_outgrows_them_or_its_segments_differ(tmp_path):
@@ -251,7 +252,7 @@ def test_a_state_written_before_lists_were_named_still_reads():
     old = '{"dim":8,"rows":9,"trained_for":8,"segments":[{"file":"ann-000000-0-9.faiss","lo":0,"hi":9,"size":8}],"made":1}'
     state = IndexState.from_json(old)
     assert state.lists == (Lists("trained-8.faiss", 8),) and state.segments[0].lists == "trained-8.faiss"
-    assert not state.main.drifted(0.0), "an unmeasured fit never calls for new lists"
+    assert not state.main.drifted(0.0) and not state.main.drifted(-0.2), "an unmeasured fit never calls for new lists"
 
 
 def test_float16_rows_cost_under_a_thousandth_of_cosine(tmp_path):
