@@ -26,15 +26,20 @@ def put(writer, root, path: Path, scores, lines=(), digest: str | None = None, m
     return writer.save_video(root, str(path), (1, mtime_ns), info, clips, Subtitles(list(lines)))
 
 
-def search(catalog, text: str, k: int, **options):
-    """A text search as vidx.Library runs it, the words' ranking run on this thread."""
+def on_this_thread(catalog):
+    """What search_text runs beside the pictures' search (the words' ranking), run at once on this thread."""
 
     def beside(work):
         done = Future()
         done.set_result(work(catalog))
         return done
 
-    return search_text(catalog, lambda: QUERY, text, k, 0.0, SearchOptions(k, **options), beside)
+    return beside
+
+
+def search(catalog, text: str, k: int, **options):
+    """A text search as vidx.Library runs it, the words' ranking run on this thread."""
+    return search_text(catalog, lambda: QUERY, text, k, 0.0, SearchOptions(k, **options), on_this_thread(catalog))
 
 
 def names(hits) -> list[str]:

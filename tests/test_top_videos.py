@@ -1,10 +1,9 @@
 """The top videos of a query when one long video crowds the nearest clips: the search widens past it, and the
 pictures' side of a fused search, which asks only as many clips as a `seen` search of k videos, widens alike."""
 
-from concurrent.futures import Future
-
 import numpy as np
 import pytest
+from hand_made import QUERY, names, on_this_thread
 
 from vidx.config import Home
 from vidx.said import Segment
@@ -15,7 +14,6 @@ from vidx.store import Catalog, ClipVector, VideoInfo
 from vidx.store.catalog_writer import CatalogWriter
 from vidx.store.said_rows import Subtitles
 
-QUERY = np.array([1, 0, 0, 0], np.float32)
 LONG = 250  # clips of the long video, more than a first request for a few videos asks
 
 
@@ -44,10 +42,6 @@ def catalog(vidx_home, tmp_path):
     return catalog
 
 
-def names(hits) -> list[str]:
-    return [hit.path.rsplit("/", 1)[1] for hit in hits]
-
-
 def test_a_long_video_crowding_the_first_request_leaves_room_for_the_next_videos(catalog):
     assert clips_asked(3) < LONG
     hits = search_vector(catalog, QUERY, 3)
@@ -57,15 +51,10 @@ def test_a_long_video_crowding_the_first_request_leaves_room_for_the_next_videos
 
 
 def test_the_fused_pictures_side_widens_past_a_long_video(catalog):
-    def beside(work):
-        done = Future()
-        done.set_result(work(catalog))
-        return done
-
     # k = 2: each side brings 4 videos. The pictures rank a, long, b, c; the words c alone: c, ranked on both
     # sides, comes first. Had the pictures' side stopped at its first request (a.mp4 and long.mp4), c would tie
     # with a.mp4, each first on one side, and lose the tie to the pictures' order.
-    hits = search_text(catalog, lambda: QUERY, "kite", 2, 0.0, SearchOptions(2), beside)
+    hits = search_text(catalog, lambda: QUERY, "kite", 2, 0.0, SearchOptions(2), on_this_thread(catalog))
     assert names(hits) == ["c.mp4", "a.mp4"]
     assert hits[0].said is not None and hits[0].said.text == "a kite in the wind"
 
@@ -80,10 +69,5 @@ def test_a_text_search_embeds_its_text_once_in_every_mode(catalog, mode, text):
         calls.append(1)
         return QUERY
 
-    def beside(work):
-        done = Future()
-        done.set_result(work(catalog))
-        return done
-
-    search_text(catalog, embed, text, 2, 0.0, SearchOptions(2, mode=mode), beside)
+    search_text(catalog, embed, text, 2, 0.0, SearchOptions(2, mode=mode), on_this_thread(catalog))
     assert len(calls) == 1
