@@ -81,7 +81,7 @@ def info_command(state, as_json):
         for line in _candidate_lines(data["candidates"]):
             click.echo(line)
     click.echo(f"active: {data['active']['precision']}, {data['active']['reason']}")
-    click.echo(f"speech: {_speech_line(data['speech'])}")
+    click.echo(f"speech: {speech_line(data['speech'])}")
 
 
 @model_group.command("quantize")
@@ -128,7 +128,8 @@ def _candidate_lines(candidates: list[dict]) -> list[str]:
     ]
 
 
-def _speech_line(speech: dict | None) -> str:
+def speech_line(speech: dict | None) -> str:
+    """The speech model in one line, as `vidx model info` and `vidx status` show it."""
     if speech is None:
         return "none (vidx model import-speech SOURCE)"
     languages = "English" if speech["languages"] == 1 else f"{speech['languages']} languages"

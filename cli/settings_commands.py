@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import counted, emit_json, pass_state
+from .model_commands import speech_line
 
 
 @click.command("config")
@@ -55,6 +56,7 @@ def status_command(state, as_json):
     )
     click.echo(f"roots: {', '.join(data['roots']) or '(none)'}")
     click.echo(f"model: {data['model'] or '(none)'} [{data['precision']}]")
+    click.echo(f"speech: {speech_line(data['speech'])}")
     click.echo(f"index: {data['index_bytes']} bytes; database: {data['db_bytes']} bytes")
     click.echo(f"last index run ended: {data['last_run_end'] or 'never'}")
     for failure in lib.failures():

@@ -208,7 +208,7 @@ def test_a_home_inside_a_folder_that_cannot_be_written(reader, place):
         0,
         "0 videos, 0 clips, 0 vectors, 0 failed\n"
         "said: 0 lines of subtitles and speech; bitmap subtitle streams skipped: 0\nroots: (none)\nmodel: (none) [fp32]\n"
-        "index: 0 bytes; database: 0 bytes\nlast index run ended: never\n",
+        "speech: none (vidx model import-speech SOURCE)\nindex: 0 bytes; database: 0 bytes\nlast index run ended: never\n",
         "",
     )
     assert query == (0, "The index is empty: run `vidx index FOLDER` first.\n", "")

@@ -51,6 +51,7 @@ def test_import_speech_then_model_info(run, imported, whisper_model, vidx_home):
     assert again.output == f"Already installed (fingerprint {folder.name}): nothing to do; --force installs again.\n"
     lines = run("model", "info").output.splitlines()
     assert lines[-1] == f"speech: {whisper_model} (fingerprint {folder.name}, 99 languages)"
+    assert lines[-1] in run("status").output.splitlines()
     info = as_json(run("model", "info", "--json"))["speech"]
     assert (info["source"], info["folder"], info["enabled"], info["languages"]) == (
         str(whisper_model),
@@ -64,6 +65,7 @@ def test_import_speech_then_model_info(run, imported, whisper_model, vidx_home):
         == f"speech: {whisper_model} (fingerprint {folder.name}, 99 languages, off (speech.enabled))"
     )
     assert as_json(run("--set", "speech.enabled=false", "model", "info", "--json"))["speech"]["enabled"] is False
+    assert as_json(run("--set", "speech.enabled=false", "status", "--json"))["speech"] == {**info, "enabled": False}
 
 
 def test_speech_off_is_said_when_a_model_is_installed(run, whisper_model, monkeypatch):
@@ -75,6 +77,8 @@ def test_speech_off_is_said_when_a_model_is_installed(run, whisper_model, monkey
 def test_model_info_without_speech(run, imported):
     assert run("model", "info").output.splitlines()[-1] == "speech: none (vidx model import-speech SOURCE)"
     assert as_json(run("model", "info", "--json"))["speech"] is None
+    assert "speech: none (vidx model import-speech SOURCE)" in run("status").output.splitlines()
+    assert as_json(run("status", "--json"))["speech"] is None
 
 
 def test_a_bad_source_is_one_line(run, tmp_path):

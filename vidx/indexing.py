@@ -110,6 +110,7 @@ class Indexing:
             "model": manifest.source if manifest else None,
             "fingerprint": manifest.fingerprint if manifest else None,
             "precision": self.opened.settings.model.precision,
+            "speech": self.models.speech_info(),
             "index_bytes": catalog.index_bytes(),
             "db_bytes": home.db.stat().st_size if home.db.exists() else 0,
             "last_run_end": catalog.get_meta("last_run_end"),

@@ -249,5 +249,5 @@ class Library:
         return self.catalog.failures()
 
     def status(self) -> dict:
-        """What `vidx status --json` prints: counts, roots, model, precision, sizes, last run."""
+        """What `vidx status --json` prints: counts, roots, model, precision, speech model, sizes, last run."""
         return self._indexing.status()
