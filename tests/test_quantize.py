@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,19 +22,40 @@ def _expected_candidates() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def quantized(tmp_path_factory, models, library):
-    """One quantization for the module, in its own home (quantizing takes a few seconds)."""
+def quantized_once(tmp_path_factory, models, library):
+    """`vidx model import` of the toy model, then QUANTIZE calibrated on the library, once for the module (quantizing
+    takes a few seconds), in a home no test changes: that home, and what quantize printed."""
     from click.testing import CliRunner
 
     from vidx.cli import cli
 
-    home = tmp_path_factory.mktemp("qhome")
+    home = tmp_path_factory.mktemp("qonce") / "home"
     runner = CliRunner(env={"VIDX_HOME": str(home)})
     assert runner.invoke(cli, ["model", "import", str(models["tf1"])]).exit_code == 0
     result = runner.invoke(cli, [*QUANTIZE, "--calibration", str(library["root"])])
     assert result.exit_code == 0, result.output
-    info = runner.invoke(cli, ["model", "info", "--json"])
+    return home, result
+
+
+@pytest.fixture(scope="module")
+def quantized(tmp_path_factory, quantized_once):
+    """A copy of that home, shared by the tests that read the quantization (one of them then indexes in it)."""
+    from click.testing import CliRunner
+
+    from vidx.cli import cli
+
+    once, result = quantized_once
+    home = tmp_path_factory.mktemp("qhome") / "home"
+    shutil.copytree(once, home, symlinks=True)
+    info = CliRunner(env={"VIDX_HOME": str(home)}).invoke(cli, ["model", "info", "--json"])
     return home, result, json.loads(info.output)
+
+
+@pytest.fixture
+def quantized_home(quantized_once, vidx_home):
+    """This test's home as `vidx model import` and QUANTIZE leave it: a copy of the module's."""
+    shutil.copytree(quantized_once[0], vidx_home, symlinks=True)
+    return vidx_home
 
 
 def test_report_is_printed_and_stored(quantized):
@@ -98,9 +120,7 @@ def test_int8_index_still_answers(quantized, library):
         assert as_json(runner.invoke(cli, ["query", word, "--json"]))["results"][0]["path"] == str(library[word])
 
 
-def test_a_candidate_under_the_guard_is_never_active(run, models, library, vidx_home):
-    run("model", "import", models["tf1"])
-    run(*QUANTIZE, "--calibration", library["root"])
+def test_a_candidate_under_the_guard_is_never_active(run, library, quantized_home, vidx_home):
     q = registry.active_manifest(Home(vidx_home)).quantization
     assert q["cosine_min"] < 1.0, "the toy model must lose something to INT8 for the guard to be tested"
     run("model", "use", "fp32")
@@ -127,9 +147,7 @@ def test_a_candidate_under_the_guard_is_never_active(run, models, library, vidx_
     )
 
 
-def test_a_home_measured_on_another_cpu_is_measured_again(run, models, library, vidx_home):
-    run("model", "import", models["tf1"])
-    run(*QUANTIZE, "--calibration", library["root"])
+def test_a_home_measured_on_another_cpu_is_measured_again(run, library, quantized_home, vidx_home):
     folder = registry.active_dir(Home(vidx_home))
     path = folder / "manifest.json"
     data = json.loads(path.read_text())

@@ -239,10 +239,10 @@ def test_kill_9_of_a_local_run_is_healed_by_the_ray_engine(run, imported, librar
 
 
 def test_kill_9_of_a_ray_run_is_healed_by_the_local_engine(run, imported, library, vidx_home, local_ray):
-    from test_crash import videos_written
+    from test_crash import slow_delay, videos_written
 
     address = local_ray.get_runtime_context().gcs_address
-    env = {"VIDX_DEBUG_DECODE_DELAY": "0.05"}
+    env = {"VIDX_DEBUG_DECODE_DELAY": slow_delay(library["root"])}
     proc = processes.start_vidx("index", library["root"], "--engine", "ray", "--address", address, env=env)
     try:
         assert processes.wait_for(lambda: videos_written(vidx_home) >= 2)
