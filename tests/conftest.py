@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+import signal
 import sqlite3  # noqa: F401  (loaded before TensorFlow, whose own SQLite, loaded first, has no FTS5)
 import subprocess
 import sys
@@ -23,6 +24,13 @@ OFFLINE_ENV = {
     "no_proxy": "",
     "NO_PROXY": "",
 }
+
+
+def pytest_configure(config):
+    # A shell starts a background job (`pytest &` in a script) with SIGINT ignored, and every process started from
+    # it inherits that: the tests that press Ctrl-C on a vidx they start need the default back.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser):
