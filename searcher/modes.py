@@ -13,7 +13,8 @@ videos crowding the top): asking for 2k videos' worth at once cost 0.7 ms more a
 
 The words side's ranking of the matching lines runs on a thread of its own, started before the query's
 embedding, while this thread embeds the text and searches the pictures: ranking a common word's lines costs more
-than the pictures' search (said_side.py). That thread runs one SQLite statement, which lets go of Python's lock;
+than the pictures' search (said_side.py). In a new process (`vidx query`), `embed()` also loads the model first,
+and the ranking runs beside that too. That thread runs one SQLite statement, which lets go of Python's lock;
 the rest of the words side (reading the best lines' videos) is Python, and runs here after the pictures, rather
 than taking turns at the lock with them (BENCHMARKS.md, "Words with pictures").
 
@@ -64,8 +65,10 @@ def search_text(
     wanted = Wanted(absolute(under) if under else None, None, filters)
     gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
     if options.mode == "said":
-        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone)  # min_score may drop some
-        return _ranked(catalog, embed(), k, margin, min_score, said, Hits(), wanted, gone)
+        ranked = beside(lambda own: best_lines(own.db, text, fusion.window(k)))
+        query = embed()
+        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone, ranked.result())
+        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)  # min_score may drop some
     if not anything_said(catalog.db, text):
         return _pictures(catalog, embed(), k, margin, options, gone)
     ranked = beside(lambda own: best_lines(own.db, text, fusion.window(k)))

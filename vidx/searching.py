@@ -60,9 +60,14 @@ class Searching:
         settings, catalog = self.opened.settings, self.opened.catalog
         if self.is_empty():
             return Hits()
-        encoder = self.models.text_encoder()
         k, margin = options.count(settings.search.k), settings.search.moment_margin
-        return search_text(catalog, lambda: encoder.embed([text])[0], text, k, margin, options, self._beside)
+
+        def embed() -> np.ndarray:
+            # The model is loaded here (in a new process: OpenVINO imported, the model compiled), after the words'
+            # ranking has started beside: a cold `vidx query` does both at once.
+            return self.models.text_encoder().embed([text])[0]
+
+        return search_text(catalog, embed, text, k, margin, options, self._beside)
 
     def _beside(self, work: Callable[[Catalog], T]) -> Future[T]:
         """`work(catalog)` on a thread of its own, with that thread's own connection, while this one searches the
