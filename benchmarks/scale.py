@@ -190,7 +190,7 @@ def cron(home: Path) -> dict:
     """`vidx index` of a folder that gained one 1-minute video, then of the same folder once it is deleted."""
     folder = home / "cron"
     video = one_minute_video(folder / "phone.mp4")
-    an_hour_ago = time.time() - 3600  # a file modified just now is left for the next run (index.settle_seconds)
+    an_hour_ago = time.time() - 3600  # a file modified just now would be waited for (index.settle_seconds)
     os.utime(video, (an_hour_ago, an_hour_ago))
     added = vidx(home, "index", str(folder), "--json", timed=True)
     assert json.loads(added.stdout)["added"] == 1, added.stdout

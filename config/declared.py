@@ -76,7 +76,10 @@ class IndexSettings:
     )
     # A file still being copied into the library looks like a damaged video: leave it until it has settled.
     settle_seconds: float = setting(
-        5.0, "a file modified less than this many seconds ago is left for the next run", minimum=0
+        5.0,
+        "a file modified less than this many seconds ago is waited for (10 s at most) and indexed if it did not "
+        "change meanwhile; otherwise left for the next run",
+        minimum=0,
     )
     decoders: int = setting(
         0,

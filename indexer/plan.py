@@ -70,7 +70,13 @@ class Plan:
     unchanged: int = 0
     failed_before: int = 0  # unchanged files that failed in an earlier run, so are still not indexed
     failed: list[Failure] = field(default_factory=list)
-    unsettled: int = 0  # files modified in the last index.settle_seconds: left for the next run
+    unsettled: int = 0  # modified in the last index.settle_seconds, and not settled in the run's short wait
+
+
+# A run waits this long at most for the files modified in the last index.settle_seconds (a copy or a download
+# that ended just before the run), then indexes those that did not change meanwhile; a file that settles later is
+# left for the next run.
+SHORT_WAIT_NS = 10 * 10**9
 
 
 def content_hash(path: Path) -> str:
@@ -116,6 +122,7 @@ def make_plan(
             seen[str(found)] = (root_id, (info.st_size, info.st_mtime_ns))
             if info.st_mtime_ns > settled_before:
                 unsettled.add(str(found))  # kept in `seen`, so a known file being rewritten is not removed
+    unsettled -= _settled_soon(unsettled, seen, int(settings.index.settle_seconds * 1e9))
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
@@ -170,6 +177,26 @@ def make_plan(
     moved = {m.source.id for m in plan.moves}
     plan.removals = [v for v in vanished if v.id not in moved]
     return plan
+
+
+def _settled_soon(unsettled: set[str], seen: dict[str, tuple[int, tuple[int, int]]], settle_ns: int) -> set[str]:
+    """The files of `unsettled` that settle within SHORT_WAIT_NS, once waited for: those whose size and mtime did
+    not change meanwhile (a copy that had just ended). A file still changing, or gone, stays for the next run."""
+    now = time.time_ns()
+    ready = {path: seen[path][1][1] + settle_ns for path in unsettled}
+    soon = [path for path, at in ready.items() if at <= now + SHORT_WAIT_NS]
+    if not soon:
+        return set()
+    time.sleep(max(0, max(ready[path] for path in soon) - now) / 1e9)
+    settled = set()
+    for path in soon:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if (info.st_size, info.st_mtime_ns) == seen[path][1]:
+            settled.add(path)
+    return settled
 
 
 def _unchanged(video: VideoRow) -> bool:

@@ -1,7 +1,9 @@
-"""A file still being copied into the library is left for the next run: neither failed nor indexed."""
+"""A file still being copied into the library is left for the next run: neither failed nor indexed. One whose copy
+ended just before the run is waited for, and indexed."""
 
 import os
 import shutil
+import threading
 import time
 
 from conftest import as_json
@@ -41,6 +43,47 @@ def test_a_file_that_changes_while_it_is_read_waits_for_the_next_run(run, import
         summary = lib.index([root], progress=copy_goes_on)
     assert (summary.added, summary.still_being_written, summary.failed) == (2, 1, [])
     assert as_json(run("failed", "--json")) == []
+    assert growing.name not in str(as_json(run("status", "--json")))
+    again = as_json(run("index", "--json"))
+    assert (again["added"], again["unchanged"], again["still_being_written"], again["failed"]) == (1, 2, 0, [])
+
+
+def test_a_file_that_settles_within_the_short_wait_is_waited_for_and_indexed(
+    run, imported, library, tmp_path, monkeypatch
+):
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root)
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "1")
+    # Modified "2 s from now" (a clock a little ahead, as on a share): unsettled whenever the run looks, and
+    # settled 3 s from now, within the run's short wait.
+    soon = time.time_ns() + 2 * 10**9
+    os.utime(root / "red.mp4", ns=(soon, soon))
+    summary = as_json(run("index", root, "--json"))
+    assert (summary["added"], summary["still_being_written"], summary["failed"]) == (3, 0, [])
+    assert time.time_ns() > soon + 10**9, "indexed before it had settled"
+
+
+def test_a_file_still_changing_after_the_short_wait_is_left_for_the_next_run(
+    run, imported, library, tmp_path, monkeypatch
+):
+    root = tmp_path / "lib"
+    shutil.copytree(library["root"] / "colours", root)
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "1")
+    growing = root / "red.mp4"
+    copied = threading.Event()
+
+    def copy_goes_on():
+        while not copied.wait(0.05):
+            os.utime(growing)
+
+    copy = threading.Thread(target=copy_goes_on)
+    copy.start()
+    try:
+        summary = as_json(run("index", root, "--json"))
+    finally:
+        copied.set()
+        copy.join()
+    assert (summary["added"], summary["still_being_written"], summary["failed"]) == (2, 1, [])
     assert growing.name not in str(as_json(run("status", "--json")))
     again = as_json(run("index", "--json"))
     assert (again["added"], again["unchanged"], again["still_being_written"], again["failed"]) == (1, 2, 0, [])
