@@ -22,8 +22,16 @@ def unpack(archive: Path, into: Path, marker: str, *, named: str, kind: str, adv
         with tarfile.open(archive) as tar:
             tar.extractall(into, filter="data")
     except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-        raise VidxError(f"Cannot extract {named}: {e or type(e).__name__}; {advice}") from None
+        raise VidxError(f"Cannot extract {named}: {_reason(e)}; {advice}") from None
     found = sorted(into.rglob(marker), key=lambda p: len(p.parts))
     if not found:
         raise VidxError(f"{named} holds no {kind} (no {marker} inside)")
     return found[0].parent
+
+
+def _reason(error: BaseException) -> str:
+    """Why the archive could not be read, in one line."""
+    if isinstance(error, tarfile.ReadError) and "\n" in str(error):
+        # tarfile.open tried each compression in turn, and says on a line each why none could read it.
+        return "not a tar archive, plain or compressed (gzip, bzip2, xz)"
+    return " ".join(str(error).split()) or type(error).__name__

@@ -62,6 +62,8 @@ def _bad_sources(tmp_path, models):
     (not_a_model / "readme.txt").write_text("hello")
     corrupt = tmp_path / "broken.tar.gz"
     corrupt.write_bytes(models["tar"].read_bytes()[:300])
+    not_gzip = tmp_path / "notes.tar.gz"
+    not_gzip.write_text("not an archive at all\n")
     empty_tar = tmp_path / "empty.tar.gz"
     with tarfile.open(empty_tar, "w:gz") as tar:
         tar.add(not_a_model / "readme.txt", arcname="readme.txt")
@@ -77,6 +79,11 @@ def _bad_sources(tmp_path, models):
             f"Error: {nosig} lacks the `video` and `text` signatures of S3D MIL-NCE (missing images, words, video_embedding, text_embedding; it has x, y)",
         ),
         (corrupt, f"Error: Cannot extract {corrupt}: "),
+        (
+            not_gzip,
+            f"Error: Cannot extract {not_gzip}: not a tar archive, plain or compressed (gzip, bzip2, xz); "
+            "download the archive again",
+        ),
         (empty_tar, f"Error: {empty_tar} holds no SavedModel (no saved_model.pb inside)"),
     ]
 

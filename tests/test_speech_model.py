@@ -61,7 +61,10 @@ def test_bad_sources_are_one_line(vidx_home, tmp_path):
         f"{tmp_path}/empty is not a CTranslate2 Whisper model folder "
         "(no model.bin, config.json, tokenizer.json, vocabulary.* in it)"
     )
-    assert refused(vidx_home, tmp_path / "broken.tar.gz").startswith(f"Cannot extract {tmp_path}/broken.tar.gz: ")
+    assert refused(vidx_home, tmp_path / "broken.tar.gz") == (
+        f"Cannot extract {tmp_path}/broken.tar.gz: not a tar archive, plain or compressed (gzip, bzip2, xz); "
+        "copy the archive again"
+    )
     assert refused(vidx_home, "huge") == (
         "huge: no such folder or file, and not a model size (tiny.en, tiny, base.en, base, small.en, small, "
         "medium.en, medium, large-v1, large-v2, large-v3, large, distil-large-v2, distil-medium.en, "
