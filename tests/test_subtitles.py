@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from subtitle_files import ASS, SRT, VTT, mkv_with_subtitles, write_text
@@ -9,7 +10,7 @@ from subtitle_files import ASS, SRT, VTT, mkv_with_subtitles, write_text
 from vidx.errors import SubtitleError
 from vidx.indexer.sidecars import SidecarFinder, fingerprint
 from vidx.indexer.subtitles import read_subtitles
-from vidx.media.subtitle_streams import embedded_subtitles
+from vidx.media.subtitle_streams import EmbeddedSubtitles, embedded_subtitles
 from vidx.said import Segment
 
 EXTENSIONS = (".mp4", ".mkv")
@@ -175,6 +176,21 @@ def test_embedded_subrip_ass_and_webvtt_streams(tmp_path):
     assert found.bitmap_streams == 0
     assert found.segments == sorted(
         [*CAT, *KITE, Segment(1.0, 2.5, "the lighthouse at night", "subtitles")], key=lambda s: (s.start, s.end)
+    )
+
+
+def test_an_embedded_mov_text_stream():
+    """MP4's own text subtitles. PyAV cannot write them (FFmpeg's mov_text encoder needs a header it cannot set), so
+    the file is committed (2.9 KB), made by the ffmpeg command-line tool from SRT cues:
+    ffmpeg -f lavfi -i color=black:s=64x64:r=10:d=3 -i s.srt -c:v libx264 -crf 51 -pix_fmt yuv420p -c:s mov_text
+    -metadata:s:s:0 language=eng movtext.mp4"""
+    found = embedded_subtitles(Path(__file__).with_name("media") / "movtext.mp4")
+    assert found == EmbeddedSubtitles(
+        [
+            Segment(0.5, 1.5, "please remember to feed the cat", "subtitles"),
+            Segment(2.0, 3.0, "before dinner", "subtitles"),
+        ],
+        0,
     )
 
 
