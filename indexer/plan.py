@@ -8,6 +8,7 @@ only when its size says it could be a move, a copy or an unchanged touch: equal 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 import time
@@ -16,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidx.config import Settings
+from vidx.counting import counted
 from vidx.filenames import printable
 from vidx.store import Catalog, VideoRow
 
 from .walk import walk
+
+log = logging.getLogger("vidx")
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,15 @@ def _settled_soon(unsettled: set[str], seen: dict[str, tuple[int, tuple[int, int
     soon = [path for path, at in ready.items() if at <= now + SHORT_WAIT_NS]
     if not soon:
         return set()
-    time.sleep(max(0, max(ready[path] for path in soon) - now) / 1e9)
+    wait = max(0, max(ready[path] for path in soon) - now) / 1e9
+    if wait > 0:
+        log.info(
+            "Waiting %.1f s for %s modified in the last %g s (index.settle_seconds).",
+            wait,
+            counted(len(soon), "file"),
+            settle_ns / 1e9,
+        )
+    time.sleep(wait)
     settled = set()
     for path in soon:
         try:

@@ -1,7 +1,9 @@
 """A file still being copied into the library is left for the next run: neither failed nor indexed. One whose copy
 ended just before the run is waited for, and indexed."""
 
+import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -58,9 +60,14 @@ def test_a_file_that_settles_within_the_short_wait_is_waited_for_and_indexed(
     # settled 3 s from now, within the run's short wait.
     soon = time.time_ns() + 2 * 10**9
     os.utime(root / "red.mp4", ns=(soon, soon))
-    summary = as_json(run("index", root, "--json"))
+    result = run("index", root, "--json")
+    summary = json.loads(result.stdout)  # the notice of the wait is on stderr
     assert (summary["added"], summary["still_being_written"], summary["failed"]) == (3, 0, [])
     assert time.time_ns() > soon + 10**9, "indexed before it had settled"
+    waited = re.fullmatch(
+        r"Waiting (\d+\.\d) s for 1 file modified in the last 1 s \(index.settle_seconds\)\.", result.stderr.strip()
+    )
+    assert waited and 0 < float(waited[1]) <= 3, result.stderr
 
 
 def test_a_file_still_changing_after_the_short_wait_is_left_for_the_next_run(
@@ -79,11 +86,11 @@ def test_a_file_still_changing_after_the_short_wait_is_left_for_the_next_run(
     copy = threading.Thread(target=copy_goes_on)
     copy.start()
     try:
-        summary = as_json(run("index", root, "--json"))
+        summary = json.loads(run("index", root, "--json").stdout)
     finally:
         copied.set()
         copy.join()
     assert (summary["added"], summary["still_being_written"], summary["failed"]) == (2, 1, [])
     assert growing.name not in str(as_json(run("status", "--json")))
-    again = as_json(run("index", "--json"))
+    again = json.loads(run("index", "--json").stdout)  # after a wait: red was written less than 1 s ago
     assert (again["added"], again["unchanged"], again["still_being_written"], again["failed"]) == (1, 2, 0, [])
