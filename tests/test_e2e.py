@@ -1,6 +1,7 @@
 """index -> query through the CLI, on videos whose right answers the toy model makes certain."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -158,6 +159,10 @@ def test_query_refuses_vectors_of_another_model(run, indexed, models, vidx_home)
     run("model", "import", models["tf2"])
     result = run("query", "red", check=False)
     assert result.exit_code == 1
-    assert result.output.startswith("Error: The index was built with another model (")
+    assert re.fullmatch(
+        r"Error: The index was built with another model \(\w+\); run `vidx index` to re-embed it with the active "
+        r"one \(\w+\)\n",
+        result.output,
+    ), result.output
     assert as_json(run("index", "--json"))["changed"] == indexed["added"]
     assert as_json(run("query", "red", "--json"))["results"]

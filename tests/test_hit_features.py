@@ -60,7 +60,7 @@ def test_query_export_into_an_unwritable_place_is_one_line(run, grey_red_grey, t
     blocker.write_text("not a folder")
     result = run("query", "red", "--export", blocker / "x", check=False)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.startswith(f"Error: {blocker / 'x'}: cannot make the export folder (")
+    assert result.output == f"Error: {blocker / 'x'}: cannot make the export folder (Not a directory)\n"
 
 
 def test_filters_on_query_like_and_the_library(run, grey_red_grey):
