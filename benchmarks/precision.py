@@ -88,7 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     home = CACHE / "home"
     out: dict = {"cpu": cpu()[0], "cpu_flags": cpu()[1], "cores": os.cpu_count()}
-    # Made first: `vidx index` leaves a file modified in the last index.settle_seconds for its next run.
+    # Made first: `vidx index` waits for a file modified in the last index.settle_seconds, which the timing would count.
     video = inputs.make_720p30(CACHE / f"video-{int(VIDEO_SECONDS)}s" / "bottles-720p30.mp4", VIDEO_SECONDS)
     if args.quantize:
         _, out["quantize"] = timed_vidx(home, "model", "quantize", "--calibration", str(inputs.SHARED))

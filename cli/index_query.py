@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -63,6 +64,8 @@ def index_command(state, paths, batch, fps, as_json, quiet, retry_failed, wait, 
     if address and lib.settings.index.engine != "ray":
         raise UsageError("--address is the Ray cluster's: give --engine ray too")
     progress = TerminalProgress(quiet or as_json)
+    # The run's own notices (the wait for files that have just settled) are neither errors nor the summary.
+    logging.getLogger("vidx.index").setLevel(logging.WARNING if quiet else logging.NOTSET)
     try:
         with flag_hint(LockHeld, wait_hint(wait)):
             summary = lib.index(list(paths), progress, retry_failed, wait)

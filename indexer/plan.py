@@ -23,7 +23,8 @@ from vidx.store import Catalog, VideoRow
 
 from .walk import walk
 
-log = logging.getLogger("vidx")
+# Its own logger under "vidx", so that `vidx index --quiet` can leave its notice out.
+log = logging.getLogger("vidx.index")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,10 @@ def make_plan(
             seen[str(found)] = (root_id, (info.st_size, info.st_mtime_ns))
             if info.st_mtime_ns > settled_before:
                 unsettled.add(str(found))  # kept in `seen`, so a known file being rewritten is not removed
-    unsettled -= _settled_soon(unsettled, seen, int(settings.index.settle_seconds * 1e9))
+    settled, gone = _settled_soon(unsettled, seen, int(settings.index.settle_seconds * 1e9))
+    unsettled -= settled | gone
+    for path in gone:
+        del seen[path]  # deleted while the run waited: as if the walk had not found it
 
     vanished = [v for root in roots for v in catalog.videos_under(str(root)) if v.file not in seen]
     by_hash = {v.hash: v for v in vanished if v.hash and v.status == "ok"}
@@ -183,14 +187,17 @@ def make_plan(
     return plan
 
 
-def _settled_soon(unsettled: set[str], seen: dict[str, tuple[int, tuple[int, int]]], settle_ns: int) -> set[str]:
+def _settled_soon(
+    unsettled: set[str], seen: dict[str, tuple[int, tuple[int, int]]], settle_ns: int
+) -> tuple[set[str], set[str]]:
     """The files of `unsettled` that settle within SHORT_WAIT_NS, once waited for: those whose size and mtime did
-    not change meanwhile (a copy that had just ended). A file still changing, or gone, stays for the next run."""
+    not change meanwhile (a copy that had just ended); and those deleted meanwhile. A file still changing stays for
+    the next run. A file dated ahead of this clock (a camera's, a share's) is watched from now, not from its date."""
     now = time.time_ns()
-    ready = {path: seen[path][1][1] + settle_ns for path in unsettled}
+    ready = {path: min(seen[path][1][1], now) + settle_ns for path in unsettled}
     soon = [path for path, at in ready.items() if at <= now + SHORT_WAIT_NS]
     if not soon:
-        return set()
+        return set(), set()
     wait = max(0, max(ready[path] for path in soon) - now) / 1e9
     if wait > 0:
         log.info(
@@ -200,15 +207,18 @@ def _settled_soon(unsettled: set[str], seen: dict[str, tuple[int, tuple[int, int
             settle_ns / 1e9,
         )
     time.sleep(wait)
-    settled = set()
+    settled, gone = set(), set()
     for path in soon:
         try:
             info = os.stat(path)
+        except FileNotFoundError:
+            gone.add(path)
+            continue
         except OSError:
             continue
         if (info.st_size, info.st_mtime_ns) == seen[path][1]:
             settled.add(path)
-    return settled
+    return settled, gone
 
 
 def _unchanged(video: VideoRow) -> bool:
@@ -223,6 +233,8 @@ def _unchanged(video: VideoRow) -> bool:
 def _hash(path: Path, plan: Plan) -> str | None:
     try:
         return content_hash(path)
+    except FileNotFoundError:
+        return None  # deleted since the walk (or the wait): not a failure, and the next run finds it gone
     except OSError as e:
         plan.failed.append(failure(path, f"cannot read ({e.strerror or e})"))
         return None

@@ -33,5 +33,5 @@ def _reason(error: BaseException) -> str:
     """Why the archive could not be read, in one line."""
     if isinstance(error, tarfile.ReadError) and "\n" in str(error):
         # tarfile.open tried each compression in turn, and says on a line each why none could read it.
-        return "not a tar archive, plain or compressed (gzip, bzip2, xz)"
+        return "damaged, or not a tar archive (plain, gzip, bzip2 or xz)"
     return " ".join(str(error).split()) or type(error).__name__

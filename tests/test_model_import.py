@@ -81,7 +81,7 @@ def _bad_sources(tmp_path, models):
         (corrupt, f"Error: Cannot extract {corrupt}: "),
         (
             not_gzip,
-            f"Error: Cannot extract {not_gzip}: not a tar archive, plain or compressed (gzip, bzip2, xz); "
+            f"Error: Cannot extract {not_gzip}: damaged, or not a tar archive (plain, gzip, bzip2 or xz); "
             "download the archive again",
         ),
         (empty_tar, f"Error: {empty_tar} holds no SavedModel (no saved_model.pb inside)"),

@@ -62,7 +62,7 @@ def test_bad_sources_are_one_line(vidx_home, tmp_path):
         "(no model.bin, config.json, tokenizer.json, vocabulary.* in it)"
     )
     assert refused(vidx_home, tmp_path / "broken.tar.gz") == (
-        f"Cannot extract {tmp_path}/broken.tar.gz: not a tar archive, plain or compressed (gzip, bzip2, xz); "
+        f"Cannot extract {tmp_path}/broken.tar.gz: damaged, or not a tar archive (plain, gzip, bzip2 or xz); "
         "copy the archive again"
     )
     assert refused(vidx_home, "huge") == (

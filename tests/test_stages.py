@@ -1,6 +1,7 @@
 """The indexer's stages on their own: the plan, the writer, and the search over hand-made vectors."""
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,54 @@ def test_a_touch_matches_the_hash_an_earlier_vidx_recorded(catalog, tmp_path):
     plan = make_plan(catalog, [lib], load_settings(catalog.home))
     assert [(v.path, st) for v, st in plan.touches] == [(str(lib / "a.mp4"), (10, 1))]
     assert plan.embed == []
+
+
+def test_the_plan_waits_for_files_just_written_and_keeps_only_those_that_did_not_change(catalog, tmp_path, monkeypatch):
+    """Files modified in the last index.settle_seconds are watched that long (from now, for one dated ahead), then
+    planned if unchanged; one that changed is left for the next run, one deleted is gone, not failed."""
+    from vidx.indexer import plan as planning
+
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "5")
+    settings = load_settings(catalog.home)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    names = ("copied.mp4", "ahead.mp4", "growing.mp4", "deleted.mp4", "old.mp4")
+    for name in names:
+        (lib / name).write_bytes(name.encode())
+    os.utime(lib / "old.mp4", ns=(10**9, 10**9))
+    year_ahead = time.time_ns() + 365 * 86_400 * 10**9  # a camera's clock
+    os.utime(lib / "ahead.mp4", ns=(year_ahead, year_ahead))
+    with CatalogWriter(catalog) as writer:
+        root = writer.add_root(lib)
+        put(writer, root, lib / "deleted.mp4", [unit(0)], content_hash(lib / "deleted.mp4"))
+    slept = []
+
+    def meanwhile(seconds):  # what happens while the run waits
+        slept.append(seconds)
+        with open(lib / "growing.mp4", "ab") as f:
+            f.write(b" more")
+        (lib / "deleted.mp4").unlink()
+
+    monkeypatch.setattr(planning.time, "sleep", meanwhile)
+    plan = make_plan(catalog, [lib], settings)
+    assert len(slept) == 1 and 4.5 < slept[0] <= 5
+    assert plan.embed == [job(lib / name, root) for name in ("ahead.mp4", "copied.mp4", "old.mp4")]
+    assert (plan.unsettled, plan.failed) == (1, [])  # growing.mp4
+    assert [v.path for v in plan.removals] == [str(lib / "deleted.mp4")]
+
+
+def test_files_that_settle_later_than_the_short_wait_are_not_waited_for(catalog, tmp_path, monkeypatch):
+    from vidx.indexer import plan as planning
+
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "60")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "wet.mp4").write_bytes(b"wet")
+    with CatalogWriter(catalog) as writer:
+        writer.add_root(lib)
+    monkeypatch.setattr(planning.time, "sleep", lambda seconds: pytest.fail(f"waited {seconds} s"))
+    plan = make_plan(catalog, [lib], load_settings(catalog.home))
+    assert (plan.embed, plan.unsettled) == ([], 1)
 
 
 def stat_of(path):

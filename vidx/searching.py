@@ -64,7 +64,7 @@ class Searching:
 
         def embed() -> np.ndarray:
             # The model is loaded here (in a new process: OpenVINO imported, the model compiled), after the words'
-            # ranking has started beside: a cold `vidx query` does both at once.
+            # ranking has started beside, when there are words to rank: a cold `vidx query` does both at once.
             return self.models.text_encoder().embed([text])[0]
 
         return search_text(catalog, embed, text, k, margin, options, self._beside)
