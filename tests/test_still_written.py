@@ -11,14 +11,25 @@ import time
 from conftest import as_json
 
 
-def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(run, imported, library, tmp_path, monkeypatch):
+def colours_copy(library, tmp_path, monkeypatch, settle: str, red_mtime_from_now: int | None = None):
+    """The colours library copied, with `index.settle_seconds` = `settle`: green and blue settled long ago, red.mp4
+    just written (now, or `red_mtime_from_now` ns from now); (root, the settled mtime)."""
     root = tmp_path / "lib"
     shutil.copytree(library["root"] / "colours", root)
-    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "60")
-    settled = time.time_ns() - 120 * 10**9
+    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", settle)
+    settled = time.time_ns() - 120 * 10**9  # settled long ago
     for name in ("green.avi", "blue.gif"):
         os.utime(root / name, ns=(settled, settled))
-    os.utime(root / "red.mp4")  # copytree kept the library's mtime: red is the one just written
+    if red_mtime_from_now is None:
+        os.utime(root / "red.mp4")  # copytree kept the library's mtime
+    else:
+        red = time.time_ns() + red_mtime_from_now
+        os.utime(root / "red.mp4", ns=(red, red))
+    return root, settled
+
+
+def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(run, imported, library, tmp_path, monkeypatch):
+    root, settled = colours_copy(library, tmp_path, monkeypatch, "60")
     result = run("index", root, check=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].startswith(
@@ -53,14 +64,8 @@ def test_a_file_that_changes_while_it_is_read_waits_for_the_next_run(run, import
 def test_a_file_dated_ahead_of_the_clock_is_watched_then_indexed_and_quiet_says_nothing(
     run, imported, library, tmp_path, monkeypatch
 ):
-    root = tmp_path / "lib"
-    shutil.copytree(library["root"] / "colours", root)
-    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "1")
-    settled = time.time_ns() - 120 * 10**9
-    for name in ("green.avi", "blue.gif"):
-        os.utime(root / name, ns=(settled, settled))
-    ahead = time.time_ns() + 365 * 86_400 * 10**9  # a camera's clock a year ahead: once, never indexed till then
-    os.utime(root / "red.mp4", ns=(ahead, ahead))
+    a_year = 365 * 86_400 * 10**9  # a camera's clock a year ahead: once, never indexed till then
+    root, _ = colours_copy(library, tmp_path, monkeypatch, "1", red_mtime_from_now=a_year)
     result = run("index", root, "--json")
     summary = json.loads(result.stdout)  # the notice of the wait is on stderr
     assert (summary["added"], summary["still_being_written"], summary["failed"]) == (3, 0, [])
@@ -68,6 +73,7 @@ def test_a_file_dated_ahead_of_the_clock_is_watched_then_indexed_and_quiet_says_
         r"Waiting (\d+\.\d) s for 1 file modified in the last 1 s \(index.settle_seconds\)\.", result.stderr.strip()
     )
     assert waited and 0.5 < float(waited[1]) <= 1, result.stderr
+    ahead = time.time_ns() + a_year
     os.utime(root / "blue.gif", ns=(ahead, ahead))  # waited for again, the same bytes: a touch
     quiet = run("index", root, "--quiet")
     assert quiet.stderr == ""
@@ -77,9 +83,7 @@ def test_a_file_dated_ahead_of_the_clock_is_watched_then_indexed_and_quiet_says_
 def test_a_file_still_changing_after_the_short_wait_is_left_for_the_next_run(
     run, imported, library, tmp_path, monkeypatch
 ):
-    root = tmp_path / "lib"
-    shutil.copytree(library["root"] / "colours", root)
-    monkeypatch.setenv("VIDX_INDEX_SETTLE_SECONDS", "1")
+    root, _ = colours_copy(library, tmp_path, monkeypatch, "1")
     growing = root / "red.mp4"
     copied = threading.Event()
 
