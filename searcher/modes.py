@@ -64,15 +64,13 @@ def search_text(
     prefix = str(absolute(under)).rstrip("/") + "/" if under else None
     wanted = Wanted(absolute(under) if under else None, None, filters)
     gone: set[int] = set()  # files found gone by the words side (the pictures' side counts its own)
-    if options.mode == "said":
-        ranked = beside(lambda own: best_lines(own.db, text, fusion.window(k)))
-        query = embed()
-        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone, ranked.result())
-        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)  # min_score may drop some
-    if not anything_said(catalog.db, text):
+    if options.mode == "both" and not anything_said(catalog.db, text):
         return _pictures(catalog, embed(), k, margin, options, gone)
     ranked = beside(lambda own: best_lines(own.db, text, fusion.window(k)))
     query = embed()
+    if options.mode == "said":
+        said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone, ranked.result())
+        return _ranked(catalog, query, k, margin, min_score, said, Hits(), wanted, gone)  # min_score may drop some
     first = clips_asked(k)
     seen = search_vector(catalog, query, fusion.window(k), False, min_score, under, None, filters, first=first)
     said = said_matches(catalog.db, text, fusion.window(k), prefix, filters, gone, ranked.result())
